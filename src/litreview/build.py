@@ -1,0 +1,138 @@
+"""Build a review's reports: check the tables, run every notebook, export, then swap.
+
+All notebooks run in this one process through papermill's Python API (a kernel started
+from here is ready in about half a second; a fresh ``jupyter nbconvert`` process costs
+seconds before any cell runs). Everything is written to a temporary folder beside
+``reports/<review>/`` and moved into place only when every notebook succeeded, so a failed
+build leaves the previous good report untouched.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+
+from . import paths
+from .review import Review
+from .schema import Problem
+
+HIDE_CODE_KEY = "hide_code"  # notebook metadata litreview.hide_code: export without inputs
+
+
+class BuildError(RuntimeError):
+    """A build stopped; the message names the notebook and cell or the failed checks."""
+
+
+@dataclass
+class CheckFailed(BuildError):
+    problems: list[Problem]
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems) + f"\n{len(self.problems)} problem(s) found"
+
+
+def notebooks(root: Path | None = None) -> list[Path]:
+    """The numbered notebooks, in execution order."""
+    return sorted(paths.notebooks_dir(root).glob("[0-9][0-9]-*.ipynb"))
+
+
+def _say(message: str, end: str = "\n") -> None:
+    print(message, end=end, flush=True)
+
+
+def export_html(notebook: Path, target: Path) -> None:
+    """A self-contained HTML copy (images inline); code hidden when the notebook asks."""
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(notebook, as_version=4)
+    hide = bool(nb.metadata.get("litreview", {}).get(HIDE_CODE_KEY))
+    exporter = HTMLExporter(embed_images=True, exclude_input=hide, exclude_input_prompt=hide,
+                            exclude_output_prompt=hide)
+    body, _ = exporter.from_notebook_node(nb)
+    target.write_text(body, encoding="utf-8")
+
+
+def run_notebook(source: Path, target: Path, parameters: dict) -> None:
+    """Execute ``source`` with papermill, writing the executed copy to ``target``."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(str(source), str(target), parameters=parameters,
+                                   kernel_name="python3", progress_bar=False, log_output=False,
+                                   cwd=str(source.parent))
+    except PapermillExecutionError as exc:
+        first_line = (exc.source or "").strip().splitlines()[:1]
+        where = f"cell {exc.exec_count}" if exc.exec_count else f"cell index {exc.cell_index}"
+        raise BuildError(f"{source.name}: {where} failed ({first_line[0] if first_line else ''!s}): "
+                         f"{exc.ename}: {exc.evalue}") from None
+
+
+def build(review: str = paths.DEFAULT_REVIEW, root: Path | None = None,
+          say: Callable[..., None] = _say) -> Path:
+    """Check, execute every notebook, export HTML, then replace ``reports/<review>/``.
+
+    Returns the report folder. Raises :class:`CheckFailed` or :class:`BuildError`."""
+    root = root or paths.project_root()
+    problems = Review.load(review, root).check()
+    if problems:
+        raise CheckFailed(problems)
+    target = paths.reports_dir(review, root)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{review}.building-", dir=target.parent))
+    started = time.perf_counter()
+    try:
+        (tmp / "notebooks").mkdir()
+        books = notebooks(root)
+        for i, source in enumerate(books, 1):
+            t0 = time.perf_counter()
+            say(f"[{i}/{len(books)}] {source.stem} ...", end=" ")
+            executed = tmp / "notebooks" / source.name
+            run_notebook(source, executed, {"review": review, "output_dir": str(tmp)})
+            export_html(executed, tmp / "notebooks" / f"{source.stem}.html")
+            say(f"done in {time.perf_counter() - t0:.1f} s")
+        _swap(tmp, target)
+    except BaseException:
+        say("failed")
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    say(f"built {target.relative_to(root)} in {time.perf_counter() - started:.1f} s")
+    return target
+
+
+def _swap(new: Path, target: Path) -> None:
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def run_in_place(root: Path | None = None, say: Callable[..., None] = _say) -> None:
+    """Re-execute the committed notebooks with their default parameters and store the
+    outputs in them (what nbval compares). Executed without timing metadata."""
+    from nbclient import NotebookClient
+
+    for source in notebooks(root):
+        t0 = time.perf_counter()
+        say(f"{source.name} ...", end=" ")
+        nb = nbformat.read(source, as_version=4)
+        NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+                       resources={"metadata": {"path": str(source.parent)}}).execute()
+        for cell in nb.cells:
+            cell.metadata.pop("execution", None)
+        nbformat.write(nb, source)
+        say(f"{time.perf_counter() - t0:.1f} s")
+
+
+def main_exit(exc: BaseException) -> int:
+    print(str(exc), file=sys.stderr)
+    return 1

@@ -1,0 +1,230 @@
+"""A review: the curated tables of one folder under ``data/`` and ``references/``, loaded,
+validated and cross-checked.
+
+``Review.load(name)`` reads every table it finds; ``review.check()`` returns every problem
+(schema errors, dangling ids, quotes not at their offsets, duplicate studies), each naming
+``file:row:column``. A review may be incomplete (no evidence yet): missing optional tables
+load as empty frames, and :attr:`Review.missing` says which.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .references import Entry, check_library, load_bib
+from .schema import (ARTICLES, CLAIMS, EVIDENCE, OVERRIDES, REFERENCE_AUDIT, ROB, SCREENING,
+                     SEARCH_LOG, Problem, SchemaError, TableSchema, read_table, read_text)
+
+REQUIRED_TABLES = (ARTICLES, CLAIMS)
+OPTIONAL_TABLES = (SEARCH_LOG, SCREENING, EVIDENCE, ROB, REFERENCE_AUDIT, OVERRIDES)
+
+
+@dataclass
+class Review:
+    name: str
+    root: Path
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    library: list[Entry] = field(default_factory=list)
+    cited: list[Entry] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    failed: set[str] = field(default_factory=set)  # tables or .bib files that did not load
+
+    # --- loading ----------------------------------------------------------------------------
+    @classmethod
+    def load(cls, name: str = paths.DEFAULT_REVIEW, root: Path | None = None) -> "Review":
+        """Read every table; problems are collected in ``review.problems``, not raised."""
+        root = root or paths.project_root()
+        review = cls(name, root)
+        data = paths.data_dir(name, root)
+        if not data.is_dir():
+            raise FileNotFoundError(f"no review named {name!r}: {review.label(data)} does not exist "
+                                    f"(reviews: {', '.join(paths.reviews(root)) or 'none'})")
+        for schema in REQUIRED_TABLES + OPTIONAL_TABLES:
+            review.tables[schema.filename] = review._read(data / schema.filename, schema)
+        refs = paths.references_dir(name, root)
+        for attr, filename in (("library", "library.bib"), ("cited", "cited.bib")):
+            path = refs / filename
+            if not path.is_file():
+                review.missing.append(review.label(path))
+                continue
+            try:
+                setattr(review, attr, load_bib(path, review.label(path)))
+            except SchemaError as exc:
+                review.problems.extend(exc.problems)
+                review.failed.add(filename)
+        review._read_articles()
+        return review
+
+    def label(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def _read(self, path: Path, schema: TableSchema) -> pd.DataFrame:
+        if not path.is_file() and schema not in REQUIRED_TABLES:
+            self.missing.append(self.label(path))
+            return schema.empty()
+        try:
+            return read_table(path, schema, self.label(path))
+        except SchemaError as exc:
+            self.problems.extend(exc.problems)
+            self.failed.add(schema.filename)
+            return schema.empty()
+
+    def _read_articles(self) -> None:
+        folder = paths.data_dir(self.name, self.root) / "articles"
+        articles = self.tables[ARTICLES.filename]
+        label = articles.attrs.get("path", ARTICLES.filename)
+        for line, row in zip(articles.attrs.get("lines", []), articles.itertuples()):
+            path = folder / row.file
+            if not path.is_file():
+                self.problems.append(Problem(label, line, "file", f"article file {self.label(path)} is missing"))
+                continue
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if digest != row.sha256:
+                self.problems.append(Problem(label, line, "sha256",
+                                             f"expected {row.sha256} (as registered), found {digest}: "
+                                             f"the article text changed"))
+            try:
+                self.texts[row.article_id] = read_text(path, self.label(path))
+            except SchemaError as exc:
+                self.problems.extend(exc.problems)
+
+    # --- accessors --------------------------------------------------------------------------
+    @property
+    def articles(self) -> pd.DataFrame:
+        return self.tables[ARTICLES.filename]
+
+    @property
+    def claims(self) -> pd.DataFrame:
+        return self.tables[CLAIMS.filename]
+
+    @property
+    def evidence(self) -> pd.DataFrame:
+        return self.tables[EVIDENCE.filename]
+
+    @property
+    def rob(self) -> pd.DataFrame:
+        return self.tables[ROB.filename]
+
+    @property
+    def search_log(self) -> pd.DataFrame:
+        return self.tables[SEARCH_LOG.filename]
+
+    @property
+    def screening(self) -> pd.DataFrame:
+        return self.tables[SCREENING.filename]
+
+    @property
+    def reference_audit(self) -> pd.DataFrame:
+        return self.tables[REFERENCE_AUDIT.filename]
+
+    @property
+    def overrides(self) -> pd.DataFrame:
+        return self.tables[OVERRIDES.filename]
+
+    def study(self, key: str) -> Entry | None:
+        return next((e for e in self.library if e.key == key), None)
+
+    # --- checking ---------------------------------------------------------------------------
+    def check(self) -> list[Problem]:
+        """Every problem of the review: what loading found plus the cross-references."""
+        problems = list(self.problems)
+        problems += self._check_claims()
+        problems += self._check_references()
+        problems += self._check_links()
+        return problems
+
+    def _rows(self, schema: TableSchema):
+        frame = self.tables[schema.filename]
+        label = frame.attrs.get("path", schema.filename)
+        return label, zip(frame.attrs.get("lines", []), frame.to_dict("records"))
+
+    def _check_claims(self) -> list[Problem]:
+        from .claims import locate_problem
+
+        problems = []
+        label, rows = self._rows(CLAIMS)
+        for line, row in rows:
+            if row["article_id"] not in set(self.articles["article_id"]):
+                problems.append(Problem(label, line, "article_id",
+                                        f"{row['claim_id']}: unknown article {row['article_id']!r}; "
+                                        f"expected one of articles.csv"))
+                continue
+            text = self.texts.get(row["article_id"])
+            if text is None:
+                continue
+            message = locate_problem(row, text)
+            if message:
+                problems.append(Problem(label, line, "quote", message))
+        return problems
+
+    def _check_references(self) -> list[Problem]:
+        problems = []
+        refs = paths.references_dir(self.name, self.root)
+        problems += check_library(self.library, self.label(refs / "library.bib"))
+        return problems
+
+    def _check_links(self) -> list[Problem]:
+        """Every id used in one table exists where it is defined."""
+        claim_ids = set(self.claims["claim_id"])
+        study_keys = {e.key for e in self.library}
+        cited_keys = {e.key for e in self.cited}
+        search_ids = set(self.search_log["search_id"])
+        problems = []
+
+        defined_in = {id(claim_ids): CLAIMS.filename, id(study_keys): "library.bib",
+                      id(cited_keys): "cited.bib", id(search_ids): SEARCH_LOG.filename}
+
+        def dangling(schema, column, known, what, many=False):
+            if defined_in[id(known)] in self.failed:
+                return  # already reported: the defining table did not load
+            label, rows = self._rows(schema)
+            for line, row in rows:
+                values = row[column] if many else [row[column]]
+                for value in values or []:
+                    if value not in (None, "") and value not in known:
+                        problems.append(Problem(label, line, column, f"unknown {what} {value!r}"))
+
+        dangling(CLAIMS, "cited_keys", cited_keys, "key of cited.bib", many=True)
+        dangling(EVIDENCE, "claim_id", claim_ids, "claim (not in claims.csv)")
+        dangling(EVIDENCE, "study_key", study_keys, "study (not in library.bib)")
+        dangling(ROB, "study_key", study_keys, "study (not in library.bib)")
+        dangling(SEARCH_LOG, "claim_ids", claim_ids, "claim (not in claims.csv)", many=True)
+        dangling(SCREENING, "search_id", search_ids, "search (not in search_log.csv)")
+        dangling(REFERENCE_AUDIT, "cited_key", cited_keys, "key of cited.bib")
+        for column in ("matched_key", "also_matches", "nearest_keys"):
+            dangling(REFERENCE_AUDIT, column, study_keys, "study (not in library.bib)",
+                     many=column != "matched_key")
+        dangling(REFERENCE_AUDIT, "search_ids", search_ids, "search (not in search_log.csv)", many=True)
+        dangling(OVERRIDES, "claim_id", claim_ids, "claim (not in claims.csv)")
+
+        # every study with evidence has a risk-of-bias judgement
+        if ROB.filename in self.failed:
+            return problems
+        assessed = set(self.rob["study_key"])
+        label, rows = self._rows(EVIDENCE)
+        for line, row in rows:
+            if row["study_key"] in study_keys and row["study_key"] not in assessed:
+                problems.append(Problem(label, line, "study_key",
+                                        f"{row['study_key']} has no risk-of-bias rows in rob.csv"))
+                assessed.add(row["study_key"])
+        # an included screening record is a library study
+        label, rows = self._rows(SCREENING)
+        for line, row in rows:
+            if row["decision"] == "include" and row["record_key"] not in study_keys:
+                problems.append(Problem(label, line, "record_key",
+                                        f"included record {row['record_key']!r} is not in library.bib"))
+        return problems
+
+
+def check(name: str, root: Path | None = None) -> list[Problem]:
+    return Review.load(name, root).check()

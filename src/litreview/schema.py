@@ -1,0 +1,455 @@
+"""Schemas of the curated tables, and a strict reader that reports every problem.
+
+Each table of a review is a CSV file with a declared set of columns. Reading one checks the
+encoding (UTF-8), the header, each value against its column (type, vocabulary, pattern,
+required) and the table's unique key, and collects every problem as a :class:`Problem`
+that names ``file:row:column``. Rows are numbered as lines of the file (the header is line
+1), so an editor's "go to line" lands on the record.
+
+The vocabularies below are the words of the field (GRADE, RoB 2, AMSTAR 2, PRISMA); the
+report prints them, so they live here once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+
+# --- vocabularies -------------------------------------------------------------------------
+
+CATEGORIES = ("mechanism", "efficacy", "safety", "dosage", "anatomy", "traditional-theory")
+DESIGNS = ("systematic-review", "meta-analysis", "rct", "non-randomised-trial", "cohort",
+           "case-control", "cross-sectional", "case-series", "case-report", "mechanistic-human",
+           "animal", "in-vitro", "narrative-review", "guideline")
+DIRECTIONS = ("supports", "contradicts", "mixed", "no-effect")
+INDIRECTNESS = ("none", "some", "serious")
+EFFECT_MEASURES = ("SMD", "MD", "RR", "OR", "HR", "RD")
+ROB_TOOLS = ("rob2", "amstar2", "design")
+ROB2_DOMAINS = ("randomisation", "deviations", "missing-data", "measurement", "selection")
+AMSTAR2_DOMAINS = ("protocol", "search", "rob-assessment", "meta-methods",
+                   "rob-in-interpretation", "publication-bias")
+ROB_JUDGEMENTS = ("low", "some-concerns", "high")
+AMSTAR2_JUDGEMENTS = ("yes", "partial-yes", "no")
+SCREENING_STAGES = ("title-abstract", "full-text")
+SCREENING_DECISIONS = ("include", "exclude")
+SUPPORT_JUDGEMENTS = ("yes", "partly", "no", "not-applicable")
+OVERRIDE_FIELDS = ("certainty", "verdict")
+CERTAINTIES = ("high", "moderate", "low", "very low")
+VERDICTS = ("supported", "partly supported", "unsupported", "contradicted", "not testable")
+
+CLAIM_ID = r"[A-Z][0-9]{2,3}"
+KEY = r"[a-z0-9][a-z0-9_:-]*"
+DATE = r"\d{4}-\d{2}-\d{2}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where it is and what was expected."""
+
+    path: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.row is not None:
+            where += f":{self.row}"
+        if self.column is not None:
+            where += f":{self.column}"
+        return f"{where}: {self.message}"
+
+
+class SchemaError(ValueError):
+    """Raised with every problem found, so that one run lists them all."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its type (``str``, ``int``, ``float``, ``bool``, ``list``), whether a value
+    is required, and optionally a vocabulary or a regular expression every value must match.
+    ``list`` values are space-separated (``"A01 A02"``); the vocabulary/pattern applies to
+    each item."""
+
+    name: str
+    kind: str = "str"
+    required: bool = True
+    vocab: tuple[str, ...] | None = None
+    pattern: str | None = None
+    description: str = ""
+    minimum: float | None = None
+
+    def parse(self, raw: str) -> tuple[object, str | None]:
+        """Return ``(value, None)`` or ``(None, what was expected)``."""
+        raw = raw.strip()
+        if raw == "":
+            if self.required:
+                return None, "a value is required, found an empty cell"
+            return ([] if self.kind == "list" else None), None
+        if self.kind == "int":
+            if not re.fullmatch(r"-?\d+", raw):
+                return None, f"expected a whole number, found {raw!r}"
+            value: object = int(raw)
+        elif self.kind == "float":
+            try:
+                value = float(raw)
+            except ValueError:
+                return None, f"expected a number, found {raw!r}"
+        elif self.kind == "bool":
+            if raw not in ("true", "false"):
+                return None, f"expected true or false, found {raw!r}"
+            value = raw == "true"
+        elif self.kind == "list":
+            value = raw.split()
+        else:
+            value = raw
+        if self.minimum is not None and isinstance(value, (int, float)) and value < self.minimum:
+            return None, f"expected at least {self.minimum:g}, found {raw!r}"
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if self.vocab is not None and item not in self.vocab:
+                return None, f"expected one of {', '.join(self.vocab)}; found {item!r}"
+            if self.pattern is not None and not re.fullmatch(self.pattern, str(item)):
+                return None, f"expected a value matching {self.pattern}, found {item!r}"
+        return value, None
+
+
+RowCheck = Callable[[dict], "str | tuple[str, str] | None"]
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A table: file name, columns in order, the columns whose values must be unique
+    together, and row-level checks that span columns (returning ``(column, message)``)."""
+
+    filename: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    row_checks: tuple[RowCheck, ...] = field(default_factory=tuple)
+    description: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def empty(self) -> pd.DataFrame:
+        return pd.DataFrame({c.name: pd.Series(dtype=object) for c in self.columns})
+
+    def header(self) -> str:
+        return ",".join(self.names) + "\n"
+
+
+def _line_of_byte(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def read_text(path: Path, label: str | None = None) -> str:
+    """Read a file as strict UTF-8; an undecodable byte is reported with its line."""
+    label = label or str(path)
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = _line_of_byte(data, exc.start)
+        raise SchemaError([Problem(label, line, None,
+                                   f"expected UTF-8 text, found byte 0x{data[exc.start]:02x} "
+                                   f"at byte {exc.start}")]) from None
+
+
+def read_table(path: Path, schema: TableSchema, label: str | None = None) -> pd.DataFrame:
+    """Read and validate one table; raise :class:`SchemaError` listing every problem.
+
+    ``label`` is the name used in messages (a path relative to the workbook root)."""
+    label = label or str(path)
+    if not path.is_file():
+        raise SchemaError([Problem(label, None, None, "file is missing")])
+    text = read_text(path, label)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise SchemaError([Problem(label, None, None,
+                                   f"file is empty; expected at least the header: {schema.header().strip()}")])
+    problems: list[Problem] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise SchemaError([Problem(label, 1, None, f"malformed CSV header: {exc}")]) from None
+    header = [h.strip() for h in header]
+    missing = [c for c in schema.names if c not in header]
+    unknown = [h for h in header if h not in schema.names]
+    for name in missing:
+        problems.append(Problem(label, 1, name, "missing column"))
+    for name in unknown:
+        problems.append(Problem(label, 1, name, f"unknown column; expected only {', '.join(schema.names)}"))
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    for name in dupes:
+        problems.append(Problem(label, 1, name, "column appears more than once"))
+    if problems:
+        raise SchemaError(problems)
+
+    records: list[dict] = []
+    lines: list[int] = []
+    seen: dict[tuple, int] = {}
+    by_name = {c.name: c for c in schema.columns}
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(label, reader.line_num, None, f"malformed CSV: {exc}"))
+            break
+        line = reader.line_num
+        if not raw or all(not v.strip() for v in raw):
+            continue
+        if len(raw) != len(header):
+            problems.append(Problem(label, start, None,
+                                    f"expected {len(header)} fields, found {len(raw)}"))
+            continue
+        record: dict = {}
+        ok = True
+        for name, cell in zip(header, raw):
+            value, err = by_name[name].parse(cell)
+            if err:
+                problems.append(Problem(label, start, name, err))
+                ok = False
+            record[name] = value
+        if ok:
+            for check in schema.row_checks:
+                result = check(record)
+                if result:
+                    column, message = result if isinstance(result, tuple) else (None, result)
+                    problems.append(Problem(label, start, column, message))
+        if schema.key and all(record.get(k) is not None for k in schema.key):
+            key = tuple(record[k] if not isinstance(record[k], list) else " ".join(record[k])
+                        for k in schema.key)
+            if key in seen:
+                problems.append(Problem(label, start, schema.key[0],
+                                        f"duplicate {'/'.join(schema.key)} {' '.join(map(str, key))!r}; "
+                                        f"first at row {seen[key]}"))
+            else:
+                seen[key] = start
+        records.append(record)
+        lines.append(start)
+    if problems:
+        raise SchemaError(problems)
+    frame = pd.DataFrame.from_records(records, columns=schema.names) if records else schema.empty()
+    frame = frame.astype(object)
+    frame.attrs["path"] = label
+    frame.attrs["lines"] = lines
+    return frame
+
+
+# --- row checks -----------------------------------------------------------------------------
+
+def _offsets_ordered(r: dict) -> tuple[str, str] | None:
+    if r["start"] >= r["end"]:
+        return "end", f"expected end > start, found start={r['start']} end={r['end']}"
+    return None
+
+
+def _effect_complete(r: dict) -> tuple[str, str] | None:
+    fields = ("effect_measure", "effect", "ci_low", "ci_high")
+    present = [f for f in fields if r[f] not in (None, "")]
+    if present and len(present) != len(fields):
+        absent = [f for f in fields if f not in present]
+        return absent[0], "an effect needs effect_measure, effect, ci_low and ci_high together"
+    if present and not (r["ci_low"] <= r["effect"] <= r["ci_high"]):
+        return "effect", f"expected ci_low <= effect <= ci_high, found {r['ci_low']} / {r['effect']} / {r['ci_high']}"
+    if present and r["effect_measure"] in ("RR", "OR", "HR") and r["ci_low"] <= 0:
+        return "ci_low", f"a ratio's confidence limits must be positive, found {r['ci_low']}"
+    return None
+
+
+def _indirectness_explained(r: dict) -> tuple[str, str] | None:
+    if r["indirectness"] != "none" and not r["indirectness_note"]:
+        return "indirectness_note", f"indirectness is {r['indirectness']!r}: say why"
+    return None
+
+
+def _screened_le_hits(r: dict) -> tuple[str, str] | None:
+    if r["screened"] > r["hits"]:
+        return "screened", f"expected screened <= hits ({r['hits']}), found {r['screened']}"
+    return None
+
+
+def _rob_domain_fits_tool(r: dict) -> tuple[str, str] | None:
+    domains = {"rob2": ROB2_DOMAINS, "amstar2": AMSTAR2_DOMAINS, "design": ("overall",)}[r["tool"]]
+    if r["domain"] not in domains:
+        return "domain", f"for tool {r['tool']} expected one of {', '.join(domains)}; found {r['domain']!r}"
+    judgements = AMSTAR2_JUDGEMENTS if r["tool"] == "amstar2" else ROB_JUDGEMENTS
+    if r["judgement"] not in judgements:
+        return "judgement", (f"for tool {r['tool']} expected one of {', '.join(judgements)}; "
+                             f"found {r['judgement']!r}")
+    return None
+
+
+def _override_value(r: dict) -> tuple[str, str] | None:
+    allowed = CERTAINTIES if r["field"] == "certainty" else VERDICTS
+    if r["value"] not in allowed:
+        return "value", f"for field {r['field']} expected one of {', '.join(allowed)}; found {r['value']!r}"
+    return None
+
+
+# --- the tables -----------------------------------------------------------------------------
+
+ARTICLES = TableSchema(
+    "articles.csv",
+    (
+        Column("article_id", pattern=KEY),
+        Column("file", pattern=r"[A-Za-z0-9._-]+"),
+        Column("title"),
+        Column("site"),
+        Column("date_shown", required=False),
+        Column("url", required=False, pattern=r"https?://\S+"),
+        Column("sha256", pattern=r"[0-9a-f]{64}"),
+        Column("has_references", kind="bool"),
+        Column("note", required=False),
+    ),
+    key=("article_id",),
+    description="One row per article under review; the text is in articles/<file>, byte-for-byte.",
+)
+
+CLAIMS = TableSchema(
+    "claims.csv",
+    (
+        Column("claim_id", pattern=CLAIM_ID),
+        Column("article_id", pattern=KEY),
+        Column("quote"),
+        Column("start", kind="int", minimum=0),
+        Column("end", kind="int", minimum=1),
+        Column("claim"),
+        Column("category", vocab=CATEGORIES),
+        Column("group", pattern=KEY),
+        Column("population", required=False),
+        Column("intervention", required=False),
+        Column("comparator", required=False),
+        Column("outcome", required=False),
+        Column("testable", kind="bool"),
+        Column("cited_keys", kind="list", required=False, pattern=KEY),
+    ),
+    key=("claim_id",),
+    row_checks=(_offsets_ordered,),
+    description="One row per checkable claim; text[start:end] == quote.",
+)
+
+SEARCH_LOG = TableSchema(
+    "search_log.csv",
+    (
+        Column("search_id", pattern=r"S[0-9]{3}"),
+        Column("claim_ids", kind="list", pattern=CLAIM_ID),
+        Column("source"),
+        Column("query"),
+        Column("date", pattern=DATE),
+        Column("hits", kind="int", minimum=0),
+        Column("screened", kind="int", minimum=0),
+        Column("note", required=False),
+    ),
+    key=("search_id",),
+    row_checks=(_screened_le_hits,),
+    description="One row per search run; feeds the PRISMA flow diagram.",
+)
+
+SCREENING = TableSchema(
+    "screening.csv",
+    (
+        Column("record_key"),
+        Column("search_id", pattern=r"S[0-9]{3}"),
+        Column("stage", vocab=SCREENING_STAGES),
+        Column("decision", vocab=SCREENING_DECISIONS),
+        Column("reason", required=False),
+    ),
+    key=("record_key", "search_id", "stage"),
+    row_checks=(lambda r: ("reason", "an exclusion needs a reason")
+                if r["decision"] == "exclude" and not r["reason"] else None,),
+    description="One row per screened record (a library key when included, else a DOI or url).",
+)
+
+EVIDENCE = TableSchema(
+    "evidence.csv",
+    (
+        Column("evidence_id", pattern=r"E[0-9]{3,4}"),
+        Column("claim_id", pattern=CLAIM_ID),
+        Column("study_key", pattern=KEY),
+        Column("design", vocab=DESIGNS),
+        Column("population"),
+        Column("n", kind="int", required=False, minimum=1),
+        Column("intervention"),
+        Column("comparator", required=False),
+        Column("outcome"),
+        Column("direction", vocab=DIRECTIONS),
+        Column("effect_measure", required=False, vocab=EFFECT_MEASURES),
+        Column("effect", kind="float", required=False),
+        Column("ci_low", kind="float", required=False),
+        Column("ci_high", kind="float", required=False),
+        Column("indirectness", vocab=INDIRECTNESS),
+        Column("indirectness_note", required=False),
+        Column("finding"),
+        Column("locator"),
+    ),
+    key=("evidence_id",),
+    row_checks=(_effect_complete, _indirectness_explained),
+    description="One row per (claim, study, outcome). Risk of bias comes from rob.csv.",
+)
+
+ROB = TableSchema(
+    "rob.csv",
+    (
+        Column("study_key", pattern=KEY),
+        Column("tool", vocab=ROB_TOOLS),
+        Column("domain"),
+        Column("judgement"),
+        Column("support"),
+    ),
+    key=("study_key", "domain"),
+    row_checks=(_rob_domain_fits_tool,),
+    description="Risk of bias per study and domain (RoB 2, AMSTAR 2, or one design-based judgement).",
+)
+
+REFERENCE_AUDIT = TableSchema(
+    "reference_audit.csv",
+    (
+        Column("cited_key", pattern=KEY),
+        Column("matched_key", required=False, pattern=KEY),
+        Column("also_matches", kind="list", required=False, pattern=KEY),
+        Column("nearest_keys", kind="list", required=False, pattern=KEY),
+        Column("search_ids", kind="list", required=False, pattern=r"S[0-9]{3}"),
+        Column("supports_claims", vocab=SUPPORT_JUDGEMENTS),
+        Column("relevance"),
+    ),
+    key=("cited_key",),
+    description=("One row per reference the articles cite. The status and the field-by-field "
+                 "differences are computed (litreview.audit), never typed."),
+)
+
+OVERRIDES = TableSchema(
+    "overrides.csv",
+    (
+        Column("claim_id", pattern=CLAIM_ID),
+        Column("field", vocab=OVERRIDE_FIELDS),
+        Column("value"),
+        Column("justification"),
+        Column("reviewer"),
+        Column("date", pattern=DATE),
+    ),
+    key=("claim_id", "field"),
+    row_checks=(_override_value,),
+    description="Reviewer overrides of computed grades, each with a justification.",
+)
+
+TABLES: dict[str, TableSchema] = {s.filename: s for s in
+                                  (ARTICLES, CLAIMS, SEARCH_LOG, SCREENING, EVIDENCE, ROB,
+                                   REFERENCE_AUDIT, OVERRIDES)}

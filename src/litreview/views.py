@@ -1,0 +1,53 @@
+"""HTML views shared by the notebooks and the report.
+
+Article text is untrusted input: every character of it passes through :func:`html.escape`
+before it reaches a page, so an article containing ``<script>`` shows that text and runs
+nothing. Only the markup this module adds is HTML.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+CATEGORY_COLOURS = {
+    "mechanism": "#dbeafe", "efficacy": "#dcfce7", "safety": "#fee2e2", "dosage": "#fef9c3",
+    "anatomy": "#ede9fe", "traditional-theory": "#e5e7eb",
+}
+
+
+def highlight_claims(text: str, claims: pd.DataFrame) -> str:
+    """The article as HTML paragraphs with each claim's span marked and labelled.
+
+    ``claims`` needs ``claim_id``, ``start``, ``end``, ``category``. Overlapping claims
+    (one sentence split into several claims) are merged into one mark carrying all ids."""
+    spans = sorted((int(r.start), int(r.end), r.claim_id, r.category) for r in claims.itertuples())
+    merged: list[list] = []
+    for start, end, cid, cat in spans:
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+            merged[-1][2].append(cid)
+        else:
+            merged.append([start, end, [cid], cat])
+    out, pos = [], 0
+    for start, end, ids, cat in merged:
+        out.append(html.escape(text[pos:start]))
+        colour = CATEGORY_COLOURS.get(cat, "#fef3c7")
+        label = ", ".join(ids)
+        out.append(f'<mark title="{html.escape(label)}" style="background:{colour};padding:0 2px">'
+                   f'{html.escape(text[start:end])}<sup style="font-size:70%;color:#374151">'
+                   f'&nbsp;{html.escape(label)}</sup></mark>')
+        pos = end
+    out.append(html.escape(text[pos:]))
+    body = "".join(out).replace("\r\n", "\n")
+    paragraphs = [p for p in body.split("\n") if p.strip()]
+    return ('<div class="article" style="font-family:Georgia,serif;line-height:1.5;max-width:48em">'
+            + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div>")
+
+
+def legend() -> str:
+    """A one-line key to the category colours."""
+    items = "".join(f'<span style="background:{c};padding:1px 6px;margin-right:6px">{html.escape(k)}</span>'
+                    for k, c in CATEGORY_COLOURS.items())
+    return f'<div style="margin:6px 0">{items}</div>'

@@ -1,0 +1,165 @@
+"""`litreview check`: every kind of bad input gives one clear file:row:column error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from litreview.cli import main
+from litreview.review import Review
+
+from conftest import CLAIMS_HEADER, claim_row
+
+
+def problems_of(root: Path) -> list[str]:
+    return [str(p) for p in Review.load("ginger", root).check()]
+
+
+def test_fixture_review_is_clean(review_root):
+    assert problems_of(review_root) == []
+
+
+def test_missing_column(review_root):
+    path = review_root / "data/ginger/evidence.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    drop = header.index("direction")
+    path.write_text("\n".join(",".join(c for i, c in enumerate(l.split(",")) if i != drop)
+                              for l in lines) + "\n")
+    assert problems_of(review_root) == ["data/ginger/evidence.csv:1:direction: missing column"]
+
+
+def test_value_outside_vocabulary(review_root):
+    path = review_root / "data/ginger/evidence.csv"
+    path.write_text(path.read_text().replace(",supports,", ",proves,"))
+    [problem] = problems_of(review_root)
+    assert problem.startswith("data/ginger/evidence.csv:2:direction: expected one of supports, ")
+    assert "found 'proves'" in problem
+
+
+def test_duplicate_id(review_root):
+    path = review_root / "data/ginger/claims.csv"
+    path.write_text(path.read_text() + claim_row("G01", "Ginger balances the body's inner fire"))
+    assert "data/ginger/claims.csv:5:claim_id: duplicate claim_id 'G01'; first at row 2" in problems_of(review_root)
+
+
+@pytest.mark.parametrize("table, old, new, expected", [
+    ("evidence.csv", ",G01,viljoen", ",G09,viljoen",
+     "data/ginger/evidence.csv:2:claim_id: unknown claim (not in claims.csv) 'G09'"),
+    ("evidence.csv", ",viljoen2014systematic,meta", ",nobody2020nothing,meta",
+     "data/ginger/evidence.csv:2:study_key: unknown study (not in library.bib) 'nobody2020nothing'"),
+    ("screening.csv", "unrelated,S001", "unrelated,S002",
+     "data/ginger/screening.csv:3:search_id: unknown search (not in search_log.csv) 'S002'"),
+    ("search_log.csv", "S001,G01 G02", "S001,G01 G07",
+     "data/ginger/search_log.csv:2:claim_ids: unknown claim (not in claims.csv) 'G07'"),
+])
+def test_dangling_reference(review_root, table, old, new, expected):
+    path = review_root / "data/ginger" / table
+    path.write_text(path.read_text().replace(old, new))
+    assert expected in problems_of(review_root)
+
+
+def test_offsets_that_do_not_match_the_quote_say_where_it_is(review_root):
+    path = review_root / "data/ginger/claims.csv"
+    rows = path.read_text().splitlines()
+    quote = "Ginger balances the body's inner fire"
+    rows[3] = claim_row("G03", quote, category="traditional-theory", testable="false", start=5).strip()
+    path.write_text("\n".join(rows) + "\n")
+    [problem] = problems_of(review_root)
+    from conftest import ARTICLE
+    real = ARTICLE.index(quote)
+    assert problem.startswith("data/ginger/claims.csv:4:quote: G03: quote is not at [5, ")
+    assert problem.endswith(f"it occurs at [{real}, {real + len(quote)})")
+
+
+def test_quote_that_is_nowhere_in_the_article(review_root):
+    path = review_root / "data/ginger/claims.csv"
+    path.write_text(path.read_text().replace("inner fire", "inner water"))
+    [problem] = problems_of(review_root)
+    assert "G03" in problem and "it does not occur anywhere in the article" in problem
+
+
+def test_malformed_bibtex(review_root):
+    path = review_root / "references/ginger/library.bib"
+    path.write_text(path.read_text() + "\n@article{broken2020entry,\n  title = {unclosed\n")
+    found = problems_of(review_root)
+    assert any(p.startswith("references/ginger/library.bib:") and "malformed BibTeX" in p for p in found)
+
+
+def test_duplicate_study_in_library(review_root):
+    path = review_root / "references/ginger/library.bib"
+    text = path.read_text()
+    path.write_text(text + text.replace("viljoen2014systematic", "viljoen2014systematica"))
+    found = problems_of(review_root)
+    assert any(":title: viljoen2014systematica: same title as viljoen2014systematic" in p for p in found)
+
+
+def test_library_entry_without_identifier_or_url(review_root):
+    path = review_root / "references/ginger/library.bib"
+    path.write_text(path.read_text().replace("  note = {record shows no DOI or PMID},\n", "")
+                    .replace("  url = {https://pmc.ncbi.nlm.nih.gov/articles/PMC3995184},\n", ""))
+    found = problems_of(review_root)
+    assert "references/ginger/library.bib:1:url: viljoen2014systematic: a url where the record can be read is required" in found
+    assert any(p.startswith("references/ginger/library.bib:1:doi: viljoen2014systematic: expected a doi or pmid") for p in found)
+
+
+def test_file_that_is_not_utf8(review_root):
+    path = review_root / "data/ginger/claims.csv"
+    path.write_bytes(path.read_bytes() + "G04,ginger,caf\xe9\n".encode("latin-1"))
+    [problem] = problems_of(review_root)
+    assert problem.startswith("data/ginger/claims.csv:5: expected UTF-8 text, found byte 0xe9")
+
+
+def test_empty_file(review_root):
+    (review_root / "data/ginger/evidence.csv").write_text("")
+    [problem] = problems_of(review_root)
+    assert problem.startswith("data/ginger/evidence.csv: file is empty; expected at least the header: evidence_id,")
+
+
+def test_article_changed_after_registration(review_root):
+    path = review_root / "data/ginger/articles/ginger.txt"
+    path.write_text(path.read_text() + "An extra line.\n")
+    assert any(p.startswith("data/ginger/articles.csv:2:sha256: expected ") for p in problems_of(review_root))
+
+
+def test_wrong_field_count_and_bad_number(review_root):
+    path = review_root / "data/ginger/search_log.csv"
+    path.write_text(path.read_text() + "S002,G01,PubMed,x,2026-11-21,many,0,\nS003,G01\n")
+    found = problems_of(review_root)
+    assert "data/ginger/search_log.csv:3:hits: expected a whole number, found 'many'" in found
+    assert "data/ginger/search_log.csv:4: expected 8 fields, found 2" in found
+
+
+def test_effect_needs_all_its_fields(review_root):
+    path = review_root / "data/ginger/evidence.csv"
+    path.write_text(path.read_text().replace("supports,,,,,none", "supports,SMD,-0.5,,,none"))
+    assert "data/ginger/evidence.csv:2:ci_low: an effect needs effect_measure, effect, ci_low and ci_high together" in problems_of(review_root)
+
+
+def test_cli_check_prints_every_problem_and_exits_non_zero(review_root, capsys):
+    path = review_root / "data/ginger/evidence.csv"
+    path.write_text(path.read_text().replace(",supports,", ",proves,"))
+    path = review_root / "data/ginger/screening.csv"
+    path.write_text(path.read_text().replace("unrelated,S001", "unrelated,S002"))
+    assert main(["check", "--review", "ginger"]) == 1
+    err = capsys.readouterr().err
+    assert "data/ginger/evidence.csv:2:direction:" in err
+    assert "data/ginger/screening.csv:3:search_id: unknown search" in err
+    assert "2 problem(s) in review ginger" in err
+
+
+def test_cli_check_passes_on_good_review(review_root, capsys):
+    assert main(["check", "--review", "ginger"]) == 0
+    assert "review ginger: ok" in capsys.readouterr().out
+
+
+def test_cli_check_unknown_review(review_root, capsys):
+    assert main(["check", "--review", "nope"]) == 2
+    assert "no review named 'nope'" in capsys.readouterr().err
+
+
+def test_shipped_review_passes_check():
+    from conftest import ROOT
+    problems = Review.load("calf-massage", ROOT).check()
+    assert [str(p) for p in problems] == []
