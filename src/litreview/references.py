@@ -19,7 +19,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock
 from .schema import Problem, SchemaError, read_text
 
 NO_ID_NOTE = "record shows no DOI or PMID"
-STOPWORDS = frozenset("a an the of on in for and to with does is are at by from".split())
+STOPWORDS = frozenset("a an the of on in for and to with does is".split())
 
 # LaTeX accent commands that turn up in exported .bib files: \"{o}, {\'e}, \c{c} ...
 _LATEX_ACCENTS = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303",
@@ -96,9 +96,15 @@ def load_bib(path: Path, label: str | None = None) -> list[Entry]:
 
 def fold(text: str) -> str:
     """Lower case, accents removed, LaTeX resolved: the form two spellings share."""
-    text = unicodedata.normalize("NFKD", delatex(text))
+    text = unicodedata.normalize("NFKD", delatex(text)).translate(_UNDECOMPOSABLE)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return text.casefold()
+
+
+# letters that Unicode does not decompose into a base letter plus an accent
+_UNDECOMPOSABLE = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+                                 "ß": "ss", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "þ": "th",
+                                 "ð": "d", "ı": "i"})
 
 
 def normalise_title(title: str) -> str:
@@ -150,12 +156,22 @@ def page_range(pages: str) -> tuple[str, str]:
     return first, last
 
 
-def citation_key(entry: Entry) -> str:
-    """The key this entry should have under the scheme (used by the check)."""
-    authors = split_authors(entry.get("author"))
-    family = author_signature(authors[0])[0] if authors else "anon"
-    words = [w for w in normalise_title(entry.get("title")).split() if w not in STOPWORDS]
-    return f"{family}{entry.get('year')}{words[0] if words else ''}"
+def citation_key(entry: Entry) -> str | None:
+    """The key this entry should have under the scheme: first author's family name (the
+    first word of a corporate author in double braces; ``anon`` when none is shown), year,
+    first significant title word with hyphens joined (``dupuy2018evidencebased``). ``None``
+    when the scheme cannot apply (names or title in a non-Latin script)."""
+    raw = entry.get("author").strip()
+    if raw.startswith("{"):
+        family = re.sub(r"[^a-z]", "", fold(raw).split()[0])
+    else:
+        authors = split_authors(raw)
+        family = author_signature(authors[0])[0] if authors else "anon"
+    title = re.sub(r"(?<=\w)-(?=\w)", "", fold(entry.get("title")))
+    words = [w for w in re.findall(r"[a-z0-9]+", title) if w not in STOPWORDS]
+    if not family or not words or not re.search(r"[a-z]", " ".join(words)):
+        return None
+    return f"{family}{entry.get('year')}{words[0]}"
 
 
 def check_library(entries: list[Entry], label: str) -> list[Problem]:
@@ -184,7 +200,11 @@ def check_library(entries: list[Entry], label: str) -> list[Problem]:
             else:
                 seen[(field, value)] = e.key
         expected = citation_key(e)
-        if not re.fullmatch(re.escape(expected) + "[a-z]?", e.key):
+        if expected is None:
+            if not e.get("note"):
+                problems.append(Problem(label, e.line, "key", f"{e.key}: the key scheme cannot apply "
+                                        "(non-Latin names or title); say how the key was made in a note"))
+        elif not re.fullmatch(re.escape(expected) + "[a-z]?", e.key):
             problems.append(Problem(label, e.line, "key",
                                     f"{e.key}: expected a key of the form {expected} (first author, "
                                     f"year, first title word) optionally followed by a letter"))

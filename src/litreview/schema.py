@@ -248,6 +248,7 @@ def read_table(path: Path, schema: TableSchema, label: str | None = None) -> pd.
         raise SchemaError(problems)
     frame = pd.DataFrame.from_records(records, columns=schema.names) if records else schema.empty()
     frame = frame.astype(object)
+    frame = frame.where(frame.notna(), None)  # an empty optional cell is None, never NaN
     frame.attrs["path"] = label
     frame.attrs["lines"] = lines
     return frame
