@@ -1,0 +1,108 @@
+"""Random-effects pooling against published worked examples."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from litreview.meta import RandomEffectsMeta, pool_claims, poolable_groups, to_analysis_scale
+
+# BCG vaccine trials (Colditz et al. 1994), metafor's `dat.bcg`: tpos, tneg, cpos, cneg per
+# trial, as copied in the JASP data library ("BCG Vaccine/BCG Vaccine.csv").
+BCG = [(4, 119, 11, 128), (6, 300, 29, 274), (3, 228, 11, 209), (62, 13536, 248, 12619),
+       (33, 5036, 47, 5761), (180, 1361, 372, 1079), (8, 2537, 10, 619), (505, 87886, 499, 87892),
+       (29, 7470, 45, 7232), (17, 1699, 65, 1600), (186, 50448, 141, 27197), (5, 2493, 3, 2338),
+       (27, 16886, 29, 17825)]
+
+
+def bcg_log_rr():
+    """metafor escalc(measure="RR"): log risk ratio and its sampling variance."""
+    y, v = [], []
+    for a, b, c, d in BCG:
+        y.append(math.log((a / (a + b)) / (c / (c + d))))
+        v.append(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
+    return np.array(y), np.array(v)
+
+
+def test_dersimonian_laird_matches_metafor_on_bcg():
+    """Reference values: metafor's tests/testthat/test_misc_metan_vs_rma.uni_with_dat.bcg.r,
+    'RE model w/ DL estimator, measure=RR' (also checked there against Stata's metan)."""
+    y, v = bcg_log_rr()
+    m = RandomEffectsMeta("dl").fit(y, v)
+    assert m.estimate_ == pytest.approx(-0.7141, abs=5e-4)
+    assert m.ci_[0] == pytest.approx(-1.0644, abs=5e-4)
+    assert m.ci_[1] == pytest.approx(-0.3638, abs=5e-4)
+    assert m.tau2_ == pytest.approx(0.3088, abs=5e-4)
+    assert m.i2_ * 100 == pytest.approx(92.1173, abs=5e-3)
+    assert m.q_ == pytest.approx(152.2330, abs=5e-3)
+    assert math.exp(m.estimate_) == pytest.approx(0.4896, abs=5e-4)
+    assert m.fe_estimate_ == pytest.approx(-0.4303, abs=5e-4)
+
+
+def test_prediction_interval_is_wider_than_the_confidence_interval():
+    y, v = bcg_log_rr()
+    m = RandomEffectsMeta("dl").fit(y, v)
+    assert m.pi_[0] < m.ci_[0] and m.pi_[1] > m.ci_[1]
+    # by hand: t(11) quantile, sqrt(tau2 + se^2)
+    from scipy import stats
+    half = stats.t.ppf(0.975, 11) * math.sqrt(m.tau2_ + m.se_ ** 2)
+    assert m.pi_[1] - m.estimate_ == pytest.approx(half)
+
+
+def test_paule_mandel_matches_kacker_2004():
+    """Kacker (2004), Metrologia 41:132-136, Table 1 first row: tau = 0.8399 (Paule-Mandel)
+    and 0.5359 (DerSimonian-Laird) for nine interlaboratory results; the same example and
+    figures are used in statsmodels' stats/tests/test_meta.py."""
+    eff = [61.00, 61.40, 62.21, 62.30, 62.34, 62.60, 62.70, 62.84, 65.90]
+    var = [0.2025, 1.2100, 0.0900, 0.2025, 0.3844, 0.5625, 0.0676, 0.0225, 1.8225]
+    assert math.sqrt(RandomEffectsMeta("pm").fit(eff, var).tau2_) == pytest.approx(0.8399, abs=1e-3)
+    assert math.sqrt(RandomEffectsMeta("dl").fit(eff, var).tau2_) == pytest.approx(0.5359, abs=1e-3)
+
+
+def test_identical_effects_have_no_heterogeneity():
+    m = RandomEffectsMeta().fit([0.5, 0.5, 0.5], [0.1, 0.2, 0.3])
+    assert m.tau2_ == 0 and m.i2_ == 0 and m.estimate_ == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("kwargs, message", [({"method": "reml"}, "method must be"), ({"alpha": 1.5}, "alpha")])
+def test_bad_settings_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        RandomEffectsMeta(**kwargs)
+
+
+def test_bad_input_is_refused():
+    with pytest.raises(ValueError, match="at least two"):
+        RandomEffectsMeta().fit([0.1], [0.1])
+    with pytest.raises(ValueError, match="positive"):
+        RandomEffectsMeta().fit([0.1, 0.2], [0.1, 0.0])
+
+
+def test_standard_error_is_recovered_from_the_interval():
+    y, var = to_analysis_scale("RR", 0.5, 0.25, 1.0)
+    assert y == pytest.approx(math.log(0.5))
+    assert math.sqrt(var) == pytest.approx((math.log(1.0) - math.log(0.25)) / (2 * 1.959964), rel=1e-5)
+
+
+def rows(*specs):
+    cols = ["evidence_id", "claim_id", "study_key", "design", "outcome", "effect_measure", "effect", "ci_low", "ci_high"]
+    return pd.DataFrame([dict(zip(cols, s)) for s in specs])
+
+
+def test_only_independent_primary_studies_are_pooled():
+    ev = rows(("E1", "A01", "s1", "rct", "pain", "SMD", -0.5, -0.9, -0.1),
+              ("E2", "A01", "s2", "rct", "pain", "SMD", -0.3, -0.6, 0.0),
+              ("E3", "A01", "r1", "meta-analysis", "pain", "SMD", -0.4, -0.6, -0.2),
+              ("E4", "A02", "s3", "rct", "pain", "SMD", -0.4, -0.6, -0.2))
+    groups = poolable_groups(ev)
+    assert [list(g["evidence_id"]) for g in groups] == [["E1", "E2"]]
+    [pooled] = pool_claims(ev)
+    assert pooled.claim_id == "A01" and pooled.k == 2 and -0.5 < pooled.estimate < -0.3
+
+
+def test_mean_differences_pool_only_on_the_same_outcome():
+    ev = rows(("E1", "A01", "s1", "rct", "VAS 0-10", "MD", -1.0, -2.0, 0.0),
+              ("E2", "A01", "s2", "rct", "ODI 0-100", "MD", -8.0, -12.0, -4.0))
+    assert poolable_groups(ev) == []
