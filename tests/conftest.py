@@ -55,7 +55,7 @@ def write_review(root: Path, name: str = "ginger", article: str = ARTICLE) -> Pa
         "  url = {https://pmc.ncbi.nlm.nih.gov/articles/PMC3995184},\n}\n")
     (data / "search_log.csv").write_text(
         "search_id,claim_ids,source,query,date,hits,screened,note\n"
-        "S001,G01 G02,PubMed,ginger pregnancy nausea systematic review,2026-11-21,12,3,\n")
+        "S001,G01 G02,PubMed,ginger pregnancy nausea systematic review,2026-11-21,12,2,\n")
     (data / "screening.csv").write_text(
         "record_key,search_id,stage,decision,reason\n"
         "viljoen2014systematic,S001,full-text,include,\n"

@@ -140,12 +140,12 @@ def test_effect_needs_all_its_fields(review_root):
 def test_cli_check_prints_every_problem_and_exits_non_zero(review_root, capsys):
     path = review_root / "data/ginger/evidence.csv"
     path.write_text(path.read_text().replace(",supports,", ",proves,"))
-    path = review_root / "data/ginger/screening.csv"
-    path.write_text(path.read_text().replace("unrelated,S001", "unrelated,S002"))
+    path = review_root / "data/ginger/rob.csv"
+    path.write_text(path.read_text().replace("viljoen2014systematic,", "nobody2020nothing,"))
     assert main(["check", "--review", "ginger"]) == 1
     err = capsys.readouterr().err
     assert "data/ginger/evidence.csv:2:direction:" in err
-    assert "data/ginger/screening.csv:3:search_id: unknown search" in err
+    assert "data/ginger/rob.csv:2:study_key: unknown study" in err
     assert "2 problem(s) in review ginger" in err
 
 
@@ -163,3 +163,9 @@ def test_shipped_review_passes_check():
     from conftest import ROOT
     problems = Review.load("calf-massage", ROOT).check()
     assert [str(p) for p in problems] == []
+
+
+def test_screened_count_must_match_the_screening_record(review_root):
+    path = review_root / "data/ginger/search_log.csv"
+    path.write_text(path.read_text().replace("2026-11-21,12,2,", "2026-11-21,12,5,"))
+    assert "data/ginger/search_log.csv:2:screened: expected 2 (the screening rows of S001), found 5" in problems_of(review_root)

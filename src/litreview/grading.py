@@ -335,3 +335,13 @@ def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame
 def verdict_table() -> pd.DataFrame:
     """The direction × certainty → verdict mapping, as the report prints it."""
     return pd.DataFrame(VERDICTS).T.loc[:, list(reversed(LEVELS))]
+
+
+def summary_of_findings(grades: pd.DataFrame, claims: pd.DataFrame, group: str) -> pd.DataFrame:
+    """A GRADE Summary-of-Findings table for one group of claims: the claim, what the
+    evidence is, each domain's judgement, certainty and verdict."""
+    g = grades[(grades["group"] == group) & grades["testable"]].merge(
+        claims[["claim_id", "claim"]], on="claim_id")
+    cols = ["claim_id", "claim", "studies", "participants", "starting_certainty",
+            *[d.replace(" ", "_") for d in DOMAINS], "certainty", "direction", "verdict"]
+    return g[cols].rename(columns=lambda c: c.replace("_", " "))

@@ -217,6 +217,17 @@ class Review:
                 problems.append(Problem(label, line, "study_key",
                                         f"{row['study_key']} has no risk-of-bias rows in rob.csv"))
                 assessed.add(row["study_key"])
+        # a search's `screened` count is the number of records its screening rows show
+        if SCREENING.filename not in self.failed and SCREENING.filename not in [
+                m.rsplit("/", 1)[-1] for m in self.missing]:
+            per_search = self.screening.groupby("search_id").size()
+            label, rows = self._rows(SEARCH_LOG)
+            for line, row in rows:
+                recorded = int(per_search.get(row["search_id"], 0))
+                if row["screened"] != recorded:
+                    problems.append(Problem(label, line, "screened",
+                                            f"expected {recorded} (the screening rows of {row['search_id']}), "
+                                            f"found {row['screened']}"))
         # an included screening record is a library study
         label, rows = self._rows(SCREENING)
         for line, row in rows:

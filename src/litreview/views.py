@@ -51,3 +51,25 @@ def legend() -> str:
     items = "".join(f'<span style="background:{c};padding:1px 6px;margin-right:6px">{html.escape(k)}</span>'
                     for k, c in CATEGORY_COLOURS.items())
     return f'<div style="margin:6px 0">{items}</div>'
+
+
+def filterable_table(frame: pd.DataFrame, filter_column: str, table_id: str = "evidence") -> str:
+    """A plain HTML table with a drop-down that filters its rows by one column. Every cell
+    is escaped; the filter is a few lines of inline script, so it works in JupyterLab and in
+    the exported HTML alike, and without script the whole table still reads."""
+    values = sorted(frame[filter_column].dropna().astype(str).unique())
+    options = "".join(f'<option value="{html.escape(v)}">{html.escape(v)}</option>' for v in values)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    body = "".join(
+        f'<tr data-key="{html.escape(str(row[filter_column]))}">'
+        + "".join(f"<td>{html.escape('' if pd.isna(v) else str(v))}</td>" for v in row.values) + "</tr>"
+        for _, row in frame.iterrows())
+    return (f'<label>Filter by {html.escape(filter_column)}: <select id="{table_id}-filter" '
+            f'onchange="var v=this.value;document.querySelectorAll(\'#{table_id} tbody tr\').forEach('
+            f'function(r){{r.style.display=(!v||r.dataset.key===v)?\'\':\'none\';}});">'
+            f'<option value="">all</option>{options}</select></label>'
+            f'<table id="{table_id}" class="dataframe" style="font-size:80%"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
+
+AUDIT_STATUS_COLOURS = {"verified": "#dcfce7", "verified-with-errors": "#fef9c3", "not-found": "#fee2e2",
+                        "misattributed": "#fed7aa"}

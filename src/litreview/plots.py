@@ -1,0 +1,148 @@
+"""Figures: forest plots, the evidence map, verdicts by certainty, the PRISMA flow diagram.
+
+Every function returns a matplotlib Figure and draws nothing else; colours are fixed here
+so the notebooks and the report agree.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import pandas as pd
+from matplotlib.patches import FancyBboxPatch
+
+from .grading import LEVELS
+from .meta import RATIO_MEASURES
+from .prisma import PrismaCounts
+
+DIRECTION_COLOURS = {"supports": "#2e7d32", "mixed": "#f9a825", "no-effect": "#757575", "contradicts": "#c62828"}
+VERDICT_COLOURS = {"supported": "#2e7d32", "partly supported": "#9ccc65", "unsupported": "#bdbdbd",
+                   "contradicted": "#c62828", "not testable": "#90a4ae"}
+
+
+def _clean(ax) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def forest(rows: pd.DataFrame, title: str = "", pooled=None):
+    """Reported estimates with 95% intervals, one line per evidence row, on a log axis for
+    ratio measures; a diamond for each pooled estimate. ``rows`` needs ``evidence_id``,
+    ``claim_id``, ``study_key``, ``effect_measure``, ``effect``, ``ci_low``, ``ci_high``,
+    ``direction``."""
+    rows = rows.dropna(subset=["effect"]).sort_values(["effect_measure", "claim_id", "effect"])
+    measures = list(dict.fromkeys(rows["effect_measure"]))
+    heights = [max(1.2, 0.32 * (len(rows[rows["effect_measure"] == m]) + 1.5)) for m in measures]
+    fig, axes = plt.subplots(len(measures), 1, figsize=(7.5, sum(heights) + 0.4), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    for ax, m in zip(axes[:, 0], measures):
+        part = rows[rows["effect_measure"] == m].reset_index(drop=True)
+        ys = list(range(len(part), 0, -1))
+        for y, r in zip(ys, part.itertuples()):
+            colour = DIRECTION_COLOURS.get(r.direction, "#333")
+            ax.plot([r.ci_low, r.ci_high], [y, y], color=colour, lw=1.6)
+            ax.plot(r.effect, y, "s", color=colour, ms=5)
+        labels = [f"{r.claim_id} {r.study_key} ({r.evidence_id})" for r in part.itertuples()]
+        ax.set_yticks(ys, labels, fontsize=7.5)
+        null = 1 if m in RATIO_MEASURES else 0
+        ax.axvline(null, color="#555", lw=0.8, ls="--")
+        if m in RATIO_MEASURES:
+            ax.set_xscale("log")
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        for p in pooled or []:
+            if p.measure == m:
+                ax.fill([p.ci_low, p.estimate, p.ci_high, p.estimate], [0.3, 0.55, 0.3, 0.05], color="#1a237e")
+        ax.set_ylim(-0.2 if pooled else 0.3, len(part) + 0.7)
+        ax.set_xlabel({"SMD": "standardised mean difference", "MD": "mean difference (outcome units)",
+                       "RR": "risk ratio", "OR": "odds ratio", "HR": "hazard ratio",
+                       "RD": "risk difference"}.get(m, m), fontsize=8.5)
+        _clean(ax)
+    if title:
+        fig.suptitle(title, fontsize=10, x=0.02, ha="left")
+    fig.tight_layout()
+    return fig
+
+
+def evidence_map(evidence: pd.DataFrame, claims: pd.DataFrame):
+    """Claims (rows) against studies (columns): colour = direction, size = participants."""
+    ev = evidence.copy()
+    claim_order = [c for c in claims["claim_id"] if c in set(ev["claim_id"])]
+    study_order = list(ev.groupby("study_key")["claim_id"].min().sort_values().index)
+    cx = {c: i for i, c in enumerate(claim_order)}
+    sx = {s: i for i, s in enumerate(study_order)}
+    fig, ax = plt.subplots(figsize=(min(24, 3 + 0.085 * len(study_order)), 1.5 + 0.2 * len(claim_order)))
+    n = ev["n"].astype(float).fillna(20).clip(lower=5)
+    sizes = 8 + 60 * (n.apply(math.log10) / math.log10(max(n.max(), 10)))
+    for direction, colour in DIRECTION_COLOURS.items():
+        part = ev["direction"] == direction
+        ax.scatter([sx[s] for s in ev.loc[part, "study_key"]], [cx[c] for c in ev.loc[part, "claim_id"]],
+                   s=sizes[part], c=colour, alpha=0.85, label=direction, edgecolors="white", linewidths=0.4)
+    ax.set_yticks(range(len(claim_order)), claim_order, fontsize=6.5)
+    ax.set_xticks([])
+    ax.set_xlabel(f"{len(study_order)} studies, in order of the first claim they inform", fontsize=8)
+    ax.invert_yaxis()
+    ax.grid(axis="y", color="#eee", lw=0.5)
+    ax.legend(title="direction", fontsize=7, title_fontsize=7, frameon=False, loc="upper left",
+              bbox_to_anchor=(1.0, 1.0))
+    _clean(ax)
+    fig.tight_layout()
+    return fig
+
+
+def verdicts_by_certainty(grades: pd.DataFrame):
+    """Stacked bars: number of claims per certainty level, split by verdict."""
+    g = grades.assign(certainty=grades["certainty"].fillna("not graded"))
+    order = [lvl for lvl in reversed(LEVELS)] + ["not graded"]
+    table = pd.crosstab(g["certainty"], g["verdict"]).reindex(index=order, fill_value=0)
+    table = table[[v for v in VERDICT_COLOURS if v in table.columns]]
+    fig, ax = plt.subplots(figsize=(7, 2.8))
+    left = pd.Series(0, index=table.index)
+    for verdict in table.columns:
+        ax.barh(table.index, table[verdict], left=left, color=VERDICT_COLOURS[verdict], label=verdict)
+        left += table[verdict]
+    for y, total in enumerate(left):
+        if total:
+            ax.text(total + 0.3, y, str(int(total)), va="center", fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("claims")
+    ax.legend(fontsize=7.5, frameon=False, loc="lower right")
+    _clean(ax)
+    fig.tight_layout()
+    return fig
+
+
+def prisma_flow(c: PrismaCounts):
+    """A PRISMA 2020-style flow diagram with the computed counts."""
+    fig, ax = plt.subplots(figsize=(7.2, 5.2))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    ax.axis("off")
+
+    def box(x, y, w, h, text, fc="#f5f7fb"):
+        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.08", fc=fc, ec="#37474f", lw=0.9))
+        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=8, wrap=True)
+
+    def arrow(x1, y1, x2, y2):
+        ax.annotate("", xy=(x2, y2), xytext=(x1, y1), arrowprops=dict(arrowstyle="->", color="#37474f", lw=0.9))
+
+    reasons = "\n".join(f"{k}: {v}" for k, v in list(c.exclusion_reasons.items())[:6])
+    box(0.3, 8.3, 5.2, 1.3, f"Records identified\n{c.searches} searches, {c.identified} records")
+    box(6.3, 8.3, 3.4, 1.3, f"Excluded on title\n{c.excluded_on_title}", fc="#fbeeee")
+    box(0.3, 6.0, 5.2, 1.4, f"Record read beyond the title\n{c.screening_rows} readings of\n{c.assessed} distinct records")
+    box(6.3, 6.0, 3.4, 1.4, f"Duplicates removed\n(met in several searches)\n{c.duplicates}", fc="#fbeeee")
+    box(0.3, 3.5, 5.2, 1.5, f"Records assessed\n{c.assessed}")
+    box(6.3, 2.6, 3.4, 3.0, f"Excluded after assessment\n{c.excluded}\n\n{reasons}", fc="#fbeeee")
+    box(0.3, 0.6, 5.2, 1.6, f"Included\n{c.included_records} records\n{c.studies_in_review} studies in the evidence table",
+        fc="#eef7ee")
+    arrow(2.9, 8.3, 2.9, 7.4)
+    arrow(5.5, 8.95, 6.3, 8.95)
+    arrow(2.9, 6.0, 2.9, 5.0)
+    arrow(5.5, 6.7, 6.3, 6.7)
+    arrow(2.9, 3.5, 2.9, 2.2)
+    arrow(5.5, 4.2, 6.3, 4.2)
+    for y, label in ((9.0, "Identification"), (5.5, "Screening"), (1.4, "Included")):
+        ax.text(-0.2, y, label, rotation=90, va="center", ha="center", fontsize=8, color="#37474f")
+    fig.tight_layout()
+    return fig

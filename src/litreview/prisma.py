@@ -1,0 +1,78 @@
+"""PRISMA 2020 flow counts, computed from the search log and the screening record.
+
+Every search logs how many records it returned (``hits``) and how many were read beyond the
+title (``screened``); every record read beyond its title has a row in ``screening.csv``
+with its decision. The counts are derived, never typed:
+
+- identified: the sum of hits over all searches;
+- excluded on title: hits not read beyond the title;
+- assessed: distinct records read beyond the title (the same record met in several
+  searches is counted once; the repeats are the duplicates removed);
+- excluded after assessment, with the reasons tallied; included: distinct included records;
+- studies in the review: distinct studies with evidence rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class PrismaCounts:
+    searches: int
+    identified: int
+    excluded_on_title: int
+    screening_rows: int
+    duplicates: int
+    assessed: int
+    excluded: int
+    included_records: int
+    studies_in_review: int
+    exclusion_reasons: dict[str, int] = field(default_factory=dict)
+
+    def as_frame(self) -> pd.DataFrame:
+        labels = [("searches run", self.searches), ("records identified", self.identified),
+                  ("excluded on title", self.excluded_on_title),
+                  ("duplicates removed", self.duplicates), ("records assessed", self.assessed),
+                  ("records excluded after assessment", self.excluded),
+                  ("records included", self.included_records),
+                  ("studies in the evidence table", self.studies_in_review)]
+        return pd.DataFrame(labels, columns=["stage", "count"])
+
+
+def counts(search_log: pd.DataFrame, screening: pd.DataFrame, evidence: pd.DataFrame) -> PrismaCounts:
+    identified = int(search_log["hits"].sum())
+    read = int(search_log["screened"].sum())
+    included = set(screening.loc[screening["decision"] == "include", "record_key"])
+    excluded_rows = screening[(screening["decision"] == "exclude") & ~screening["record_key"].isin(included)]
+    excluded = set(excluded_rows["record_key"])
+    reasons = Counter(_reason_class(r) for r in excluded_rows.drop_duplicates("record_key")["reason"])
+    assessed = len(set(screening["record_key"]))
+    return PrismaCounts(
+        searches=len(search_log), identified=identified, excluded_on_title=identified - read,
+        screening_rows=len(screening), duplicates=len(screening) - assessed, assessed=assessed,
+        excluded=len(excluded), included_records=len(included),
+        studies_in_review=int(evidence["study_key"].nunique()),
+        exclusion_reasons=dict(reasons.most_common()))
+
+
+_REASON_CLASSES = (
+    ("duplicate", ("duplicate", "same trial", "already included", "covered by")),
+    ("not a study", ("blog", "news", "press", "not a study", "commercial", "promotional", "book", "website")),
+    ("record incomplete", ("no abstract", "not displayed", "not shown", "not visible", "no author", "missing",
+                           "could not", "cannot", "unverif", "truncated", "no identif", "no year")),
+    ("wrong intervention", ("intervention", "drug", "needle", "exercise", "surgery")),
+    ("wrong population", ("population", "children", "infant", "animal")),
+    ("wrong outcome or topic", ("outcome", "topic", "unrelated", "irrelevant", "off-topic", "not relevant")),
+)
+
+
+def _reason_class(reason: str | None) -> str:
+    text = (reason or "").lower()
+    for name, words in _REASON_CLASSES:
+        if any(w in text for w in words):
+            return name
+    return "other"
