@@ -129,3 +129,26 @@ def audit_table(cited: list[Entry], library: list[Entry], decisions: pd.DataFram
             "relevance": d.get("relevance"),
         })
     return pd.DataFrame(rows)
+
+
+def candidates_online(printed: Entry, crossref, pubmed, rows: int = 3) -> list[dict]:
+    """Real records that may match a printed reference, from Crossref (by DOI when printed,
+    else by bibliographic query) and PubMed (title search), each compared field by field.
+    Raises :class:`litreview.sources.SourceError` when a service fails."""
+    found = []
+    if printed.get("doi"):
+        found.append(("crossref", crossref.work(printed.get("doi"))))
+    else:
+        query = f"{printed.get('title')} {printed.get('author').split(',')[0]} {printed.get('year')}"
+        found += [("crossref", r) for r in crossref.query(query, rows=rows)]
+    pmids = pubmed.esearch(f"{printed.get('title')}[Title]", retmax=rows)
+    found += [("pubmed", r) for r in pubmed.esummary(pmids)]
+    out = []
+    for source, fields in found:
+        real = Entry("candidate", "article", fields, 0)
+        diffs = compare(printed, real)
+        title_match = normalise_title(printed.get("title")) == normalise_title(fields.get("title", ""))
+        out.append({"cited_key": printed.key, "source": source, "title_matches": title_match,
+                    "status_if_matched": status(printed, real, diffs), "differences": "; ".join(map(str, diffs)),
+                    **{k: fields.get(k, "") for k in ("author", "title", "journal", "year", "doi", "pmid", "url")}})
+    return out

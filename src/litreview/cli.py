@@ -1,4 +1,4 @@
-"""The ``litreview`` command: ``check``, ``build``, ``run-notebooks``."""
+"""The ``litreview`` command: ``check``, ``build``, ``verify-refs``, ``run-notebooks``."""
 
 from __future__ import annotations
 
@@ -40,6 +40,37 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_verify_refs(args: argparse.Namespace) -> int:
+    """Look up each printed reference online and show the candidate records with their
+    differences. Says plainly when the network is not there; writes nothing but its cache."""
+    import pandas as pd
+
+    from .audit import candidates_online
+    from .review import Review
+    from .sources import Crossref, HttpClient, NetworkUnavailable, PubMed, SourceError
+
+    review = Review.load(args.review)
+    http = HttpClient(cache_dir=paths.project_root() / ".cache" / "sources", timeout=args.timeout)
+    crossref, pubmed = Crossref(http), PubMed(http)
+    rows = []
+    for entry in review.cited:
+        try:
+            rows += candidates_online(entry, crossref, pubmed)
+        except NetworkUnavailable as exc:
+            print(f"network unavailable: {exc}. Nothing was looked up; the audit in "
+                  f"data/{args.review}/reference_audit.csv is unchanged.", file=sys.stderr)
+            return 3
+        except SourceError as exc:
+            print(f"{entry.key}: {exc}", file=sys.stderr)
+    if not rows:
+        print("no candidates found")
+        return 0
+    with pd.option_context("display.max_colwidth", 60, "display.width", 200):
+        print(pd.DataFrame(rows)[["cited_key", "source", "title_matches", "status_if_matched", "year",
+                                  "doi", "pmid", "differences"]].to_string(index=False))
+    return 0
+
+
 def _cmd_run_notebooks(args: argparse.Namespace) -> int:
     from .build import run_in_place
 
@@ -59,6 +90,9 @@ def parser() -> argparse.ArgumentParser:
     with_review(sub.add_parser("check", help="validate every table of a review")).set_defaults(func=_cmd_check)
     with_review(sub.add_parser("build", help="check, run the notebooks, write reports/<review>/")
                 ).set_defaults(func=_cmd_build)
+    vr = with_review(sub.add_parser("verify-refs", help="look up the cited references in Crossref and PubMed"))
+    vr.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
+    vr.set_defaults(func=_cmd_verify_refs)
     sub.add_parser("run-notebooks", help="re-execute the committed notebooks in place"
                    ).set_defaults(func=_cmd_run_notebooks)
     return p

@@ -1,0 +1,234 @@
+"""Live look-ups of bibliographic records: Crossref (by DOI, by bibliographic query) and
+PubMed E-utilities (esearch, esummary, efetch).
+
+Optional: the shipped review builds and tests without any network. Every request goes
+through :class:`HttpClient`, which
+
+- caches each successful answer on disk (one JSON file per URL), so a look-up is made once;
+- keeps a polite interval between requests to the same host;
+- retries 429 and 5xx answers with exponential backoff, honouring ``Retry-After``;
+- times out, and turns every failure into a :class:`SourceError` that says what failed.
+
+Base URLs are parameters (and ``LITREVIEW_CROSSREF_URL`` / ``LITREVIEW_EUTILS_URL``), so the
+tests point the clients at a local server that answers in the services' real formats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+CROSSREF_URL = "https://api.crossref.org"
+EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+USER_AGENT = "litreview/0.1 (literature review workbook; mailto:{mailto})"
+
+
+class SourceError(RuntimeError):
+    """A look-up failed; the message names the service, the request and the reason."""
+
+
+class NetworkUnavailable(SourceError):
+    """The service could not be reached at all (no route, DNS failure, refused, timeout)."""
+
+
+class ServiceError(SourceError):
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
+class MalformedResponse(SourceError):
+    """The service answered, but not in the format it documents."""
+
+
+@dataclass
+class HttpClient:
+    """GET with cache, rate limit, retries and timeouts. ``cache_dir=None`` disables the cache."""
+
+    cache_dir: Path | None = None
+    min_interval: float = 0.34          # seconds between requests to one host (3 per second)
+    timeout: float = 10.0
+    retries: int = 3
+    backoff: float = 1.0                # first wait; doubles each retry
+    mailto: str = "litreview@example.org"
+    sleep: Callable[[float], None] = time.sleep
+    requests_made: int = 0
+    _last: dict[str, float] = field(default_factory=dict)
+
+    def _cache_path(self, url: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        return Path(self.cache_dir) / (hashlib.sha256(url.encode()).hexdigest() + ".json")
+
+    def get(self, url: str) -> str:
+        """The body of ``url`` as text (from the cache when present)."""
+        cached = self._cache_path(url)
+        if cached is not None and cached.is_file():
+            return json.loads(cached.read_text(encoding="utf-8"))["body"]
+        host = urllib.parse.urlsplit(url).netloc
+        attempt = 0
+        while True:
+            wait = self.min_interval - (time.monotonic() - self._last.get(host, -1e9))
+            if wait > 0:
+                self.sleep(wait)
+            self._last[host] = time.monotonic()
+            request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT.format(mailto=self.mailto)})
+            try:
+                self.requests_made += 1
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    body = response.read().decode("utf-8")
+                break
+            except urllib.error.HTTPError as exc:
+                if (exc.code == 429 or exc.code >= 500) and attempt < self.retries:
+                    delay = self.backoff * 2 ** attempt
+                    retry_after = exc.headers.get("Retry-After") if exc.headers else None
+                    if retry_after and retry_after.isdigit():
+                        delay = max(delay, float(retry_after))
+                    self.sleep(delay)
+                    attempt += 1
+                    continue
+                raise ServiceError(f"{host} answered HTTP {exc.code} for {url}"
+                                   + (f" after {attempt} retries" if attempt else ""), exc.code) from None
+            except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+                reason = getattr(exc, "reason", exc)
+                raise NetworkUnavailable(f"could not reach {host}: {reason}") from None
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"url": url, "body": body}), encoding="utf-8")
+            tmp.replace(cached)  # never a half-written cache file
+        return body
+
+    def get_json(self, url: str) -> dict:
+        body = self.get(url)
+        try:
+            return json.loads(body)
+        except json.JSONDecodeError as exc:
+            raise MalformedResponse(f"{url}: expected JSON, got {body[:60]!r} ({exc.msg})") from None
+
+
+def _join_pages(first: str | None, last: str | None) -> str:
+    return f"{first}--{last}" if first and last and first != last else (first or "")
+
+
+def crossref_record(message: dict) -> dict[str, str]:
+    """A Crossref ``work`` message as BibTeX-style fields."""
+    try:
+        authors = " and ".join(
+            f"{a['family']}, {a.get('given', '')}".strip().rstrip(",") for a in message.get("author", [])
+            if "family" in a)
+        parts = (message.get("published-print") or message.get("published-online") or message.get("issued")
+                 or {}).get("date-parts", [[None]])
+        return {k: v for k, v in {
+            "author": authors,
+            "title": (message.get("title") or [""])[0],
+            "journal": (message.get("container-title") or [""])[0],
+            "year": str(parts[0][0]) if parts and parts[0] and parts[0][0] else "",
+            "volume": message.get("volume", ""),
+            "number": message.get("issue", ""),
+            "pages": (message.get("page") or "").replace("-", "--"),
+            "doi": message.get("DOI", ""),
+            "url": f"https://doi.org/{message['DOI']}" if message.get("DOI") else "",
+        }.items() if v}
+    except (KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise MalformedResponse(f"Crossref work message not in the documented shape: {exc!r}") from None
+
+
+@dataclass
+class Crossref:
+    http: HttpClient
+    base_url: str = field(default_factory=lambda: os.environ.get("LITREVIEW_CROSSREF_URL", CROSSREF_URL))
+
+    def work(self, doi: str) -> dict[str, str]:
+        data = self.http.get_json(f"{self.base_url}/works/{urllib.parse.quote(doi, safe='/')}")
+        if data.get("status") != "ok" or "message" not in data:
+            raise MalformedResponse(f"Crossref works/{doi}: unexpected answer {str(data)[:80]!r}")
+        return crossref_record(data["message"])
+
+    def query(self, bibliographic: str, rows: int = 5) -> list[dict[str, str]]:
+        q = urllib.parse.urlencode({"query.bibliographic": bibliographic, "rows": rows})
+        data = self.http.get_json(f"{self.base_url}/works?{q}")
+        try:
+            items = data["message"]["items"]
+        except (KeyError, TypeError):
+            raise MalformedResponse(f"Crossref query: no message.items in {str(data)[:80]!r}") from None
+        return [crossref_record(item) for item in items]
+
+
+@dataclass
+class PubMed:
+    http: HttpClient
+    base_url: str = field(default_factory=lambda: os.environ.get("LITREVIEW_EUTILS_URL", EUTILS_URL))
+
+    def _url(self, tool: str, **params) -> str:
+        return f"{self.base_url}/{tool}.fcgi?{urllib.parse.urlencode({'db': 'pubmed', **params})}"
+
+    def esearch(self, term: str, retmax: int = 5) -> list[str]:
+        data = self.http.get_json(self._url("esearch", term=term, retmode="json", retmax=retmax))
+        try:
+            return list(data["esearchresult"]["idlist"])
+        except (KeyError, TypeError):
+            raise MalformedResponse(f"esearch: no esearchresult.idlist in {str(data)[:80]!r}") from None
+
+    def esummary(self, pmids: list[str]) -> list[dict[str, str]]:
+        if not pmids:
+            return []
+        data = self.http.get_json(self._url("esummary", id=",".join(pmids), retmode="json"))
+        try:
+            result = data["result"]
+            out = []
+            for pmid in result["uids"]:
+                doc = result[pmid]
+                doi = next((a["value"] for a in doc.get("articleids", []) if a.get("idtype") == "doi"), "")
+                out.append({k: v for k, v in {
+                    "pmid": pmid, "title": doc.get("title", "").rstrip("."),
+                    "author": " and ".join(a["name"] for a in doc.get("authors", []) if a.get("authtype") == "Author"),
+                    "journal": doc.get("fulljournalname") or doc.get("source", ""),
+                    "year": (doc.get("pubdate") or "")[:4], "volume": doc.get("volume", ""),
+                    "number": doc.get("issue", ""), "pages": doc.get("pages", ""), "doi": doi,
+                    "url": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"}.items() if v})
+            return out
+        except (KeyError, TypeError) as exc:
+            raise MalformedResponse(f"esummary: result not in the documented shape ({exc!r})") from None
+
+    def efetch(self, pmids: list[str]) -> list[dict[str, str]]:
+        """MEDLINE XML records (abstract included) as fields."""
+        if not pmids:
+            return []
+        body = self.http.get(self._url("efetch", id=",".join(pmids), retmode="xml"))
+        try:
+            root = ET.fromstring(body)
+        except ET.ParseError as exc:
+            raise MalformedResponse(f"efetch: not XML ({exc})") from None
+        out = []
+        for art in root.iter("PubmedArticle"):
+            cit = art.find("MedlineCitation")
+            a = cit.find("Article") if cit is not None else None
+            if a is None:
+                raise MalformedResponse("efetch: PubmedArticle without MedlineCitation/Article")
+            authors = " and ".join(
+                f"{au.findtext('LastName')}, {au.findtext('Initials') or ''}".strip().rstrip(",")
+                for au in a.iter("Author") if au.findtext("LastName"))
+            issue = a.find("Journal/JournalIssue")
+            doi = next((e.text for e in art.iter("ArticleId") if e.get("IdType") == "doi"), "")
+            pmid = cit.findtext("PMID") or ""
+            out.append({k: v for k, v in {
+                "pmid": pmid, "title": (a.findtext("ArticleTitle") or "").rstrip("."), "author": authors,
+                "journal": a.findtext("Journal/Title") or "",
+                "year": (issue.findtext("PubDate/Year") if issue is not None else "") or "",
+                "volume": issue.findtext("Volume") if issue is not None else "",
+                "number": issue.findtext("Issue") if issue is not None else "",
+                "pages": a.findtext("Pagination/MedlinePgn") or "", "doi": doi or "",
+                "abstract": " ".join(t.text or "" for t in a.iter("AbstractText")),
+                "url": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"}.items() if v})
+        return out
