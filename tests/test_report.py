@@ -63,3 +63,34 @@ def test_bibliography_round_trips(shipped, tmp_path):
     original = {e.key: e for e in rv.library}
     for e in entries:
         assert e.fields == original[e.key].fields
+
+
+HOSTILE = ("<script>alert('x')</script> Ginger <img src=x onerror=alert(1)> can reduce nausea "
+           "in early pregnancy. Two cups a day is safe.</script>\n")
+
+
+def test_article_text_is_untrusted_and_renders_as_text(tmp_path, monkeypatch):
+    """An article carrying markup shows it as text in the report, in its JSON-LD and in the
+    notebook view; nothing of it runs."""
+    from conftest import CLAIMS_HEADER, claim_row, write_review
+    from litreview.views import highlight_claims
+    from litreview.report import render_html, report_context
+
+    root = write_review(tmp_path, article=HOSTILE)
+    quote = "<img src=x onerror=alert(1)> can reduce nausea"
+    (root / "data/ginger/claims.csv").write_text(
+        CLAIMS_HEADER + claim_row("G01", quote, text=HOSTILE)
+        + claim_row("G02", "Two cups a day is safe.</script>", category="dosage", text=HOSTILE))
+    (root / "data/ginger/evidence.csv").write_text((root / "data/ginger/evidence.csv").read_text())
+    monkeypatch.setenv("LITREVIEW_ROOT", str(root))
+    rv = Review.load("ginger", root)
+    assert rv.check() == []
+    grades = grade_review(rv.claims, rv.evidence, rv.rob, rv.overrides)
+    audit = audit_table(rv.cited, rv.library, rv.reference_audit)
+    page = render_html(report_context(rv, grades, audit, with_figures=False))
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert page.count("<script") == 1  # only the JSON-LD block
+    jsonld = page.split('<script type="application/ld+json">')[1].split("</script>")[0]
+    assert "<" not in jsonld and json.loads(jsonld)[1]["claimReviewed"].endswith("</script>")
+    view = highlight_claims(rv.texts["ginger"], rv.claims)
+    assert "<script>" not in view and "<img" not in view and "&lt;script&gt;" in view

@@ -22,6 +22,8 @@ import pandas as pd
 
 from .references import Entry, author_signature, fold, normalise_doi, normalise_title, page_range, split_authors
 
+AUDIT_COLUMNS = ["cited_key", "article_id", "printed", "status", "matched_key", "differences", "n_differences",
+                 "also_matches", "nearest_keys", "searches", "supports_claims", "relevance"]
 STATUSES = ("verified", "verified-with-errors", "not-found", "misattributed")
 FIELDS = ("author", "title", "journal", "year", "volume", "number", "pages", "doi")
 
@@ -128,7 +130,7 @@ def audit_table(cited: list[Entry], library: list[Entry], decisions: pd.DataFram
             "supports_claims": d.get("supports_claims"),
             "relevance": d.get("relevance"),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
 
 def candidates_online(printed: Entry, crossref, pubmed, rows: int = 3) -> list[dict]:

@@ -112,6 +112,7 @@ def _swap(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
         target.rename(old)
+    new.chmod(0o755)  # mkdtemp makes it private; a report is meant to be read
     new.rename(target)
     shutil.rmtree(old, ignore_errors=True)
 

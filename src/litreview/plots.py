@@ -146,3 +146,43 @@ def prisma_flow(c: PrismaCounts):
         ax.text(-0.2, y, label, rotation=90, va="center", ha="center", fontsize=8, color="#37474f")
     fig.tight_layout()
     return fig
+
+
+ROB_COLOURS = {"low": "#2e7d32", "yes": "#2e7d32", "some-concerns": "#f9a825", "partial-yes": "#f9a825",
+               "high": "#c62828", "no": "#c62828"}
+ROB_SYMBOLS = {"low": "+", "yes": "+", "some-concerns": "−", "partial-yes": "−", "high": "×", "no": "×"}
+
+
+def rob_traffic_lights(rob: pd.DataFrame, overall: dict[str, str]):
+    """Studies (rows) × risk-of-bias domains (columns), one coloured light per judgement,
+    plus the derived overall judgement. Trials (RoB 2) first, then reviews (AMSTAR 2), then
+    the rest."""
+    from .schema import AMSTAR2_DOMAINS, ROB2_DOMAINS
+
+    tools = {"rob2": 0, "amstar2": 1, "design": 2}
+    studies = (rob.drop_duplicates("study_key").assign(t=lambda d: d["tool"].map(tools))
+               .sort_values(["t", "study_key"])["study_key"].tolist())
+    domains = list(ROB2_DOMAINS) + list(AMSTAR2_DOMAINS) + ["overall"]
+    fig, ax = plt.subplots(figsize=(7.5, 0.8 + 0.2 * len(studies)))
+    for y, key in enumerate(studies):
+        rows = rob[rob["study_key"] == key].set_index("domain")["judgement"]
+        for x, d in enumerate(domains):
+            j = overall.get(key) if d == "overall" else rows.get(d)
+            if j is None or (d == "overall" and j is None):
+                continue
+            ax.scatter(x, y, s=90, c=ROB_COLOURS.get(j, "#999"), edgecolors="white")
+            ax.text(x, y, ROB_SYMBOLS.get(j, "?"), ha="center", va="center", color="white", fontsize=7,
+                    fontweight="bold")
+    ax.set_xticks(range(len(domains)), [d.replace("-", " ") for d in domains], rotation=40, ha="right", fontsize=7)
+    ax.set_yticks(range(len(studies)), studies, fontsize=6.5)
+    ax.axvline(len(ROB2_DOMAINS) - 0.5, color="#ccc", lw=0.6)
+    ax.axvline(len(ROB2_DOMAINS) + len(AMSTAR2_DOMAINS) - 0.5, color="#ccc", lw=0.6)
+    ax.set_xlim(-0.6, len(domains) - 0.4)
+    ax.invert_yaxis()
+    ax.xaxis.tick_top()
+    ax.tick_params(length=0)
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.set_title("RoB 2 (trials)        AMSTAR 2 (reviews)        overall", fontsize=8, loc="left", pad=42)
+    fig.tight_layout()
+    return fig

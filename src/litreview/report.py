@@ -99,3 +99,274 @@ def write_bibliography(path: Path, library: list[Entry], keys: set[str] | None =
         lines += [f"  {f} = {{{e.get(f)}}}," for f in order + sorted(set(e.fields) - set(order)) if e.get(f)]
         blocks.append("\n".join(lines) + "\n}")
     path.write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
+
+
+# --- the summary report (HTML and PDF) ---------------------------------------------------------
+
+CITATION_STYLE = "harvard-cite-them-right"  # bundled with citeproc-py; one style throughout
+
+
+def format_bibliography(entries: list[Entry]) -> list[dict]:
+    """Entries formatted by citeproc-py in :data:`CITATION_STYLE`, sorted as the style sorts."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    from .references import author_signature, delatex, split_authors
+
+    def csl(e: Entry) -> dict:
+        people = []
+        for name in split_authors(e.get("author")):
+            if name.lower() == "others":
+                continue
+            if name.startswith("{"):
+                people.append({"literal": delatex(name)})
+            elif "," in name:
+                family, given = (p.strip() for p in name.split(",", 1))
+                people.append({"family": delatex(family), "given": delatex(given)})
+            else:
+                people.append({"literal": delatex(name)})
+        item = {"id": e.key, "type": "article-journal", "title": delatex(e.get("title")),
+                "container-title": delatex(e.get("journal")), "volume": e.get("volume"),
+                "issue": e.get("number"), "page": e.get("pages").replace("--", "-"), "DOI": e.get("doi")}
+        if people:
+            item["author"] = people
+        if e.get("year").isdigit():
+            item["issued"] = {"date-parts": [[int(e.get("year"))]]}
+        return {k: v for k, v in item.items() if v}
+
+    source = CiteProcJSON([csl(e) for e in entries])
+    style = CitationStylesStyle(CITATION_STYLE, validate=False)
+    bib = CitationStylesBibliography(style, source, formatter.plain)
+    for e in entries:
+        bib.register(Citation([CitationItem(e.key)]))
+    by_key = {e.key: e for e in entries}
+    out = []
+    for key, item in zip(bib.keys, bib.bibliography()):
+        text = str(item)
+        e = by_key[key]
+        url = e.get("url")
+        if e.get("doi") and f"https://doi.org/{e.get('doi')}" in text:
+            url = "" if url == f"https://doi.org/{e.get('doi')}" else url
+        if e.get("pmid"):
+            text += f" PMID: {e.get('pmid')}."
+        out.append({"key": key, "text": text, "url": url})
+    return out
+
+
+def _figure_png(fig, dpi: int = 200) -> str:
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _mark(judgement: str | None) -> str:
+    return {"not serious": "✓", "serious": "▼", "very serious": "▼▼"}.get(judgement or "", "—")
+
+
+def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, pooled=(),
+                   with_figures: bool = True) -> dict:
+    """Everything the report template shows, computed from the review (no number typed)."""
+    from . import grading, plots, prisma
+    from .grading import DOMAINS, study_rob
+
+    claims = review.claims.merge(grades.drop(columns=["article_id", "group", "category", "testable"]),
+                                 on="claim_id", how="left")
+    claims = claims.astype(object).where(claims.notna(), None)  # NaN would print as "nan"
+    ev = review.evidence
+    counts = grades["verdict"].value_counts()
+    order = ["supported", "partly supported", "unsupported", "contradicted", "not testable"]
+    testable = grades[grades["testable"]]
+    no_evidence = testable[testable["evidence_rows"] == 0]["claim_id"].tolist()
+    best = testable[testable["verdict"].isin(["supported", "partly supported"])]
+    against = testable[testable["direction"].isin(["contradicts", "no-effect"])]
+
+    def key_studies(row) -> list[str]:
+        ids = (row["primary_evidence"] or "").split()
+        rows = ev[ev["evidence_id"].isin(ids)].copy()
+        rows["n_sort"] = rows["n"].fillna(0).astype(float)
+        return list(dict.fromkeys(rows.sort_values("n_sort", ascending=False)["study_key"]))[:3]
+
+    key_rows = []
+    for _, r in claims.iterrows():
+        why = []
+        if r["category"] == "safety":
+            why.append("a safety claim")
+        if r["direction"] in ("contradicts", "no-effect"):
+            why.append("the evidence leans against it")
+        if r["verdict"] in ("supported", "partly supported"):
+            why.append("the best-supported claims")
+        if r["testable"] and r["evidence_rows"] == 0:
+            why.append("no study found")
+        if why:
+            key_rows.append({**r.to_dict(), "why": "; ".join(why)})
+    key_rows.sort(key=lambda r: (r["verdict"] not in ("supported", "partly supported"), r["category"] != "safety",
+                                 r["claim_id"]))
+
+    articles = []
+    for a in review.articles.itertuples():
+        articles.append({"title": a.title, "site": a.site, "date_shown": a.date_shown,
+                         "claims": int((review.claims["article_id"] == a.article_id).sum()),
+                         "refs": (f"{sum(1 for e in review.cited if e.get('article') == a.article_id)} "
+                                  "printed, none cited in the text") if a.has_references else "none"})
+    claim_tables = []
+    for a in review.articles.itertuples():
+        rows = []
+        for _, r in claims[claims["article_id"] == a.article_id].iterrows():
+            rows.append({**r.to_dict(), "key_studies": key_studies(r) if r["testable"] else []})
+        claim_tables.append({"title": a.title, "rows": rows})
+
+    sof = []
+    for group in sorted(testable["group"].unique()):
+        rows = []
+        for _, r in claims[(claims["group"] == group) & claims["testable"]].iterrows():
+            rows.append({"claim_id": r["claim_id"], "claim": r["claim"], "studies": r["studies"],
+                         "participants": r["participants"] or "—", "start": r["starting_certainty"],
+                         "domains": [_mark(r[d.replace(" ", "_")]) for d in DOMAINS],
+                         "certainty": r["certainty"], "verdict": r["verdict"]})
+        sof.append({"name": group.replace("-", " "), "rows": rows})
+
+    c = prisma.counts(review.search_log, review.screening, ev)
+    figures = []
+    if with_figures:
+        rob_by_study = study_rob(review.rob)
+        figures = [
+            {"id": "fig-verdicts", "cls": "", "png": _figure_png(plots.verdicts_by_certainty(grades)),
+             "caption": "Figure 1. Claims by final certainty, coloured by verdict."},
+            {"id": "fig-prisma", "cls": "", "png": _figure_png(plots.prisma_flow(c)),
+             "caption": "Figure 2. PRISMA 2020 flow of records, computed from the search log and the screening record."},
+            {"id": "fig-forest", "cls": "wide-figure", "png": _figure_png(plots.forest(ev.dropna(subset=["effect"]), pooled=list(pooled))),
+             "caption": ("Figure 3. Effect estimates as their sources report them (95% intervals), by measure; "
+                         "green supports the claim, amber mixed, grey no effect, red contradicts. Mean differences "
+                         "are on each study's own scale.")},
+            {"id": "fig-rob", "cls": "", "png": _figure_png(plots.rob_traffic_lights(
+                review.rob[review.rob["study_key"].isin(ev.dropna(subset=["effect"])["study_key"])], rob_by_study)),
+             "caption": "Figure 4. Risk of bias of the studies with effect estimates, by domain (RoB 2 for trials, AMSTAR 2 items for reviews)."},
+            {"id": "fig-map", "cls": "wide-figure", "png": _figure_png(plots.evidence_map(ev, review.claims)),
+             "caption": "Figure 5. Evidence map: claims against studies; colour is the direction, size the number of participants."},
+        ]
+
+    statuses = audit["status"].value_counts()
+    audit_rows = audit.to_dict("records")
+    log = review.search_log
+    verdict_tab = grading.verdict_table()
+    rob_some = study_rob(review.rob)
+    share_some = sum(v == "some-concerns" for v in rob_some.values()) / max(1, len(rob_some))
+    indirect = (ev["indirectness"] != "none").mean() if len(ev) else 0
+    return {
+        "title": f"Do the claims hold up? A graded review of {len(review.articles)} articles",
+        "lede": (f"{len(review.claims)} claims quoted from {len(review.articles)} popular articles were checked "
+                 f"against {ev['study_key'].nunique()} studies. "
+                 f"{counts.get('supported', 0) + counts.get('partly supported', 0)} claim(s) are supported at least in part; "
+                 f"{counts.get('unsupported', 0)} are unsupported, {counts.get('contradicted', 0)} contradicted, "
+                 f"and {counts.get('not testable', 0)} are statements of traditional theory that no experiment can test."),
+        "review": review.name, "date": review_date(review), "n_claims": len(review.claims),
+        "n_studies": ev["study_key"].nunique(), "n_rows": len(ev),
+        "sections": [("summary", "Executive summary"), ("articles", "The articles"), ("claims", "Claim by claim"),
+                     ("sof", "Summary of findings"), ("figures", "Figures"), ("audit", "The articles' own citations"),
+                     ("methods", "Methods"), ("limitations", "Limitations"), ("bibliography", "Bibliography")],
+        "verdict_counts": [(v, int(counts.get(v, 0))) for v in order],
+        "summary_paragraphs": [
+            (f"Of {len(testable)} testable claims, {len(best)} reach at least partial support "
+             f"({', '.join(best['claim_id']) or 'none'}); for {len(against)} the best evidence leans against the claim "
+             f"({', '.join(against['claim_id']) or 'none'}). For {len(no_evidence)} no study was found "
+             f"({', '.join(no_evidence) or 'none'}), which the grade counts against the claim."),
+            (f"Almost nothing tests the articles' own interventions: {indirect:.0%} of the evidence rows are indirect "
+             "(needle or electro-acupuncture for finger pressure, another body site, healthy volunteers, animals). "
+             "Certainty is therefore mostly very low, and a very low certainty cannot support a claim."),
+            (f"Of the {len(audit)} references the articles print, "
+             + ", ".join(f"{n} {s}" for s, n in statuses.items())
+             + f"; {int((audit['supports_claims'] == 'yes').sum())} back the claims they are attached to.")
+            if len(audit) else "The articles print no references of their own.",
+        ],
+        "key_claims": key_rows[:14],
+        "articles": articles, "claim_tables": claim_tables, "sof": sof, "figures": figures,
+        "audit_intro": ("Each printed reference was compared field by field with the real record after normalising "
+                        "case, punctuation, diacritics, author initials and page-range styles; the status follows from "
+                        "that comparison."),
+        "audit": audit_rows,
+        "methods": [
+            (f"Claims. Every checkable statement of the articles was quoted exactly with its character offsets "
+             f"({len(review.claims)} claims; sentences making several claims were split). Statements of traditional "
+             "theory (Qi, meridians) were recorded and marked not testable."),
+            (f"Searches. {len(log)} searches between {min(log['date']) if len(log) else '—'} and "
+             f"{review_date(review) or '—'}, each logged with its query and the number of records returned; "
+             f"{c.assessed} distinct records were read beyond the title and {c.included_records} included. "
+             "Systematic reviews were sought first, then trials, then observational, mechanistic and animal studies, "
+             "and case reports where harms were at stake."),
+            ("Risk of bias. RoB 2 domains for randomised trials, the main AMSTAR 2 items for systematic reviews, and "
+             "one design-based judgement for other designs; the overall judgement is derived from the domains."),
+            ("Certainty. GRADE, computed: the starting level comes from the best study design; studies at high "
+             "risk of bias or seriously indirect are set aside and listed; each domain rates down by one or two "
+             f"levels with a reason citing the evidence rows (imprecision below {grading.OPTIMAL_INFORMATION_SIZE} "
+             f"participants, very serious below {grading.VERY_SMALL_INFORMATION}); the verdict follows from the "
+             "direction of the best evidence and its certainty, as tabulated below. Reviewer overrides, if any, are "
+             "listed with their justification beside the computed value."),
+            ("Pooling. Random effects (DerSimonian-Laird) with I², τ² and a prediction interval, only across "
+             f"independent primary studies with the same measure; {len(list(pooled))} comparison(s) qualified. "
+             "Estimates from systematic reviews are shown unpooled, since two reviews may share trials."),
+        ],
+        "verdict_columns": list(verdict_tab.columns),
+        "verdict_rows": [(d, list(verdict_tab.loc[d])) for d in verdict_tab.index],
+        "search_sources": [{"source": s, "searches": len(g), "first": g["date"].min(), "last": g["date"].max(),
+                            "hits": int(g["hits"].sum())} for s, g in log.groupby("source")],
+        "limitations": [
+            (f"Risk of bias was mostly judged from abstracts: {share_some:.0%} of the studies have 'some concerns', "
+             "which lowers most grades by one level."),
+            "Searches used one full-text index of journal, PubMed and PubMed Central pages, not the bibliographic "
+            "databases themselves; a study absent from that index could be missed.",
+            "One reviewer selected, extracted and judged; a second person re-checked 52 records and 78 evidence rows.",
+            (f"No two independent primary studies shared a comparable effect, so nothing was pooled; "
+             "the forest plot shows reported estimates only.") if not list(pooled) else
+            "Pooled estimates combine few studies; their prediction intervals are wide.",
+            "The articles carry no web address, so the ClaimReview records name them by title only.",
+        ],
+        "bibliography": format_bibliography([e for e in review.library if e.key in set(ev["study_key"])
+                                             or e.key in set(audit["matched_key"].dropna())
+                                             or e.key in " ".join(audit["also_matches"].fillna("") + " "
+                                                                  + audit["nearest_keys"].fillna("")).split()]),
+        # every "<" escaped: quoted article text can neither close the block nor read as markup
+        "jsonld": json.dumps(claimreviews(review, grades), ensure_ascii=False).replace("<", "\\u003c"),
+        "css": (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8"),
+    }
+
+
+def render_html(context: dict) -> str:
+    """The self-contained report: styles, figures and structured data inline, no external
+    resource. Autoescaping makes every quoted article text inert."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                      autoescape=select_autoescape(["html", "j2"]), trim_blocks=False)
+    return env.get_template("report.html.j2").render(**context)
+
+
+def write_pdf(html_text: str, path: Path) -> int:
+    """Print the report with WeasyPrint (paged media: page numbers, TOC page references,
+    PDF bookmarks from the headings). Returns the page count."""
+    from weasyprint import HTML
+
+    document = HTML(string=html_text, base_url=str(path.parent)).render()
+    tmp = path.with_suffix(".tmp.pdf")
+    document.write_pdf(tmp)
+    tmp.replace(path)
+    return len(document.pages)
+
+
+def write_report(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, pooled, output_dir: Path) -> dict:
+    """Every export of the report into ``output_dir``: summary.html, summary.pdf,
+    claimreview.jsonld, evidence.xlsx, bibliography.bib, grades.csv. Returns sizes."""
+    output_dir = Path(output_dir)
+    html_text = render_html(report_context(review, grades, audit, pooled))
+    (output_dir / "summary.html").write_text(html_text, encoding="utf-8")
+    pages = write_pdf(html_text, output_dir / "summary.pdf")
+    write_claimreview(output_dir / "claimreview.jsonld", claimreviews(review, grades))
+    write_workbook(output_dir / "evidence.xlsx", review, grades, audit)
+    write_bibliography(output_dir / "bibliography.bib", review.library)
+    grades.to_csv(output_dir / "grades.csv", index=False)
+    return {"pages": pages, "html_bytes": len(html_text.encode("utf-8"))}
