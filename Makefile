@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help report test check lab notebooks clean
+.PHONY: help report test check lab notebooks browser pdf-deps clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -17,10 +17,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-report: $(STAMP) ## build reports/$(REVIEW)/ (checks the tables, runs every notebook, exports)
+pdf-deps: $(STAMP) ## make sure WeasyPrint finds Pango (installs Debian's libpango where the machine allows it)
+	@$(BIN)/python -c "import weasyprint" >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's Pango for the PDF"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	  else echo "WeasyPrint cannot load Pango; install libpango-1.0-0 and libpangoft2-1.0-0"; exit 1; fi; }
+
+report: $(STAMP) pdf-deps ## build reports/$(REVIEW)/ (checks the tables, runs every notebook, exports)
 	$(BIN)/litreview build --review $(REVIEW)
 
-test: $(STAMP) ## unit tests plus nbval over the committed notebooks
+browser: ## install Debian's chromium for the browser test, where the machine allows it (root with apt-get)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser test"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is not installed and cannot be installed here: the browser test will be skipped"; fi; }
+
+test: $(STAMP) pdf-deps browser ## unit tests plus nbval over the committed notebooks (and the browser test)
 	$(BIN)/python -m pytest -p no:cacheprovider tests --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 check: $(STAMP) ## validate the tables of $(REVIEW)

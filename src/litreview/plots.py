@@ -183,6 +183,5 @@ def rob_traffic_lights(rob: pd.DataFrame, overall: dict[str, str]):
     ax.tick_params(length=0)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
-    ax.set_title("RoB 2 (trials)        AMSTAR 2 (reviews)        overall", fontsize=8, loc="left", pad=42)
     fig.tight_layout()
     return fig

@@ -252,7 +252,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
         ]
 
     statuses = audit["status"].value_counts()
-    audit_rows = audit.to_dict("records")
+    audit_rows = audit.astype(object).where(audit.notna(), None).to_dict("records")
     log = review.search_log
     verdict_tab = grading.verdict_table()
     rob_some = study_rob(review.rob)

@@ -1,0 +1,66 @@
+"""The report in a real browser: headless Chromium (Debian's package) opens summary.html
+from disk; nothing may fail to load or come from the network, every internal link must
+land on an element, and a screenshot is kept under reports/test-artifacts/."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from litreview.audit import audit_table
+from litreview.grading import grade_review
+from litreview.meta import pool_claims
+from litreview.report import render_html, report_context
+from litreview.review import Review
+
+from conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Debian's chromium is not installed and this machine does not allow `make browser` to install it")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def report_file(tmp_path_factory) -> Path:
+    rv = Review.load("calf-massage", ROOT)
+    pooled = pool_claims(rv.evidence)
+    grades = grade_review(rv.claims, rv.evidence, rv.rob, rv.overrides, pooled)
+    html = render_html(report_context(rv, grades, audit_table(rv.cited, rv.library, rv.reference_audit), pooled))
+    path = tmp_path_factory.mktemp("report") / "summary.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def test_report_loads_from_disk_with_nothing_missing(report_file):
+    from playwright.sync_api import sync_playwright
+
+    requests, failed, errors = [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(report_file.as_uri(), wait_until="load")
+        broken_images = page.evaluate(
+            "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.alt)")
+        dangling = page.evaluate(
+            "Array.from(document.querySelectorAll('a[href^=\"#\"]')).map(a => a.getAttribute('href').slice(1))"
+            ".filter(id => !document.getElementById(decodeURIComponent(id)))")
+        internal = page.evaluate("document.querySelectorAll('a[href^=\"#\"]').length")
+        claim_rows = page.evaluate("document.querySelectorAll('tr[id^=\"claim-\"]').length")
+        out = ROOT / "reports" / "test-artifacts"
+        out.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out / "summary.png"), full_page=False)
+        browser.close()
+    assert failed == [] and errors == []
+    assert all(u.startswith(("file:", "data:")) for u in requests), [u for u in requests if not u.startswith(("file:", "data:"))]
+    assert broken_images == [] and dangling == []
+    assert internal > 100 and claim_rows == len(Review.load("calf-massage", ROOT).claims)
+    assert (out / "summary.png").stat().st_size > 10_000
