@@ -165,6 +165,11 @@ def _figure_png(fig, dpi: int = 200) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _n(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 claim``, ``2 claims``."""
+    return f"{count} {noun if count == 1 else (plural or noun + 's')}"
+
+
 def _mark(judgement: str | None) -> str:
     return {"not serious": "✓", "serious": "▼", "very serious": "▼▼"}.get(judgement or "", "—")
 
@@ -260,11 +265,11 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
     indirect = (ev["indirectness"] != "none").mean() if len(ev) else 0
     return {
         "title": f"Do the claims hold up? A graded review of {len(review.articles)} articles",
-        "lede": (f"{len(review.claims)} claims quoted from {len(review.articles)} popular articles were checked "
-                 f"against {ev['study_key'].nunique()} studies. "
-                 f"{counts.get('supported', 0) + counts.get('partly supported', 0)} claim(s) are supported at least in part; "
-                 f"{counts.get('unsupported', 0)} are unsupported, {counts.get('contradicted', 0)} contradicted, "
-                 f"and {counts.get('not testable', 0)} are statements of traditional theory that no experiment can test."),
+        "lede": (f"{_n(len(review.claims), 'claim')} quoted from {_n(len(review.articles), 'popular article')} "
+                 f"were checked against {_n(ev['study_key'].nunique(), 'study', 'studies')}. "
+                 f"Supported at least in part: {counts.get('supported', 0) + counts.get('partly supported', 0)}; "
+                 f"unsupported: {counts.get('unsupported', 0)}; contradicted: {counts.get('contradicted', 0)}; "
+                 f"statements of traditional theory that no experiment can test: {counts.get('not testable', 0)}."),
         "review": review.name, "date": review_date(review), "n_claims": len(review.claims),
         "n_studies": ev["study_key"].nunique(), "n_rows": len(ev),
         "sections": [("summary", "Executive summary"), ("articles", "The articles"), ("claims", "Claim by claim"),
@@ -272,7 +277,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
                      ("methods", "Methods"), ("limitations", "Limitations"), ("bibliography", "Bibliography")],
         "verdict_counts": [(v, int(counts.get(v, 0))) for v in order],
         "summary_paragraphs": [
-            (f"Of {len(testable)} testable claims, {len(best)} reach at least partial support "
+            (f"Of {len(testable)} testable claims, {_n(len(best), 'reaches', 'reach')} at least partial support "
              f"({', '.join(best['claim_id']) or 'none'}); for {len(against)} the best evidence leans against the claim "
              f"({', '.join(against['claim_id']) or 'none'}). For {len(no_evidence)} no study was found "
              f"({', '.join(no_evidence) or 'none'}), which the grade counts against the claim."),
