@@ -117,8 +117,9 @@ class HttpClient:
             raise MalformedResponse(f"{url}: expected JSON, got {body[:60]!r} ({exc.msg})") from None
 
 
-def _join_pages(first: str | None, last: str | None) -> str:
-    return f"{first}--{last}" if first and last and first != last else (first or "")
+def _present(fields: dict[str, str | None]) -> dict[str, str]:
+    """The fields that carry a value (a record shows what it has, nothing more)."""
+    return {k: v for k, v in fields.items() if v}
 
 
 def crossref_record(message: dict) -> dict[str, str]:
@@ -129,7 +130,7 @@ def crossref_record(message: dict) -> dict[str, str]:
             if "family" in a)
         parts = (message.get("published-print") or message.get("published-online") or message.get("issued")
                  or {}).get("date-parts", [[None]])
-        return {k: v for k, v in {
+        return _present({
             "author": authors,
             "title": (message.get("title") or [""])[0],
             "journal": (message.get("container-title") or [""])[0],
@@ -139,7 +140,7 @@ def crossref_record(message: dict) -> dict[str, str]:
             "pages": (message.get("page") or "").replace("-", "--"),
             "doi": message.get("DOI", ""),
             "url": f"https://doi.org/{message['DOI']}" if message.get("DOI") else "",
-        }.items() if v}
+        })
     except (KeyError, TypeError, IndexError, AttributeError) as exc:
         raise MalformedResponse(f"Crossref work message not in the documented shape: {exc!r}") from None
 
@@ -190,13 +191,13 @@ class PubMed:
             for pmid in result["uids"]:
                 doc = result[pmid]
                 doi = next((a["value"] for a in doc.get("articleids", []) if a.get("idtype") == "doi"), "")
-                out.append({k: v for k, v in {
+                out.append(_present({
                     "pmid": pmid, "title": doc.get("title", "").rstrip("."),
                     "author": " and ".join(a["name"] for a in doc.get("authors", []) if a.get("authtype") == "Author"),
                     "journal": doc.get("fulljournalname") or doc.get("source", ""),
                     "year": (doc.get("pubdate") or "")[:4], "volume": doc.get("volume", ""),
                     "number": doc.get("issue", ""), "pages": doc.get("pages", ""), "doi": doi,
-                    "url": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"}.items() if v})
+                    "url": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"}))
             return out
         except (KeyError, TypeError) as exc:
             raise MalformedResponse(f"esummary: result not in the documented shape ({exc!r})") from None
@@ -222,7 +223,7 @@ class PubMed:
             issue = a.find("Journal/JournalIssue")
             doi = next((e.text for e in art.iter("ArticleId") if e.get("IdType") == "doi"), "")
             pmid = cit.findtext("PMID") or ""
-            out.append({k: v for k, v in {
+            out.append(_present({
                 "pmid": pmid, "title": (a.findtext("ArticleTitle") or "").rstrip("."), "author": authors,
                 "journal": a.findtext("Journal/Title") or "",
                 "year": (issue.findtext("PubDate/Year") if issue is not None else "") or "",
@@ -230,5 +231,5 @@ class PubMed:
                 "number": issue.findtext("Issue") if issue is not None else "",
                 "pages": a.findtext("Pagination/MedlinePgn") or "", "doi": doi or "",
                 "abstract": " ".join(t.text or "" for t in a.iter("AbstractText")),
-                "url": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"}.items() if v})
+                "url": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"}))
         return out
