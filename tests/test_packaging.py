@@ -61,3 +61,14 @@ def test_notebooks_have_one_parameters_cell_with_literals_only():
         assert nb.cells[0].cell_type == "markdown" and "**Reads**" in nb.cells[0].source, path.name
         defines = [c for c in nb.cells if c.cell_type == "code" and re.search(r"^def |^class ", c.source, re.M)]
         assert not defines, f"{path.name} defines functions; they belong in src/litreview"
+
+
+def test_stored_notebook_outputs_hold_no_warnings_or_machine_paths():
+    import json
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = json.loads(path.read_text())
+        for cell in nb["cells"]:
+            for out in cell.get("outputs", []):
+                assert out.get("name") != "stderr", f"{path.name}: stored stderr output"
+                text = json.dumps(out.get("data", {})) + "".join(out.get("text", []))
+                assert not re.search(r"/(work|root|home|tmp)/", text), f"{path.name}: a machine path in an output"
