@@ -169,3 +169,8 @@ def test_screened_count_must_match_the_screening_record(review_root):
     path = review_root / "data/ginger/search_log.csv"
     path.write_text(path.read_text().replace("2026-11-21,12,2,", "2026-11-21,12,5,"))
     assert "data/ginger/search_log.csv:2:screened: expected 2 (the screening rows of S001), found 5" in problems_of(review_root)
+
+
+def test_screened_counts_are_not_judged_without_a_screening_record(review_root):
+    (review_root / "data/ginger/screening.csv").unlink()
+    assert not any(":screened:" in p for p in problems_of(review_root))

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .meta import Pooled
+from .schema import RATIO_MEASURES
 
 LEVELS = ("very low", "low", "moderate", "high")  # index = points - 1
 POINTS = {name: i + 1 for i, name in enumerate(LEVELS)}
@@ -190,7 +191,7 @@ def grade_claim(claim: dict, rows: pd.DataFrame, rob_by_study: dict[str, str],
     down = sum(d.down for d in g.domains)
     if POINTS[start] <= POINTS["low"] and down == 0:
         g.upgrade, g.upgrade_reason = _large_effect(pooled)
-    points = min(POINTS[start] - down + g.upgrade, POINTS[start] + g.upgrade)
+    points = POINTS[start] - down + g.upgrade
     if sound.empty:
         points = POINTS["very low"]  # only flawed evidence: set aside, nothing else remains
     g.certainty = LEVELS[max(points, 1) - 1]
@@ -222,7 +223,7 @@ def _inconsistency(rows: pd.DataFrame, pooled) -> Domain:
     against = rows["direction"].isin(["contradicts", "no-effect"])
     mixed = rows["direction"].eq("mixed")
     minority = min(favour.sum(), against.sum())
-    if len(rows) >= 2 and (minority / len(rows) >= DISAGREEMENT_SHARE or (mixed.any() and len(rows) > 1 and minority > 0)):
+    if len(rows) >= 2 and (minority / len(rows) >= DISAGREEMENT_SHARE or (mixed.any() and minority > 0)):
         return Domain("inconsistency", 1, f"directions disagree: for {_ids(rows[favour]) or 'none'}; "
                                           f"against {_ids(rows[against]) or 'none'}")
     if i2 is not None and i2 > I2_SERIOUS:
@@ -246,7 +247,7 @@ def _imprecision(sound_primary: pd.DataFrame, pooled) -> Domain:
     n = int(sound_primary["n"].fillna(0).sum())
     ids = _ids(sound_primary) or "no unflawed row"
     unknown = sound_primary[sound_primary["n"].isna()]
-    crosses = [p for p in pooled if (p.ci_low < (1 if p.measure in ("RR", "OR", "HR") else 0) < p.ci_high)]
+    crosses = [p for p in pooled if (p.ci_low < (1 if p.measure in RATIO_MEASURES else 0) < p.ci_high)]
     if not sound_primary.empty and n < OPTIMAL_INFORMATION_SIZE and not unknown.empty:
         return Domain("imprecision", 1, f"{n} participants known; the number is not reported for "
                                         f"{_ids(unknown)}, so the information size cannot be shown to suffice")
@@ -271,7 +272,7 @@ def _publication_bias(rows: pd.DataFrame) -> Domain:
 
 def _large_effect(pooled) -> tuple[int, str]:
     for p in pooled:
-        if p.measure in ("RR", "OR", "HR") and (p.ci_high <= 1 / LARGE_RATIO or p.ci_low >= LARGE_RATIO):
+        if p.measure in RATIO_MEASURES and (p.ci_high <= 1 / LARGE_RATIO or p.ci_low >= LARGE_RATIO):
             return 1, f"large pooled effect ({p.measure} {p.estimate:.2f})"
     return 0, ""
 
@@ -321,7 +322,7 @@ def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame
                     certainty = o["value"]
                 else:
                     verdict = o["value"]
-        if ("verdict" not in [k for (c, k) in ov if c == g.claim_id]) and certainty != g.certainty and g.testable:
+        if (g.claim_id, "verdict") not in ov and certainty != g.certainty and g.testable:
             verdict = VERDICTS[g.direction][certainty]
         value, label = rating(verdict, certainty)
         row.update({"certainty": certainty, "verdict": verdict, "overridden": bool(notes),

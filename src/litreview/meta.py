@@ -19,7 +19,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
-RATIO_MEASURES = ("RR", "OR", "HR")
+from .schema import RATIO_MEASURES
+
 METHODS = {"dl": "DerSimonian-Laird", "pm": "Paule-Mandel (iterated)"}
 SECONDARY_DESIGNS = ("systematic-review", "meta-analysis", "narrative-review", "guideline")
 Z975 = stats.norm.ppf(0.975)
@@ -132,7 +133,7 @@ def pool_claims(evidence: pd.DataFrame, method: str = "dl") -> list[Pooled]:
         back = lambda x: from_analysis_scale(measure, x)  # noqa: E731
         pooled.append(Pooled(g["claim_id"].iloc[0], measure, "; ".join(sorted(set(g["outcome"]))),
                              tuple(g["evidence_id"]), model.k_, back(model.estimate_), back(model.ci_[0]),
-                             back(model.ci_[1]), back(model.pi_[0]) if model.k_ >= 3 else math.nan,
-                             back(model.pi_[1]) if model.k_ >= 3 else math.nan, model.tau2_, model.i2_,
+                             back(model.ci_[1]), back(model.pi_[0]), back(model.pi_[1]),  # NaN below k = 3
+                             model.tau2_, model.i2_,
                              METHODS[method], model))
     return pooled

@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.patches import FancyBboxPatch
 
 from .grading import LEVELS
-from .meta import RATIO_MEASURES
+from .schema import RATIO_MEASURES
 from .prisma import PrismaCounts
 
 DIRECTION_COLOURS = {"supports": "#2e7d32", "mixed": "#f9a825", "no-effect": "#757575", "contradicts": "#c62828"}

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .references import Entry
 from .review import Review
+from .schema import VERDICTS, none_for_missing
 
 BEST_RATING, WORST_RATING = 5, 1
 
@@ -182,10 +183,10 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
 
     claims = review.claims.merge(grades.drop(columns=["article_id", "group", "category", "testable"]),
                                  on="claim_id", how="left")
-    claims = claims.astype(object).where(claims.notna(), None)  # NaN would print as "nan"
+    claims = none_for_missing(claims)
     ev = review.evidence
+    with_effects = ev.dropna(subset=["effect"])
     counts = grades["verdict"].value_counts()
-    order = ["supported", "partly supported", "unsupported", "contradicted", "not testable"]
     testable = grades[grades["testable"]]
     no_evidence = testable[testable["evidence_rows"] == 0]["claim_id"].tolist()
     best = testable[testable["verdict"].isin(["supported", "partly supported"])]
@@ -245,19 +246,19 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
              "caption": "Figure 1. Claims by final certainty, coloured by verdict."},
             {"id": "fig-prisma", "cls": "", "png": _figure_png(plots.prisma_flow(c)),
              "caption": "Figure 2. PRISMA 2020 flow of records, computed from the search log and the screening record."},
-            {"id": "fig-forest", "cls": "wide-figure", "png": _figure_png(plots.forest(ev.dropna(subset=["effect"]), pooled=list(pooled))),
+            {"id": "fig-forest", "cls": "wide-figure", "png": _figure_png(plots.forest(with_effects, pooled=list(pooled))),
              "caption": ("Figure 3. Effect estimates as their sources report them (95% intervals), by measure; "
                          "green supports the claim, amber mixed, grey no effect, red contradicts. Mean differences "
                          "are on each study's own scale.")},
             {"id": "fig-rob", "cls": "", "png": _figure_png(plots.rob_traffic_lights(
-                review.rob[review.rob["study_key"].isin(ev.dropna(subset=["effect"])["study_key"])], rob_by_study)),
+                review.rob[review.rob["study_key"].isin(with_effects["study_key"])], rob_by_study)),
              "caption": "Figure 4. Risk of bias of the studies with effect estimates, by domain (RoB 2 for trials, AMSTAR 2 items for reviews)."},
             {"id": "fig-map", "cls": "wide-figure", "png": _figure_png(plots.evidence_map(ev, review.claims)),
              "caption": "Figure 5. Evidence map: claims against studies; colour is the direction, size the number of participants."},
         ]
 
     statuses = audit["status"].value_counts()
-    audit_rows = audit.astype(object).where(audit.notna(), None).to_dict("records")
+    audit_rows = none_for_missing(audit).to_dict("records")
     log = review.search_log
     verdict_tab = grading.verdict_table()
     rob_some = study_rob(review.rob)
@@ -275,7 +276,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
         "sections": [("summary", "Executive summary"), ("articles", "The articles"), ("claims", "Claim by claim"),
                      ("sof", "Summary of findings"), ("figures", "Figures"), ("audit", "The articles' own citations"),
                      ("methods", "Methods"), ("limitations", "Limitations"), ("bibliography", "Bibliography")],
-        "verdict_counts": [(v, int(counts.get(v, 0))) for v in order],
+        "verdict_counts": [(v, int(counts.get(v, 0))) for v in VERDICTS],
         "summary_paragraphs": [
             (f"Of {len(testable)} testable claims, {_n(len(best), 'reaches', 'reach')} at least partial support "
              f"({', '.join(best['claim_id']) or 'none'}); for {len(against)} the best evidence leans against the claim "

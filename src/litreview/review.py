@@ -35,6 +35,7 @@ class Review:
     problems: list[Problem] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)  # tables or .bib files that did not load
+    loaded: set[str] = field(default_factory=set)  # tables read without a schema error
 
     # --- loading ----------------------------------------------------------------------------
     @classmethod
@@ -73,7 +74,9 @@ class Review:
             self.missing.append(self.label(path))
             return schema.empty()
         try:
-            return read_table(path, schema, self.label(path))
+            frame = read_table(path, schema, self.label(path))
+            self.loaded.add(schema.filename)
+            return frame
         except SchemaError as exc:
             self.problems.extend(exc.problems)
             self.failed.add(schema.filename)
@@ -218,8 +221,7 @@ class Review:
                                         f"{row['study_key']} has no risk-of-bias rows in rob.csv"))
                 assessed.add(row["study_key"])
         # a search's `screened` count is the number of records its screening rows show
-        if SCREENING.filename not in self.failed and SCREENING.filename not in [
-                m.rsplit("/", 1)[-1] for m in self.missing]:
+        if SCREENING.filename in self.loaded:
             per_search = self.screening.groupby("search_id").size()
             label, rows = self._rows(SEARCH_LOG)
             for line, row in rows:

@@ -30,6 +30,7 @@ DESIGNS = ("systematic-review", "meta-analysis", "rct", "non-randomised-trial", 
 DIRECTIONS = ("supports", "contradicts", "mixed", "no-effect")
 INDIRECTNESS = ("none", "some", "serious")
 EFFECT_MEASURES = ("SMD", "MD", "RR", "OR", "HR", "RD")
+RATIO_MEASURES = ("RR", "OR", "HR")  # pooled and plotted on the log scale; no effect at 1
 ROB_TOOLS = ("rob2", "amstar2", "design")
 ROB2_DOMAINS = ("randomisation", "deviations", "missing-data", "measurement", "selection")
 AMSTAR2_DOMAINS = ("protocol", "search", "rob-assessment", "meta-methods",
@@ -166,6 +167,13 @@ def read_text(path: Path, label: str | None = None) -> str:
                                    f"at byte {exc.start}")]) from None
 
 
+def none_for_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as objects with every missing value None (NaN would print as "nan" and is
+    truthy in a template)."""
+    frame = frame.astype(object)
+    return frame.where(frame.notna(), None)
+
+
 def read_table(path: Path, schema: TableSchema, label: str | None = None) -> pd.DataFrame:
     """Read and validate one table; raise :class:`SchemaError` listing every problem.
 
@@ -247,8 +255,7 @@ def read_table(path: Path, schema: TableSchema, label: str | None = None) -> pd.
     if problems:
         raise SchemaError(problems)
     frame = pd.DataFrame.from_records(records, columns=schema.names) if records else schema.empty()
-    frame = frame.astype(object)
-    frame = frame.where(frame.notna(), None)  # an empty optional cell is None, never NaN
+    frame = none_for_missing(frame)  # an empty optional cell is None, never NaN
     frame.attrs["path"] = label
     frame.attrs["lines"] = lines
     return frame
@@ -270,7 +277,7 @@ def _effect_complete(r: dict) -> tuple[str, str] | None:
         return absent[0], "an effect needs effect_measure, effect, ci_low and ci_high together"
     if present and not (r["ci_low"] <= r["effect"] <= r["ci_high"]):
         return "effect", f"expected ci_low <= effect <= ci_high, found {r['ci_low']} / {r['effect']} / {r['ci_high']}"
-    if present and r["effect_measure"] in ("RR", "OR", "HR") and r["ci_low"] <= 0:
+    if present and r["effect_measure"] in RATIO_MEASURES and r["ci_low"] <= 0:
         return "ci_low", f"a ratio's confidence limits must be positive, found {r['ci_low']}"
     return None
 

@@ -62,7 +62,6 @@ class HttpClient:
     backoff: float = 1.0                # first wait; doubles each retry
     mailto: str = "litreview@example.org"
     sleep: Callable[[float], None] = time.sleep
-    requests_made: int = 0
     _last: dict[str, float] = field(default_factory=dict)
 
     def _cache_path(self, url: str) -> Path | None:
@@ -84,7 +83,6 @@ class HttpClient:
             self._last[host] = time.monotonic()
             request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT.format(mailto=self.mailto)})
             try:
-                self.requests_made += 1
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
                     body = response.read().decode("utf-8")
                 break

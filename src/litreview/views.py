@@ -15,6 +15,8 @@ CATEGORY_COLOURS = {
     "mechanism": "#dbeafe", "efficacy": "#dcfce7", "safety": "#fee2e2", "dosage": "#fef9c3",
     "anatomy": "#ede9fe", "traditional-theory": "#e5e7eb",
 }
+AUDIT_STATUS_COLOURS = {"verified": "#dcfce7", "verified-with-errors": "#fef9c3", "not-found": "#fee2e2",
+                        "misattributed": "#fed7aa"}
 
 
 def highlight_claims(text: str, claims: pd.DataFrame) -> str:
@@ -70,6 +72,3 @@ def filterable_table(frame: pd.DataFrame, filter_column: str, table_id: str = "e
             f'<option value="">all</option>{options}</select></label>'
             f'<table id="{table_id}" class="dataframe" style="font-size:80%"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table>")
-
-AUDIT_STATUS_COLOURS = {"verified": "#dcfce7", "verified-with-errors": "#fef9c3", "not-found": "#fee2e2",
-                        "misattributed": "#fed7aa"}
