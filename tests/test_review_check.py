@@ -174,3 +174,20 @@ def test_screened_count_must_match_the_screening_record(review_root):
 def test_screened_counts_are_not_judged_without_a_screening_record(review_root):
     (review_root / "data/ginger/screening.csv").unlink()
     assert not any(":screened:" in p for p in problems_of(review_root))
+
+
+def test_review_settings_are_read_and_checked(review_root):
+    settings = review_root / "data" / "ginger" / "review.toml"
+    settings.write_text('title = "Ginger, graded"\nlimitations = ["One reviewer."]\n')
+    review = Review.load("ginger", review_root)
+    assert review.check() == [] and review.settings["title"] == "Ginger, graded"
+    settings.write_text('titel = "typo"\nlimitations = "not a list"\nsearch_strategy = 3\n')
+    messages = [str(p) for p in Review.load("ginger", review_root).check()]
+    assert messages == ["data/ginger/review.toml:titel: unknown setting; expected one of title, search_strategy, "
+                        "indirectness_examples, limitations",
+                        "data/ginger/review.toml:limitations: expected a list of sentences",
+                        "data/ginger/review.toml:search_strategy: expected text (one or two sentences on how the "
+                        "searches were run (methods section))"]
+    settings.write_text('title = "unclosed\n')
+    [problem] = Review.load("ginger", review_root).check()
+    assert str(problem).startswith("data/ginger/review.toml:1: not valid TOML")

@@ -47,14 +47,20 @@ def _say(message: str, end: str = "\n") -> None:
     print(message, end=end, flush=True)
 
 
+OFFLINE_TEMPLATE = Path(__file__).parent / "templates" / "nbconvert" / "offline.html.j2"
+
+
 def export_html(notebook: Path, target: Path) -> None:
-    """A self-contained HTML copy (images inline); code hidden when the notebook asks."""
+    """A self-contained HTML copy (images inline, nothing fetched from the network); code
+    hidden when the notebook asks. Widget state is left out, so a widget shows the static
+    HTML it carries (the claim explorer's table) instead of a view that cannot load."""
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(notebook, as_version=4)
+    nb.metadata.pop("widgets", None)
     hide = bool(nb.metadata.get("litreview", {}).get(HIDE_CODE_KEY))
     exporter = HTMLExporter(embed_images=True, exclude_input=hide, exclude_input_prompt=hide,
-                            exclude_output_prompt=hide)
+                            exclude_output_prompt=hide, template_file=str(OFFLINE_TEMPLATE))
     body, _ = exporter.from_notebook_node(nb)
     target.write_text(body, encoding="utf-8")
 

@@ -79,7 +79,7 @@ CUES: dict[str, str] = {
               r"\b(?:daily|weekly|twice|once a|every day|per (?:day|week|leg|session)|a day\b)",
     "safety": r"\b(?:safe(?:ly|ty)?|harm\w*|risk\w*|danger\w*|side effects?|avoid\w*|"
               r"consult\w*|contraindicat\w*|caution|warning|hurt\w*|injur\w*|overdo\w*|"
-              r"excessive|too much|over\w*ing)\b",
+              r"excessive|too much|over\w*ing|(?:should|must) not|doctor|physician|medical advice)\b",
     "comparison": r"\b(?:better|faster|quicker|easier|stronger|healthier|more efficient(?:ly)?|"
                   r"no comparison|compared (?:to|with)|rather than|instead of|(?:more|less) than)\b",
     "instruction": r"^(?:\w+, )?(?:start|begin|use|apply|press|rub|give|soak|try|avoid|combine|"

@@ -1,11 +1,29 @@
-"""The ``litreview`` command: ``check``, ``build``, ``verify-refs``, ``run-notebooks``."""
+"""The ``litreview`` command: ``new``, ``check``, ``build``, ``verify-refs``, ``run-notebooks``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import paths
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .scaffold import SUGGESTED, ScaffoldError, new_review
+
+    try:
+        made = new_review(args.name, args.article, title=args.title, url=args.url, date=args.date,
+                          site=args.site)
+    except ScaffoldError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    root = made.data.parents[1]
+    print(f"review {made.name}: article {made.article_id} registered in {made.data.relative_to(root)}/\n"
+          f"  {made.suggestions} candidate claim(s) in {made.data.relative_to(root)}/{SUGGESTED}: copy the "
+          f"ones you confirm into claims.csv (give each a claim id, a restatement, a group)\n"
+          f"  then: litreview build --review {made.name}")
+    return 0
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -87,6 +105,14 @@ def parser() -> argparse.ArgumentParser:
                         help=f"review name, a folder under data/ (default {paths.DEFAULT_REVIEW})")
         return sp
 
+    new = sub.add_parser("new", help="start a new review from an article (plain-text file)")
+    new.add_argument("name", help="review name: lower-case letters, digits, hyphens")
+    new.add_argument("--article", type=Path, required=True, help="the article's text, UTF-8")
+    new.add_argument("--title", default="", help="article title (default: its first line)")
+    new.add_argument("--url", default="", help="where the article was published")
+    new.add_argument("--date", default="", help="date shown on the article, YYYY-MM-DD")
+    new.add_argument("--site", default="", help="site or publisher (default: the url's host)")
+    new.set_defaults(func=_cmd_new)
     with_review(sub.add_parser("check", help="validate every table of a review")).set_defaults(func=_cmd_check)
     with_review(sub.add_parser("build", help="check, run the notebooks, write reports/<review>/")
                 ).set_defaults(func=_cmd_build)

@@ -60,6 +60,11 @@ DISAGREEMENT_SHARE = 1 / 3       # minority direction at least this share → in
 I2_SERIOUS, I2_VERY_SERIOUS = 0.50, 0.75
 LARGE_RATIO = 2.0                # rate up an observational body for RR/OR ≥ 2 or ≤ 0.5
 
+NO_STUDY_FOUND = "No study was found for this claim; the searches are logged, and no evidence cannot support it."
+NOT_SEARCHED = ("Not searched yet: no logged search names this claim and no evidence is recorded; "
+                "no evidence cannot support it.")
+
+DOMAIN_MARKS = {"not serious": "✓", "serious": "▼", "very serious": "▼▼"}  # as Summary-of-Findings tables print them
 # direction of the body × final certainty → verdict
 VERDICTS: dict[str, dict[str, str]] = {
     "supports":    {"high": "supported", "moderate": "supported", "low": "partly supported", "very low": "unsupported"},
@@ -161,19 +166,21 @@ def body_direction(rows: pd.DataFrame) -> str:
 
 
 def grade_claim(claim: dict, rows: pd.DataFrame, rob_by_study: dict[str, str],
-                pooled: list[Pooled] = ()) -> Grade:
+                pooled: list[Pooled] = (), searched: set[str] | None = None) -> Grade:
     """The GRADE assessment of one claim from its evidence rows (``evidence.csv`` columns
-    plus ``rob``, which this function adds when missing)."""
+    plus ``rob``, which this function adds when missing). ``searched``: the claims some logged
+    search names, when known; a claim without evidence is then told apart as not yet searched."""
     cid = claim["claim_id"]
     if not claim["testable"]:
         return Grade(cid, False, len(rows), None, certainty=None, direction="none", verdict="not testable",
-                     rationale="A statement of traditional theory (Qi, meridians), not testable by experiment.")
+                     rationale="A statement of traditional theory, not testable by experiment.")
     rows = rows.copy()
     if "rob" not in rows:
         rows["rob"] = [rob_by_study.get(k, "high") for k in rows["study_key"]]
     if rows.empty:
+        rationale = (NO_STUDY_FOUND if searched is None or cid in searched else NOT_SEARCHED)
         return Grade(cid, True, 0, None, certainty="very low", direction="none", verdict="unsupported",
-                     rationale="No study was found for this claim; the searches are logged, and no evidence cannot support it.")
+                     rationale=rationale)
     starts = dict(START_BY_DESIGN)
     if claim.get("category") in MECHANISM_CATEGORIES:
         starts.update(START_FOR_MECHANISM)
@@ -289,7 +296,8 @@ def _rationale(g: Grade, rows: pd.DataFrame) -> str:
 # --- all claims, overrides ---------------------------------------------------------------------
 
 def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame,
-                 overrides: pd.DataFrame | None = None, pooled: list[Pooled] = ()) -> pd.DataFrame:
+                 overrides: pd.DataFrame | None = None, pooled: list[Pooled] = (),
+                 searched: set[str] | None = None) -> pd.DataFrame:
     """One row per claim: computed and final certainty and verdict, each domain with its
     reason, the direction, the rating, the rationale (``grades.csv``)."""
     rob_by_study = study_rob(rob)
@@ -300,7 +308,8 @@ def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame
     out = []
     for claim in claims.to_dict("records"):
         rows = ev[ev["claim_id"] == claim["claim_id"]]
-        g = grade_claim(claim, rows, rob_by_study, [p for p in pooled if p.claim_id == claim["claim_id"]])
+        g = grade_claim(claim, rows, rob_by_study, [p for p in pooled if p.claim_id == claim["claim_id"]],
+                        searched)
         row = {"claim_id": g.claim_id, "article_id": claim["article_id"], "group": claim["group"],
                "category": claim["category"], "testable": g.testable, "evidence_rows": g.n_rows,
                "studies": rows["study_key"].nunique(), "participants": g.participants,
@@ -330,7 +339,20 @@ def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame
                     "rationale": g.rationale, "primary_evidence": " ".join(g.primary_ids),
                     "flawed_evidence": " ".join(g.flawed_ids)})
         out.append(row)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, columns=GRADE_COLUMNS).astype({"testable": bool, "overridden": bool})
+
+
+GRADE_COLUMNS = ["claim_id", "article_id", "group", "category", "testable", "evidence_rows", "studies",
+                 "participants", "starting_certainty",
+                 *[f"{d.replace(' ', '_')}{suffix}" for d in DOMAINS for suffix in ("", "_reason")],
+                 "upgrade", "upgrade_reason", "computed_certainty", "direction", "computed_verdict", "certainty",
+                 "verdict", "overridden", "override_note", "rating_value", "rating_label", "rationale",
+                 "primary_evidence", "flawed_evidence"]
+
+
+def domain_mark(judgement: str | None) -> str:
+    """✓, ▼ or ▼▼ for a domain's judgement; — when the domain was not assessed."""
+    return DOMAIN_MARKS.get(judgement or "", "—")
 
 
 def verdict_table() -> pd.DataFrame:

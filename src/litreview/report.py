@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .references import Entry
-from .review import Review
+from .review import Review, counted
 from .schema import VERDICTS, none_for_missing
 
 BEST_RATING, WORST_RATING = 5, 1
@@ -166,19 +166,10 @@ def _figure_png(fig, dpi: int = 200) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _n(count: int, noun: str, plural: str | None = None) -> str:
-    """``1 claim``, ``2 claims``."""
-    return f"{count} {noun if count == 1 else (plural or noun + 's')}"
-
-
-def _mark(judgement: str | None) -> str:
-    return {"not serious": "✓", "serious": "▼", "very serious": "▼▼"}.get(judgement or "", "—")
-
-
 def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, pooled=(),
                    with_figures: bool = True) -> dict:
     """Everything the report template shows, computed from the review (no number typed)."""
-    from . import grading, plots, prisma
+    from . import grading, prisma
     from .grading import DOMAINS, study_rob
 
     claims = review.claims.merge(grades.drop(columns=["article_id", "group", "category", "testable"]),
@@ -188,7 +179,10 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
     with_effects = ev.dropna(subset=["effect"])
     counts = grades["verdict"].value_counts()
     testable = grades[grades["testable"]]
-    no_evidence = testable[testable["evidence_rows"] == 0]["claim_id"].tolist()
+    searched = review.searched_claims()
+    without = testable.loc[testable["evidence_rows"] == 0, "claim_id"]
+    no_evidence = [c for c in without if c in searched]
+    unsearched = [c for c in without if c not in searched]
     best = testable[testable["verdict"].isin(["supported", "partly supported"])]
     against = testable[testable["direction"].isin(["contradicts", "no-effect"])]
 
@@ -208,7 +202,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
         if r["verdict"] in ("supported", "partly supported"):
             why.append("the best-supported claims")
         if r["testable"] and r["evidence_rows"] == 0:
-            why.append("no study found")
+            why.append("no study found" if r["claim_id"] in searched else "not searched yet")
         if why:
             key_rows.append({**r.to_dict(), "why": "; ".join(why)})
     key_rows.sort(key=lambda r: (r["verdict"] not in ("supported", "partly supported"), r["category"] != "safety",
@@ -233,29 +227,12 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
         for _, r in claims[(claims["group"] == group) & claims["testable"]].iterrows():
             rows.append({"claim_id": r["claim_id"], "claim": r["claim"], "studies": r["studies"],
                          "participants": r["participants"] or "—", "start": r["starting_certainty"],
-                         "domains": [_mark(r[d.replace(" ", "_")]) for d in DOMAINS],
+                         "domains": [grading.domain_mark(r[d.replace(" ", "_")]) for d in DOMAINS],
                          "certainty": r["certainty"], "verdict": r["verdict"]})
         sof.append({"name": group.replace("-", " "), "rows": rows})
 
     c = prisma.counts(review.search_log, review.screening, ev)
-    figures = []
-    if with_figures:
-        rob_by_study = study_rob(review.rob)
-        figures = [
-            {"id": "fig-verdicts", "cls": "", "png": _figure_png(plots.verdicts_by_certainty(grades)),
-             "caption": "Figure 1. Claims by final certainty, coloured by verdict."},
-            {"id": "fig-prisma", "cls": "", "png": _figure_png(plots.prisma_flow(c)),
-             "caption": "Figure 2. PRISMA 2020 flow of records, computed from the search log and the screening record."},
-            {"id": "fig-forest", "cls": "wide-figure", "png": _figure_png(plots.forest(with_effects, pooled=list(pooled))),
-             "caption": ("Figure 3. Effect estimates as their sources report them (95% intervals), by measure; "
-                         "green supports the claim, amber mixed, grey no effect, red contradicts. Mean differences "
-                         "are on each study's own scale.")},
-            {"id": "fig-rob", "cls": "", "png": _figure_png(plots.rob_traffic_lights(
-                review.rob[review.rob["study_key"].isin(with_effects["study_key"])], rob_by_study)),
-             "caption": "Figure 4. Risk of bias of the studies with effect estimates, by domain (RoB 2 for trials, AMSTAR 2 items for reviews)."},
-            {"id": "fig-map", "cls": "wide-figure", "png": _figure_png(plots.evidence_map(ev, review.claims)),
-             "caption": "Figure 5. Evidence map: claims against studies; colour is the direction, size the number of participants."},
-        ]
+    figures = _figures(review, grades, c, pooled) if with_figures else []
 
     statuses = audit["status"].value_counts()
     audit_rows = none_for_missing(audit).to_dict("records")
@@ -264,27 +241,37 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
     rob_some = study_rob(review.rob)
     share_some = sum(v == "some-concerns" for v in rob_some.values()) / max(1, len(rob_some))
     indirect = (ev["indirectness"] != "none").mean() if len(ev) else 0
+    graded = testable["certainty"].dropna()
+    very_low = (graded == "very low").mean() if len(graded) else 0
     return {
-        "title": f"Do the claims hold up? A graded review of {len(review.articles)} articles",
-        "lede": (f"{_n(len(review.claims), 'claim')} quoted from {_n(len(review.articles), 'popular article')} "
-                 f"were checked against {_n(ev['study_key'].nunique(), 'study', 'studies')}. "
+        "title": review.settings.get("title") or ("Do the claims hold up? A graded review of "
+                                                  f"{counted(len(review.articles), 'article')}"),
+        "gaps": review.gaps(),
+        "lede": (f"No claims confirmed yet from {counted(len(review.articles), 'popular article')}."
+                 if review.claims.empty else
+                 f"{counted(len(review.claims), 'claim')} quoted from {counted(len(review.articles), 'popular article')} "
+                 f"were checked against {counted(ev['study_key'].nunique(), 'study', 'studies')}. "
                  f"Supported at least in part: {counts.get('supported', 0) + counts.get('partly supported', 0)}; "
                  f"unsupported: {counts.get('unsupported', 0)}; contradicted: {counts.get('contradicted', 0)}; "
                  f"statements of traditional theory that no experiment can test: {counts.get('not testable', 0)}."),
         "review": review.name, "date": review_date(review), "n_claims": len(review.claims),
         "n_studies": ev["study_key"].nunique(), "n_rows": len(ev),
-        "sections": [("summary", "Executive summary"), ("articles", "The articles"), ("claims", "Claim by claim"),
+        "sections": [*([("missing", "What is missing")] if review.gaps() else []), ("summary", "Executive summary"), ("articles", "The articles"), ("claims", "Claim by claim"),
                      ("sof", "Summary of findings"), ("figures", "Figures"), ("audit", "The articles' own citations"),
                      ("methods", "Methods"), ("limitations", "Limitations"), ("bibliography", "Bibliography")],
         "verdict_counts": [(v, int(counts.get(v, 0))) for v in VERDICTS],
         "summary_paragraphs": [
-            (f"Of {len(testable)} testable claims, {_n(len(best), 'reaches', 'reach')} at least partial support "
+            (f"Of {len(testable)} testable claims, {counted(len(best), 'reaches', 'reach')} at least partial support "
              f"({', '.join(best['claim_id']) or 'none'}); for {len(against)} the best evidence leans against the claim "
              f"({', '.join(against['claim_id']) or 'none'}). For {len(no_evidence)} no study was found "
-             f"({', '.join(no_evidence) or 'none'}), which the grade counts against the claim."),
-            (f"Almost nothing tests the articles' own interventions: {indirect:.0%} of the evidence rows are indirect "
-             "(needle or electro-acupuncture for finger pressure, another body site, healthy volunteers, animals). "
-             "Certainty is therefore mostly very low, and a very low certainty cannot support a claim."),
+             f"({', '.join(no_evidence) or 'none'}), which the grade counts against the claim."
+             + (f" {counted(len(unsearched), 'claim is', 'claims are')} not searched yet ({', '.join(unsearched)})."
+                if unsearched else "")) if len(testable) else "No testable claims yet.",
+            (f"{indirect:.0%} of the evidence rows are indirect"
+             + (f" ({review.settings['indirectness_examples']})" if "indirectness_examples" in review.settings else "")
+             + (f". Certainty is very low for {very_low:.0%} of the graded claims, and a very low certainty cannot "
+                "support a claim." if very_low >= 0.5 else f"; certainty is very low for {very_low:.0%} of the "
+                "graded claims.")) if len(ev) else "No evidence has been recorded yet.",
             (f"Of the {len(audit)} references the articles print, "
              + ", ".join(f"{n} {s}" for s, n in statuses.items())
              + f"; {int((audit['supports_claims'] == 'yes').sum())} back the claims they are attached to.")
@@ -299,12 +286,11 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
         "methods": [
             (f"Claims. Every checkable statement of the articles was quoted exactly with its character offsets "
              f"({len(review.claims)} claims; sentences making several claims were split). Statements of traditional "
-             "theory (Qi, meridians) were recorded and marked not testable."),
+             "theory were recorded and marked not testable."),
             (f"Searches. {len(log)} searches between {min(log['date']) if len(log) else '—'} and "
              f"{review_date(review) or '—'}, each logged with its query and the number of records returned; "
              f"{c.assessed} distinct records were read beyond the title and {c.included_records} included. "
-             "Systematic reviews were sought first, then trials, then observational, mechanistic and animal studies, "
-             "and case reports where harms were at stake."),
+             + review.settings.get("search_strategy", "")).strip(),
             ("Risk of bias. RoB 2 domains for randomised trials, the main AMSTAR 2 items for systematic reviews, and "
              "one design-based judgement for other designs; the overall judgement is derived from the domains."),
             ("Certainty. GRADE, computed: the starting level comes from the best study design; studies at high "
@@ -322,15 +308,14 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
         "search_sources": [{"source": s, "searches": len(g), "first": g["date"].min(), "last": g["date"].max(),
                             "hits": int(g["hits"].sum())} for s, g in log.groupby("source")],
         "limitations": [
-            (f"Risk of bias was mostly judged from abstracts: {share_some:.0%} of the studies have 'some concerns', "
-             "which lowers most grades by one level."),
-            "Searches used one full-text index of journal, PubMed and PubMed Central pages, not the bibliographic "
-            "databases themselves; a study absent from that index could be missed.",
-            "One reviewer selected, extracted and judged; a second person re-checked 52 records and 78 evidence rows.",
-            (f"No two independent primary studies shared a comparable effect, so nothing was pooled; "
-             "the forest plot shows reported estimates only.") if not list(pooled) else
-            "Pooled estimates combine few studies; their prediction intervals are wide.",
-            "The articles carry no web address, so the ClaimReview records name them by title only.",
+            *([f"{share_some:.0%} of the assessed studies have 'some concerns' about risk of bias"
+               + (", which lowers most grades by one level." if share_some >= 0.5 else ".")] if rob_some else []),
+            *review.settings.get("limitations", []),
+            *([("No two independent primary studies shared a comparable effect, so nothing was pooled; "
+                "the forest plot shows reported estimates only.") if not list(pooled) else
+               "Pooled estimates combine few studies; their prediction intervals are wide."] if len(with_effects) else []),
+            *(["Some articles carry no web address, so their ClaimReview records name them by title only."]
+              if (review.articles["url"].fillna("") == "").any() else []),
         ],
         "bibliography": format_bibliography([e for e in review.library if e.key in set(ev["study_key"])
                                              or e.key in set(audit["matched_key"].dropna())
@@ -340,6 +325,34 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
         "jsonld": json.dumps(claimreviews(review, grades), ensure_ascii=False).replace("<", "\\u003c"),
         "css": (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8"),
     }
+
+
+def _figures(review: Review, grades: pd.DataFrame, c, pooled) -> list[dict]:
+    """The report's figures, each only when there is something to draw (a new review may
+    have no searches or no evidence yet; the "what is missing" section says so)."""
+    from . import plots
+    from .grading import study_rob
+
+    ev = review.evidence
+    with_effects = ev.dropna(subset=["effect"])
+    rob_by_study = study_rob(review.rob)
+    rob_shown = review.rob[review.rob["study_key"].isin(with_effects["study_key"])]
+    candidates = [
+        (len(grades), "fig-verdicts", "", lambda: plots.verdicts_by_certainty(grades),
+         "Claims by final certainty, coloured by verdict."),
+        (c.identified, "fig-prisma", "", lambda: plots.prisma_flow(c),
+         "PRISMA 2020 flow of records, computed from the search log and the screening record."),
+        (len(with_effects), "fig-forest", "wide-figure", lambda: plots.forest(with_effects, pooled=list(pooled)),
+         "Effect estimates as their sources report them (95% intervals), by measure; green supports the claim, "
+         "amber mixed, grey no effect, red contradicts. Mean differences are on each study's own scale."),
+        (len(rob_shown), "fig-rob", "", lambda: plots.rob_traffic_lights(rob_shown, rob_by_study),
+         "Risk of bias of the studies with effect estimates, by domain (RoB 2 for trials, AMSTAR 2 items for reviews)."),
+        (len(ev), "fig-map", "wide-figure", lambda: plots.evidence_map(ev, review.claims),
+         "Evidence map: claims against studies; colour is the direction, size the number of participants."),
+    ]
+    shown = [(fig_id, cls, draw, caption) for present, fig_id, cls, draw, caption in candidates if present]
+    return [{"id": fig_id, "cls": cls, "png": _figure_png(draw()), "caption": f"Figure {i}. {caption}"}
+            for i, (fig_id, cls, draw, caption) in enumerate(shown, 1)]
 
 
 def render_html(context: dict) -> str:

@@ -10,6 +10,8 @@ load as empty frames, and :attr:`Review.missing` says which.
 from __future__ import annotations
 
 import hashlib
+import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,16 @@ from . import paths
 from .references import Entry, check_library, load_bib
 from .schema import (ARTICLES, CLAIMS, EVIDENCE, OVERRIDES, REFERENCE_AUDIT, ROB, SCREENING,
                      SEARCH_LOG, Problem, SchemaError, TableSchema, read_table, read_text)
+
+SETTINGS_FILE = "review.toml"
+# What a review may say about itself in review.toml: the report's wording that only the
+# reviewer knows. Everything else in the report is computed.
+SETTINGS = {
+    "title": "the report's title",
+    "search_strategy": "one or two sentences on how the searches were run (methods section)",
+    "indirectness_examples": "what made evidence indirect in this review, e.g. 'another body site, animals'",
+    "limitations": "a list of limitations of this review, each one sentence",
+}
 
 REQUIRED_TABLES = (ARTICLES, CLAIMS)
 OPTIONAL_TABLES = (SEARCH_LOG, SCREENING, EVIDENCE, ROB, REFERENCE_AUDIT, OVERRIDES)
@@ -36,6 +48,7 @@ class Review:
     missing: list[str] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)  # tables or .bib files that did not load
     loaded: set[str] = field(default_factory=set)  # tables read without a schema error
+    settings: dict = field(default_factory=dict)  # review.toml, checked against SETTINGS
 
     # --- loading ----------------------------------------------------------------------------
     @classmethod
@@ -61,7 +74,33 @@ class Review:
                 review.problems.extend(exc.problems)
                 review.failed.add(filename)
         review._read_articles()
+        review._read_settings(data / SETTINGS_FILE)
         return review
+
+    def _read_settings(self, path: Path) -> None:
+        if not path.is_file():
+            return
+        label = self.label(path)
+        try:
+            settings = tomllib.loads(read_text(path, label))
+        except tomllib.TOMLDecodeError as exc:
+            line = re.search(r"at line (\d+)", str(exc))
+            self.problems.append(Problem(label, int(line.group(1)) if line else None, None,
+                                         f"not valid TOML: {exc}"))
+            return
+        except SchemaError as exc:
+            self.problems.extend(exc.problems)
+            return
+        for key, value in settings.items():
+            if key not in SETTINGS:
+                self.problems.append(Problem(label, None, key, f"unknown setting; expected one of "
+                                                               f"{', '.join(SETTINGS)}"))
+            elif key == "limitations" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+                self.problems.append(Problem(label, None, key, "expected a list of sentences"))
+            elif key != "limitations" and not isinstance(value, str):
+                self.problems.append(Problem(label, None, key, f"expected text ({SETTINGS[key]})"))
+            else:
+                self.settings[key] = value
 
     def label(self, path: Path) -> str:
         try:
@@ -136,6 +175,35 @@ class Review:
 
     def study(self, key: str) -> Entry | None:
         return next((e for e in self.library if e.key == key), None)
+
+    def searched_claims(self) -> set[str]:
+        """Claims named by at least one logged search."""
+        return {c for ids in self.search_log["claim_ids"] for c in (ids or [])}
+
+    # --- what is still to do ----------------------------------------------------------------
+    def gaps(self) -> list[str]:
+        """What the review does not have yet, in plain words, most basic first. The notebooks
+        and the report show these instead of failing on an empty table."""
+        from .scaffold import SUGGESTED
+
+        claims = self.claims
+        if claims.empty:
+            suggested = paths.data_dir(self.name, self.root) / SUGGESTED
+            hint = (f" The claim finder's candidates are in {self.label(suggested)}: copy the ones you "
+                    "confirm into claims.csv.") if suggested.is_file() else ""
+            return [f"No claims confirmed yet: claims.csv has no rows, so there is nothing to grade.{hint}"]
+        gaps = []
+        testable = claims.loc[claims["testable"], "claim_id"]
+        unsearched = sorted(set(testable) - self.searched_claims())
+        if unsearched:
+            gaps.append(f"{counted(len(unsearched), 'testable claim')} not searched yet (no row of "
+                        f"search_log.csv names {_them(unsearched)}): {', '.join(unsearched)}. "
+                        "Until it is searched, a claim is graded unsupported for want of evidence.")
+        if self.evidence.empty and len(testable):
+            gaps.append("No evidence rows yet: evidence.csv is empty, so no claim can be supported.")
+        if not self.library:
+            gaps.append("No studies in library.bib yet.")
+        return gaps
 
     # --- checking ---------------------------------------------------------------------------
     def check(self) -> list[Problem]:
@@ -237,6 +305,15 @@ class Review:
                 problems.append(Problem(label, line, "record_key",
                                         f"included record {row['record_key']!r} is not in library.bib"))
         return problems
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 claim``, ``2 claims``."""
+    return f"{count} {noun if count == 1 else (plural or noun + 's')}"
+
+
+def _them(ids: list[str]) -> str:
+    return "it" if len(ids) == 1 else "them"
 
 
 def check(name: str, root: Path | None = None) -> list[Problem]:

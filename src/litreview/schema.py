@@ -144,7 +144,8 @@ class TableSchema:
         return [c.name for c in self.columns]
 
     def empty(self) -> pd.DataFrame:
-        return pd.DataFrame({c.name: pd.Series(dtype=object) for c in self.columns})
+        # bool columns typed, so that ``frame[frame["testable"]]`` selects rows even when empty
+        return pd.DataFrame({c.name: pd.Series(dtype=bool if c.kind == "bool" else object) for c in self.columns})
 
     def header(self) -> str:
         return ",".join(self.names) + "\n"
@@ -254,8 +255,8 @@ def read_table(path: Path, schema: TableSchema, label: str | None = None) -> pd.
         lines.append(start)
     if problems:
         raise SchemaError(problems)
-    frame = pd.DataFrame.from_records(records, columns=schema.names) if records else schema.empty()
-    frame = none_for_missing(frame)  # an empty optional cell is None, never NaN
+    # an empty optional cell is None, never NaN
+    frame = none_for_missing(pd.DataFrame.from_records(records, columns=schema.names)) if records else schema.empty()
     frame.attrs["path"] = label
     frame.attrs["lines"] = lines
     return frame

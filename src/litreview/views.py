@@ -72,3 +72,18 @@ def filterable_table(frame: pd.DataFrame, filter_column: str, table_id: str = "e
             f'<option value="">all</option>{options}</select></label>'
             f'<table id="{table_id}" class="dataframe" style="font-size:80%"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table>")
+
+
+def notice(text: str) -> str:
+    """A highlighted note (what is missing, what to do next)."""
+    return (f'<div style="border-left:4px solid #d97706;background:#fffbeb;padding:6px 10px;margin:6px 0">'
+            f"{html.escape(text)}</div>")
+
+
+def show_gaps(review) -> None:
+    """Display what the review does not have yet; nothing when it is complete. Plain text
+    rides along, so a text-only front end says the same."""
+    from IPython.display import display
+
+    for gap in review.gaps():
+        display({"text/html": notice(gap), "text/plain": gap}, raw=True)
