@@ -67,7 +67,8 @@ class ClaimExplorer:
             effect = ""
             if r.get("effect") is not None and not pd.isna(r.get("effect")):
                 effect = f"{r['effect_measure']} {r['effect']:g} ({r['ci_low']:g} to {r['ci_high']:g})"
-            cells.append([_esc(r["evidence_id"]), _esc(r["study_key"]), _esc(r["design"]), _esc(r["n"]),
+            n = "" if r["n"] is None or pd.isna(r["n"]) else f"{int(r['n'])}"
+            cells.append([_esc(r["evidence_id"]), _esc(r["study_key"]), _esc(r["design"]), n,
                           _esc(r["direction"]), _esc(r["indirectness"]), _esc(effect), _esc(r["finding"])])
         return _table(["id", "study", "design", "n", "direction", "indirectness", "effect (95% CI)", "finding"],
                       cells, f"Evidence ({len(rows)} row{'s' if len(rows) != 1 else ''})")
@@ -81,7 +82,9 @@ class ClaimExplorer:
             return head
         rows = [[_esc(d), domain_mark(c[d.replace(' ', '_')]), _esc(c[d.replace(' ', '_')]),
                  _esc(c[f"{d.replace(' ', '_')}_reason"])] for d in DOMAINS]
-        extra = f"<p>Override: {_esc(c['override_note'])}</p>" if c["override_note"] else ""
+        extra = (f"<p>Set aside (high risk of bias or seriously indirect): {_esc(c['flawed_evidence'])}</p>"
+                 if c["flawed_evidence"] else "")
+        extra += f"<p>Override: {_esc(c['override_note'])}</p>" if c["override_note"] else ""
         return head + _table(["domain", "", "judgement", "reason"], rows, "Grade by domain") + extra
 
     def detail_html(self, claim_id: str) -> str:
