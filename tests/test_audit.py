@@ -89,3 +89,16 @@ def test_shipped_audit_matches_the_research_verdicts():
     assert table.loc["langevin2002relationship", "differences"] == "number: 4 → 6"
     assert table.loc["sherman2011acupuncture", "status"] == "misattributed"
     assert table.loc["chen2018acupressure", "searches"] >= 5
+
+
+@pytest.mark.parametrize("tex, text", [
+    (r"M\"uller", "Müller"), (r"M\"{u}ller", "Müller"), (r"{\"{U}}ber", "Über"), (r"\'{e}t\'e", "été"),
+    (r"Fran\c{c}ois", "François"), (r"Fran\c cois", "François"), (r"Gau\ss{} law", "Gauß law"),
+    (r"\"o and", "ö and"),           # the space after an accented letter stays
+    (r"\ch{H2O}", r"\chH2O"),         # \ch is a command of its own, not a cedilla on h
+    (r"\kelvin", r"\kelvin"), (r"\log x", r"\log x"), (r"pages 10--19", "pages 10–19"),
+])
+def test_delatex(tex, text):
+    from litreview.references import delatex
+
+    assert delatex(tex) == text

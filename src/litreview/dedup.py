@@ -1,0 +1,534 @@
+"""Staged de-duplication of the record table, with a log that makes every merge reviewable.
+
+Records are linked in four stages, strongest evidence first, and each link keeps the rule
+that made it:
+
+1. ``doi``: the same normalised DOI;
+2. ``pmid``: the same PubMed ID;
+3. ``title-year-author``: the same normalised title, year and first author's family name (a
+   title of fewer than three words must also share volume and first page);
+4. ``fuzzy-title``: titles that rapidfuzz scores as near-identical, compared only within
+   blocks (same first three significant title words; same first author and year; same first
+   author and first significant word; same year, volume and first page), and accepted only
+   with support from the other fields in proportion to how far the titles differ: see
+   ``FUZZY_LEVELS``. A title contained in the other (cut short, a subtitle dropped, a
+   translation appended) passes on rapidfuzz's partial ratio with the same year and three
+   agreeing fields.
+
+Linked records form groups through union-find, so a duplicate of a duplicate joins the same
+group. Chaining is guarded at the level of whole groups: two groups join only if no record of
+one conflicts with a record of the other (:func:`conflict`). Different DOIs always conflict;
+below the PMID stage so do different PMIDs, years two or more apart (or one apart without the
+same volume), different volumes, page ranges that do not overlap, a different kind of item
+(erratum, retraction notice, reply or comment, protocol: read from the title) and different
+counted numbers in the titles (``Part 1`` and ``Part 2``, ``phase II`` and ``phase III``). So
+a conference abstract and its later paper (another year, journal and pages), an erratum and
+its article, a reply and the paper it answers, a protocol and its results, two parts of a
+series and one title used in two years stay distinct.
+
+Titles are compared without the notes databases add (``[Spanish]``, ``[Review] [16 refs]``,
+``[Erratum appears in ...]``, ``<ORIGINAL> ...``), so these neither hide a duplicate nor make
+a record look like an erratum.
+
+The log has one row per record judged a duplicate: the record kept (the first of its group in
+input order), the rule of the link that brought the record into its group (stages run
+strongest first, so this is the strongest rule linking it), its score (1.0 for exact rules,
+the title similarity for ``fuzzy-title``) and the evidence; a record linked through another
+duplicate names it. Every union appears in exactly one row, so every merge can be reviewed.
+A reviewer reverses or forces a link with a decisions table (``record_id``, ``duplicate_of``,
+``decision`` = ``keep-apart`` or ``merge``): ``keep-apart`` stops the two records from ever
+sharing a group, ``merge`` joins them before any rule runs, with the rule ``reviewer``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import combinations
+from typing import Callable, Iterable, NamedTuple
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+from tqdm.auto import tqdm
+
+from .audit import same_journal
+from .references import STOPWORDS, author_signature, fold, normalise_doi, normalise_title, page_range
+
+DEDUP_LOG_COLUMNS = ("record_id", "duplicate_of", "rule", "score", "detail")
+DECISION_COLUMNS = ("record_id", "duplicate_of", "decision")
+DECISIONS = ("keep-apart", "merge")
+RULES = ("doi", "pmid", "title-year-author", "fuzzy-title")
+REVIEWER = "reviewer"
+
+# --- fuzzy stage thresholds (title similarity, 0-1) ------------------------------------------
+# Each level: the least title similarity accepted and how many of first author, volume, pages
+# and journal must agree besides the year (a year that is missing or one off asks one more).
+FUZZY_LEVELS = ((0.95, 1), (0.90, 2), (0.85, 3), (0.80, 4))
+# One title contained in the other (a truncated title, a subtitle or a translation appended):
+# rapidfuzz's partial ratio, with the same year and three of the four fields agreeing.
+PARTIAL_LEVEL = 0.95
+PARTIAL_MIN_WORDS = 4
+MIN_TITLE_WORDS = 3  # shorter titles ("Editorial", "Intrapleural therapy") also need volume and page
+SMALL_BLOCK = 12  # blocks up to this size are compared pair by pair, larger ones with cdist
+PAIR_FLOOR = 50  # pairs scoring below this (0-100) are not examined further
+
+# --- kinds of item recognised from the title -------------------------------------------------
+_WOS_MARK = r"\(vol\.? \w+,? (pg|p)\.? \w+,? \d{4}\)"  # Web of Science marks a correction so
+_KINDS = (
+    ("erratum", re.compile(r"\b(errat(um|a)|corrigend(um|a)|correction (to|of|notice))\b|^correction\b|" + _WOS_MARK)),
+    ("retraction", re.compile(r"^(notice of )?retraction\b|\bretraction (note|notice|of)\b")),
+    ("reply", re.compile(r"\b(in reply|reply to|repl(y|ies) from|authors'? reply|comments? on|commentary on"
+                         r"|editorial comment|letter to the editor)\b"
+                         r"|^(reply|response|comment)s?( to| on)?\s*[:\"'“‘-]|[:\-–]\s*reply\W*$")),
+    ("protocol", re.compile(r"\bprotocol\b|\brationale and design\b|\bdesign and rationale\b")),
+)
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+# a roman numeral, and the word before it when that word counts ("part i", "type v"): single
+# letters count only after such a word
+_ROMAN_RE = re.compile(r"\b(?:(part|phase|type|stage|grade|class|series|section|volume|study|trial) )?"
+                       r"(viii|vii|vi|iv|ix|iii|ii|i|v|x)\b")  # on a normalised title
+_DIGIT = re.compile(r"\d")
+_NUMBER = re.compile(r"(?<![a-z0-9])(?:\d{1,3}(?:[ ,]\d{3})+|\d+)(?![a-z0-9])")
+_SUFFIX = re.compile(r"\s+(jr|sr|ii|iii|iv)\b\.?(?=\s*(,|$))", re.IGNORECASE)
+# a cheap first test, kept in step with _KINDS: a title with none of these is an article
+_KIND_HINTS = ("errat", "corrig", "correct", "retract", "repl", "respon", "comment", "letter", "protocol",
+               "rationale", "(vol")
+_TAG = re.compile(r"<[A-Za-z]+>")  # "<ORIGINAL>": the title in its first language follows
+_WOS_CORRECTION = re.compile(r"\s*" + _WOS_MARK + r"\s*$")
+
+
+class _Profile(NamedTuple):
+    """What can veto a link: the identifiers and bibliographic details of one record."""
+
+    doi: str
+    pmid: str
+    year: int | None
+    volume: str
+    pages: tuple[int, int] | None
+    kind: str
+    numbers: frozenset[int]
+
+
+@dataclass
+class _Table:
+    """The fields the stages compare, one list entry per record (input order)."""
+
+    ids: list[str]
+    titles: list[str]  # as given, for the log
+    norm_titles: list[str]
+    families: list[str]
+    journals: list[str]
+    first_pages: list[str]
+    profiles: list[_Profile]
+
+
+# --- normalised fields -------------------------------------------------------------------------
+
+def clean_title(title: str) -> str:
+    """The title without the notes databases append: ``[Spanish]``, ``[Review] [16 refs]``,
+    ``[Erratum appears in ... [added]]`` (even cut short), ``<ORIGINAL> ...``. A title wholly
+    in brackets (a translation) keeps its words."""
+    title = title.strip()
+    while True:
+        stripped = _strip_last_note(title)
+        if stripped == title or not re.search(r"\w", stripped):
+            return title
+        title = stripped
+
+
+def _strip_last_note(title: str) -> str:
+    tag = _TAG.search(title)
+    if tag and tag.start() > 0:
+        return title[:tag.start()].rstrip()
+    text = title.rstrip(" .")
+    if text.endswith("]"):
+        depth = 0
+        for k in range(len(text) - 1, -1, -1):
+            depth += (text[k] == "]") - (text[k] == "[")
+            if depth == 0:
+                return text[:k].rstrip()
+        return title
+    opening = text.rfind("[")
+    if opening > 0 and "]" not in text[opening:]:
+        return text[:opening].rstrip()  # a note cut short by a field length limit
+    return title
+
+
+def title_features(title: str) -> tuple[str, str, frozenset[int]]:
+    """What the stages use of a title: the normalised title records are compared on (notes and
+    a Web of Science correction mark such as ``(vol 85, pg 553, 2010)`` removed), the kind of
+    item and the numbers the title counts with."""
+    folded = fold(clean_title(title))
+    norm = normalise_title(_WOS_CORRECTION.sub("", folded) if "(vol" in folded else folded)
+    return norm, _kind(folded), _numbers(folded, norm)
+
+
+def _kind(folded: str) -> str:
+    """``erratum``, ``retraction``, ``reply``, ``protocol`` or ``article``."""
+    if any(hint in folded for hint in _KIND_HINTS):
+        for kind, pattern in _KINDS:
+            if pattern.search(folded):
+                return kind
+    return "article"
+
+
+def _numbers(folded: str, norm: str) -> frozenset[int]:
+    """Numbers written in figures (``10 000`` and ``10,000`` are one) and roman numerals
+    (``ii`` anywhere; ``i``, ``v`` and ``x`` only after words such as ``part`` or ``phase``)."""
+    numbers = {int(re.sub(r"\D", "", n)) for n in _NUMBER.findall(folded)} if _DIGIT.search(folded) else set()
+    if not _ROMAN.keys().isdisjoint(norm.split()):
+        for counted, numeral in _ROMAN_RE.findall(norm):
+            if counted or (len(numeral) > 1 and numeral != "x"):
+                numbers.add(_ROMAN[numeral])
+    return frozenset(numbers)
+
+
+def _year(value: str) -> int | None:
+    match = re.search(r"\d{4}", value)
+    return int(match.group()) if match else None
+
+
+def _volume(value: str) -> str:
+    match = re.match(r"\s*(\d+)", value)
+    return match.group(1).lstrip("0") if match else ""
+
+
+def _pages(value: str) -> tuple[str, tuple[int, int] | None]:
+    """First page as written (lower case), and the page interval when both ends are plain
+    numbers in order (``None`` when unknown)."""
+    first, last = page_range(value.replace("--", "-"))  # "447--454" needs no LaTeX pass
+    if not (first.isdigit() and last.isdigit()) or int(last) < int(first):
+        return first.lower(), None
+    return first, (int(first), int(last))
+
+
+def _family(name: str) -> str:
+    """A name's family name, without a generational suffix (``Lynch Jr, T. J.``)."""
+    return author_signature(_SUFFIX.sub("", name))[0] if name else ""
+
+
+def _memo(function: Callable[[str], object], values: list[str]) -> list:
+    """``function`` applied to each value, computed once per distinct value."""
+    computed = {value: function(value) for value in dict.fromkeys(values)}
+    return [computed[value] for value in values]
+
+
+def _table(records: pd.DataFrame) -> _Table:
+    col = {c: records[c].fillna("").astype(str).tolist()
+           for c in ("record_id", "title", "authors", "journal", "year", "volume", "pages", "doi", "pmid")}
+    norm, kinds, numbers = zip(*_memo(title_features, col["title"])) if col["title"] else ((), (), ())
+    first_pages, pages = zip(*_memo(_pages, col["pages"])) if col["pages"] else ((), ())
+    years = _memo(_year, col["year"])
+    volumes = _memo(_volume, col["volume"])
+    dois = _memo(normalise_doi, col["doi"])
+    pmids = _memo(lambda v: re.sub(r"\D", "", v), col["pmid"])
+    profiles = [_Profile(*fields) for fields in zip(dois, pmids, years, volumes, pages, kinds, numbers)]
+    families = _memo(_family, [a.split(";", 1)[0].strip() for a in col["authors"]])
+    return _Table(ids=col["record_id"], titles=col["title"], norm_titles=list(norm), families=families,
+                  journals=col["journal"], first_pages=list(first_pages), profiles=profiles)
+
+
+# --- conflicts and support ---------------------------------------------------------------------
+
+def conflict(a: _Profile, b: _Profile, *, title_rule: bool) -> str:
+    """Why ``a`` and ``b`` cannot be one work (``""`` when they can): always when their DOIs
+    differ; for the title rules also when PMIDs, years, volumes, pages, kind or counted
+    numbers disagree."""
+    if a.doi and b.doi and a.doi != b.doi:
+        return "doi"
+    if not title_rule:
+        return ""
+    if a.pmid and b.pmid and a.pmid != b.pmid:
+        return "pmid"
+    if a.year is not None and b.year is not None and a.year != b.year:
+        if abs(a.year - b.year) > 1 or not (a.volume and a.volume == b.volume):
+            return "year"
+    if a.volume and b.volume and a.volume != b.volume:
+        return "volume"
+    if a.pages and b.pages and (a.pages[1] < b.pages[0] or b.pages[1] < a.pages[0]):
+        return "pages"
+    if a.kind != b.kind:
+        return "kind"
+    if a.numbers and b.numbers and not (a.numbers <= b.numbers or b.numbers <= a.numbers):
+        return "numbers"
+    return ""
+
+
+_same_journal = lru_cache(maxsize=1 << 16)(same_journal)
+
+
+def _agreeing(t: _Table, i: int, j: int) -> set[str]:
+    """Which of first author, volume, pages and journal agree (both present and equal)."""
+    a, b = t.profiles[i], t.profiles[j]
+    fields = set()
+    if t.families[i] and t.families[i] == t.families[j]:
+        fields.add("author")
+    if a.volume and a.volume == b.volume:
+        fields.add("volume")
+    if (a.pages is not None and a.pages == b.pages) or (t.first_pages[i] and t.first_pages[i] == t.first_pages[j]):
+        fields.add("pages")
+    if t.journals[i] and t.journals[j] and _same_journal(t.journals[i], t.journals[j]):
+        fields.add("journal")
+    return fields
+
+
+def _fuzzy_score(t: _Table, i: int, j: int, ratio: float) -> tuple[float, str] | None:
+    """(score, how) when ``i`` and ``j`` are accepted as one work by the fuzzy rule, else ``None``.
+    ``ratio`` is their titles' rapidfuzz ratio (0-1)."""
+    a, b = t.profiles[i], t.profiles[j]
+    same_year = a.year is not None and a.year == b.year
+    if ratio < FUZZY_LEVELS[-1][0] and not same_year:
+        return None  # below every level, and the partial rule needs the same year
+    agreeing = _agreeing(t, i, j)
+    if any(ratio >= least and len(agreeing) >= needed + (not same_year) for least, needed in FUZZY_LEVELS):
+        return ratio, "title similarity"
+    if not same_year or len(agreeing) < 3:
+        return None
+    ti, tj = t.norm_titles[i], t.norm_titles[j]
+    if min(len(ti.split()), len(tj.split())) < PARTIAL_MIN_WORDS:
+        return None
+    partial = fuzz.partial_ratio(ti, tj) / 100
+    return (partial, "one title within the other, similarity") if partial >= PARTIAL_LEVEL else None
+
+
+# --- groups -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Edge:
+    """A successful link between two records."""
+
+    i: int
+    j: int
+    rule: str
+    score: float
+    detail: str
+
+
+class _Groups:
+    """Union-find over records that refuses a union when the two groups conflict or hold
+    records a reviewer kept apart; remembers each union as an edge."""
+
+    def __init__(self, profiles: list[_Profile]):
+        n = len(profiles)
+        self.parent = list(range(n))
+        self.first = list(range(n))
+        self.size = [1] * n
+        self.profiles: list[set[_Profile]] = [{p} for p in profiles]  # distinct profiles per root
+        self.apart: dict[int, set[int]] = {}  # root -> records its group must never join
+        self.edges: list[_Edge] = []
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[i] != root:
+            self.parent[i], i = root, self.parent[i]
+        return root
+
+    def keep_apart(self, i: int, j: int) -> None:
+        self.apart.setdefault(self.find(i), set()).add(j)
+        self.apart.setdefault(self.find(j), set()).add(i)
+
+    def _kept_apart(self, ra: int, rb: int) -> bool:
+        return (any(self.find(k) == rb for k in self.apart.get(ra, ()))
+                or any(self.find(k) == ra for k in self.apart.get(rb, ())))
+
+    def union(self, edge: _Edge, *, check: str | None) -> bool:
+        """Join the groups of ``edge.i`` and ``edge.j`` unless kept apart or, with ``check``
+        (``"doi"`` or ``"title"``, see :func:`conflict`), conflicting."""
+        ra, rb = self.find(edge.i), self.find(edge.j)
+        if ra == rb or (self.apart and self._kept_apart(ra, rb)):
+            return False
+        if check and any(conflict(p, q, title_rule=check == "title")
+                         for p in self.profiles[ra] for q in self.profiles[rb]):
+            return False
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+        self.first[ra] = min(self.first[ra], self.first[rb])
+        self.profiles[ra] |= self.profiles[rb]
+        self.profiles[rb] = set()
+        if rb in self.apart:
+            self.apart.setdefault(ra, set()).update(self.apart.pop(rb))
+        self.edges.append(edge)
+        return True
+
+
+# --- stages -----------------------------------------------------------------------------------
+
+def _shared(values: list[str]) -> Iterable[list[int]]:
+    """Positions of the records sharing each non-empty value held by two or more, in input order."""
+    column = pd.Series(values, dtype=object)
+    shared = column[(column != "") & column.duplicated(keep=False)]
+    positions = shared.index.to_numpy()
+    for members in shared.groupby(shared, sort=False).indices.values():
+        yield positions[members].tolist()
+
+
+def _link_equal_keys(groups: _Groups, keys: list[str], rule: str, check: str | None, label: str) -> None:
+    """Link the records that share a non-empty key, trying each distinct group met so far."""
+    for members in _shared(keys):
+        key = keys[members[0]]
+        seen: list[int] = [members[0]]  # one record of each distinct group met
+        for m in members[1:]:
+            for s in seen:
+                if groups.find(s) != groups.find(m):
+                    groups.union(_Edge(s, m, rule, 1.0, f"{label} {key}"), check=check)
+            if all(groups.find(s) != groups.find(m) for s in seen):
+                seen.append(m)
+
+
+def _title_key(t: _Table, i: int) -> str:
+    """Normalised title, year and first author; a short title also needs volume and first page."""
+    p = t.profiles[i]
+    if not t.norm_titles[i] or p.year is None or not t.families[i]:
+        return ""
+    key = f"{t.norm_titles[i]} | {p.year} | {t.families[i]}"
+    if len(t.norm_titles[i].split()) >= MIN_TITLE_WORDS:
+        return key
+    return f"{key} | {p.volume} | {t.first_pages[i]}" if p.volume and t.first_pages[i] else ""
+
+
+def _leading_words(title: str) -> str:
+    """The first three significant words of a normalised title ("" for a short title)."""
+    words = [w for w in title.split() if w not in STOPWORDS]
+    return " ".join(words[:3]) if len(words) >= MIN_TITLE_WORDS else ""
+
+
+def _blocks(t: _Table) -> Iterable[list[int]]:
+    """Records that may be duplicates: same first three significant title words, same first
+    author and year, same first author and first significant title word, or same year,
+    volume and first page (titles of three or more words)."""
+    leading = _memo(_leading_words, t.norm_titles)
+    keys = {
+        "words": leading,
+        "author": [f"{f}|{p.year}" if w and f and p.year else "" for w, f, p in zip(leading, t.families, t.profiles)],
+        "author-word": [f"{f}|{w.split()[0]}" if w and f else "" for w, f in zip(leading, t.families)],
+        "place": [f"{p.year}|{p.volume}|{page}" if w and p.year and p.volume and page else ""
+                  for w, p, page in zip(leading, t.profiles, t.first_pages)],
+    }
+    for values in keys.values():
+        yield from _shared(values)
+
+
+def _candidate_pairs(t: _Table, groups: _Groups) -> list[tuple[float, int, int]]:
+    """(ratio, i, j) for pairs of different groups that share a block, best first. Small
+    blocks keep pairs from ``PAIR_FLOOR`` (one title may contain the other); large blocks,
+    compared with ``cdist``, only pairs that may pass a fuzzy level."""
+    scores: dict[tuple[int, int], float] = {}
+    large_cutoff = 100 * min(level for level, _ in FUZZY_LEVELS)
+    for members in _blocks(t):
+        if len(members) <= SMALL_BLOCK:
+            for i, j in combinations(members, 2):
+                if (i, j) not in scores and groups.find(i) != groups.find(j):
+                    scores[(i, j)] = fuzz.ratio(t.norm_titles[i], t.norm_titles[j], score_cutoff=PAIR_FLOOR)
+        else:
+            titles = [t.norm_titles[m] for m in members]
+            matrix = process.cdist(titles, titles, scorer=fuzz.ratio, score_cutoff=large_cutoff,
+                                   dtype=np.uint8, workers=-1)
+            for a, b in zip(*np.nonzero(np.triu(matrix, 1))):
+                i, j = members[a], members[b]
+                if (i, j) not in scores and groups.find(i) != groups.find(j):
+                    scores[(i, j)] = fuzz.ratio(t.norm_titles[i], t.norm_titles[j])
+    return sorted(((s / 100, i, j) for (i, j), s in scores.items() if s), key=lambda x: (-x[0], x[1], x[2]))
+
+
+def _link_fuzzy(t: _Table, groups: _Groups, rule: str) -> None:
+    for ratio, i, j in _candidate_pairs(t, groups):
+        if groups.find(i) == groups.find(j):
+            continue
+        accepted = _fuzzy_score(t, i, j, ratio)
+        if accepted:
+            score, how = accepted
+            detail = f"{how} {score:.3f}: {t.titles[i]!r} ~ {t.titles[j]!r}"
+            groups.union(_Edge(i, j, rule, round(score, 4), detail), check="title")
+
+
+# --- decisions --------------------------------------------------------------------------------
+
+def _apply_decisions(groups: _Groups, decisions: pd.DataFrame | None, ids: list[str]) -> None:
+    """Keep-apart pairs become constraints; merge pairs are joined before any rule runs."""
+    if decisions is None or decisions.empty:
+        return
+    missing = [c for c in DECISION_COLUMNS if c not in decisions.columns]
+    if missing:
+        raise ValueError(f"decisions: missing column(s) {', '.join(missing)}")
+    position = {rid: i for i, rid in enumerate(ids)}
+    merges = []
+    rows = decisions[list(DECISION_COLUMNS)].astype(str).itertuples(index=False)
+    for n, (rid, other, decision) in enumerate(rows, start=1):
+        if decision not in DECISIONS:
+            raise ValueError(f"decisions row {n}: decision {decision!r} is not one of {', '.join(DECISIONS)}")
+        unknown = [r for r in (rid, other) if r not in position]
+        if unknown:
+            raise ValueError(f"decisions row {n}: no record {', '.join(map(repr, unknown))}")
+        if decision == "keep-apart":
+            groups.keep_apart(position[rid], position[other])
+        else:
+            merges.append((position[rid], position[other]))
+    for i, j in merges:
+        edge = _Edge(i, j, REVIEWER, 1.0, "reviewer decision: merge")
+        if groups.find(i) != groups.find(j) and not groups.union(edge, check=None):
+            raise ValueError(f"decisions: merging {ids[i]} and {ids[j]} joins records also to be kept apart")
+
+
+# --- public API -------------------------------------------------------------------------------
+
+def find_duplicates(records: pd.DataFrame, decisions: pd.DataFrame | None = None,
+                    progress: bool = False) -> pd.DataFrame:
+    """The dedup log of ``records`` (columns ``DEDUP_LOG_COLUMNS``, one row per record judged
+    a duplicate, in input order), honouring a reviewer's ``decisions``."""
+    t = _table(records)
+    if len(set(t.ids)) != len(t.ids):
+        raise ValueError("records: record_id values must be unique")
+    groups = _Groups(t.profiles)
+    _apply_decisions(groups, decisions, t.ids)
+    doi, pmid, title_year_author, fuzzy_title = RULES
+    stages: list[Callable[[], None]] = [
+        lambda: _link_equal_keys(groups, [p.doi for p in t.profiles], doi, None, "doi"),
+        lambda: _link_equal_keys(groups, [p.pmid for p in t.profiles], pmid, "doi", "pmid"),
+        lambda: _link_equal_keys(groups, [_title_key(t, i) for i in range(len(t.ids))], title_year_author,
+                                 "title", "key"),
+        lambda: _link_fuzzy(t, groups, fuzzy_title),
+    ]
+    for stage in tqdm(stages, desc="de-duplicating", unit="stage", disable=not progress):
+        stage()
+    return _log(t, groups)
+
+
+def _log(t: _Table, groups: _Groups) -> pd.DataFrame:
+    """One row per union: each group's edges form a tree, walked from the kept record, and
+    each record gets the edge that reached it (naming the record it came through when that
+    is not the kept one)."""
+    adjacent: dict[int, list[_Edge]] = defaultdict(list)
+    for edge in groups.edges:
+        adjacent[edge.i].append(edge)
+        adjacent[edge.j].append(edge)
+    reached: dict[int, tuple[_Edge, int]] = {}
+    for kept in sorted({groups.first[groups.find(i)] for i in adjacent}):
+        stack = [kept]
+        while stack:
+            node = stack.pop()
+            for edge in adjacent[node]:
+                other = edge.j if edge.i == node else edge.i
+                if other != kept and other not in reached:
+                    reached[other] = (edge, node)
+                    stack.append(other)
+    rows = []
+    for i in sorted(reached):
+        edge, via = reached[i]
+        kept = groups.first[groups.find(i)]
+        detail = edge.detail if via == kept else f"{edge.detail} (through {t.ids[via]})"
+        rows.append((t.ids[i], t.ids[kept], edge.rule, edge.score, detail))
+    log = pd.DataFrame(rows, columns=list(DEDUP_LOG_COLUMNS))
+    return log.astype({"record_id": object, "duplicate_of": object, "rule": object, "score": float,
+                       "detail": object})
+
+
+def unique(records: pd.DataFrame, log: pd.DataFrame) -> pd.DataFrame:
+    """The records the log does not remove, in input order."""
+    return records[~records["record_id"].isin(set(log["record_id"]))]
