@@ -1,4 +1,5 @@
-"""The ``litreview`` command: ``new``, ``check``, ``build``, ``verify-refs``, ``run-notebooks``."""
+"""The ``litreview`` command: ``new``, ``check``, ``build``, ``import``, ``dedup``, ``verify-refs``,
+``run-notebooks``."""
 
 from __future__ import annotations
 
@@ -89,6 +90,55 @@ def _cmd_verify_refs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .collect import ImportRefused, import_files
+    from .schema import SchemaError
+
+    try:
+        summary = import_files(args.review, args.files, search_id=args.search_id, skip_bad=args.skip_bad,
+                               say=lambda s: print(s, file=sys.stderr))
+    except (ImportRefused, FileNotFoundError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except SchemaError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        unreadable = [p for p in exc.problems if p.row is not None]
+        print(f"{len(exc.problems)} problem(s); nothing was imported."
+              + (" Fix the blocks named, or pass --skip-bad to import the readable records and list the rest."
+                 if unreadable else ""), file=sys.stderr)
+        return 1
+    for f in summary.files:
+        print(f"{f['file']}: {f['records']:,} records ({f['format']})"
+              + (f", {f['skipped']} block(s) skipped" if f["skipped"] else ""))
+    for problem in summary.skipped:
+        print(f"  skipped {problem}")
+    rules = ", ".join(f"{rule} {n:,}" for rule, n in summary.by_rule.items()) or "none"
+    print(f"library: {summary.after:,} records ({summary.before:,} before); duplicates {summary.removed:,} "
+          f"({rules}); unique {summary.after - summary.removed:,}; {summary.seconds:.1f} s")
+    print(f"review the merges in data/{args.review}/imports/dedup_log.csv; reverse one with "
+          f"litreview dedup --review {args.review} --keep-apart RECORD_ID DUPLICATE_OF")
+    return 0
+
+
+def _cmd_dedup(args: argparse.Namespace) -> int:
+    from .collect import ImportRefused, decide, rededup
+
+    try:
+        if args.keep_apart or args.merge:
+            pair, decision = (args.keep_apart, "keep-apart") if args.keep_apart else (args.merge, "merge")
+            result = decide(args.review, pair[0], pair[1], decision)
+        else:
+            result = rededup(args.review)
+    except (ImportRefused, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    rules = ", ".join(f"{rule} {n:,}" for rule, n in result.by_rule().items()) or "none"
+    print(f"{len(result.records):,} records; duplicates {result.removed:,} ({rules}); "
+          f"unique {len(result.records) - result.removed:,}; {len(result.decisions)} reviewer decision(s)")
+    return 0
+
+
 def _cmd_run_notebooks(args: argparse.Namespace) -> int:
     from .build import run_in_place
 
@@ -119,6 +169,17 @@ def parser() -> argparse.ArgumentParser:
     vr = with_review(sub.add_parser("verify-refs", help="look up the cited references in Crossref and PubMed"))
     vr.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
     vr.set_defaults(func=_cmd_verify_refs)
+    imp = with_review(sub.add_parser("import", help="read database exports (RIS, MEDLINE, BibTeX, CSV) "
+                                                    "into the review and de-duplicate"))
+    imp.add_argument("files", nargs="+", type=Path, help="exported files")
+    imp.add_argument("--search-id", default="", help="the search_log.csv row these records came from")
+    imp.add_argument("--skip-bad", action="store_true", help="import the readable records, list the rest")
+    imp.set_defaults(func=_cmd_import)
+    dd = with_review(sub.add_parser("dedup", help="de-duplicate the imported records again, or record a decision"))
+    group = dd.add_mutually_exclusive_group()
+    group.add_argument("--keep-apart", nargs=2, metavar=("RECORD_ID", "OTHER_ID"), help="reverse a merge")
+    group.add_argument("--merge", nargs=2, metavar=("RECORD_ID", "OTHER_ID"), help="force a merge")
+    dd.set_defaults(func=_cmd_dedup)
     sub.add_parser("run-notebooks", help="re-execute the committed notebooks in place"
                    ).set_defaults(func=_cmd_run_notebooks)
     return p

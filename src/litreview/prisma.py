@@ -4,10 +4,12 @@ Every search logs how many records it returned (``hits``) and how many were read
 title (``screened``); every record read beyond its title has a row in ``screening.csv``
 with its decision. The counts are derived, never typed:
 
-- identified: the sum of hits over all searches;
-- excluded on title: hits not read beyond the title;
-- assessed: distinct records read beyond the title (the same record met in several
-  searches is counted once; the repeats are the duplicates removed);
+- identified: the sum of hits over all searches (for a search whose export was imported,
+  ``litreview check`` holds its hits equal to the records imported);
+- duplicates removed: records the de-duplication of imported exports removed (its log,
+  ``imports/dedup_log.csv``), plus the same record met again in another search's screening;
+- excluded on title: hits neither read beyond the title nor removed as duplicates;
+- assessed: distinct records read beyond the title;
 - excluded after assessment, with the reasons tallied; included: distinct included records;
 - studies in the review: distinct studies with evidence rows.
 """
@@ -43,7 +45,9 @@ class PrismaCounts:
         return pd.DataFrame(labels, columns=["stage", "count"])
 
 
-def counts(search_log: pd.DataFrame, screening: pd.DataFrame, evidence: pd.DataFrame) -> PrismaCounts:
+def counts(search_log: pd.DataFrame, screening: pd.DataFrame, evidence: pd.DataFrame,
+           removed_on_import: int = 0) -> PrismaCounts:
+    """``removed_on_import``: the rows of the imports' dedup log (0 when nothing was imported)."""
     identified = int(search_log["hits"].sum())
     read = int(search_log["screened"].sum())
     included = set(screening.loc[screening["decision"] == "include", "record_key"])
@@ -52,8 +56,8 @@ def counts(search_log: pd.DataFrame, screening: pd.DataFrame, evidence: pd.DataF
     reasons = Counter(_reason_class(r) for r in excluded_rows.drop_duplicates("record_key")["reason"])
     assessed = len(set(screening["record_key"]))
     return PrismaCounts(
-        searches=len(search_log), identified=identified, excluded_on_title=identified - read,
-        screening_rows=len(screening), duplicates=len(screening) - assessed, assessed=assessed,
+        searches=len(search_log), identified=identified, excluded_on_title=identified - read - removed_on_import,
+        screening_rows=len(screening), duplicates=len(screening) - assessed + removed_on_import, assessed=assessed,
         excluded=len(excluded), included_records=len(included),
         studies_in_review=int(evidence["study_key"].nunique()),
         exclusion_reasons=dict(reasons.most_common()))

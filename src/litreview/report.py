@@ -169,7 +169,7 @@ def _figure_png(fig, dpi: int = 200) -> str:
 def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, pooled=(),
                    with_figures: bool = True) -> dict:
     """Everything the report template shows, computed from the review (no number typed)."""
-    from . import grading, prisma
+    from . import grading
     from .grading import DOMAINS, study_rob
 
     claims = review.claims.merge(grades.drop(columns=["article_id", "group", "category", "testable"]),
@@ -231,7 +231,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
                          "certainty": r["certainty"], "verdict": r["verdict"]})
         sof.append({"name": group.replace("-", " "), "rows": rows})
 
-    c = prisma.counts(review.search_log, review.screening, ev)
+    c = review.prisma()
     figures = _figures(review, grades, c, pooled) if with_figures else []
 
     statuses = audit["status"].value_counts()

@@ -49,6 +49,7 @@ class Review:
     failed: set[str] = field(default_factory=set)  # tables or .bib files that did not load
     loaded: set[str] = field(default_factory=set)  # tables read without a schema error
     settings: dict = field(default_factory=dict)  # review.toml, checked against SETTINGS
+    _imports: object = field(default=None, repr=False)
 
     # --- loading ----------------------------------------------------------------------------
     @classmethod
@@ -176,6 +177,22 @@ class Review:
     def study(self, key: str) -> Entry | None:
         return next((e for e in self.library if e.key == key), None)
 
+    @property
+    def imports(self):
+        """Imported database exports and their de-duplication (:mod:`litreview.collect`),
+        read on first use: a library of 100,000 records is not read by every notebook."""
+        if self._imports is None:
+            from .collect import load
+
+            self._imports = load(self.name, self.root)
+        return self._imports
+
+    def prisma(self):
+        """The PRISMA 2020 counts of this review, imports included."""
+        from .prisma import counts
+
+        return counts(self.search_log, self.screening, self.evidence, self.imports.removed)
+
     def searched_claims(self) -> set[str]:
         """Claims named by at least one logged search."""
         return {c for ids in self.search_log["claim_ids"] for c in (ids or [])}
@@ -212,6 +229,25 @@ class Review:
         problems += self._check_claims()
         problems += self._check_references()
         problems += self._check_links()
+        problems += self._check_imports()
+        return problems
+
+    def _check_imports(self) -> list[Problem]:
+        """A search whose export was imported has as many hits as records imported."""
+        from .collect import FOLDER
+
+        try:
+            imported = self.imports.by_search()
+        except SchemaError as exc:
+            return exc.problems
+        known = set(self.search_log["search_id"])
+        problems = [Problem(f"data/{self.name}/{FOLDER}/manifest.csv", None, "search_id",
+                            f"unknown search {sid!r} (not in search_log.csv)") for sid in imported if sid not in known]
+        label, rows = self._rows(SEARCH_LOG)
+        for line, row in rows:
+            if row["search_id"] in imported and row["hits"] != imported[row["search_id"]]:
+                problems.append(Problem(label, line, "hits", f"expected {imported[row['search_id']]} (the records "
+                                                             f"imported for {row['search_id']}), found {row['hits']}"))
         return problems
 
     def _rows(self, schema: TableSchema):

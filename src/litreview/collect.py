@@ -1,0 +1,193 @@
+"""Collect database exports into a review: ``litreview import`` and ``litreview dedup``.
+
+A review's imported records live in ``data/<review>/imports/``:
+
+- ``manifest.csv``: one row per imported file (name, SHA-256, format, search id, records,
+  blocks skipped, date), so the same export is never imported twice;
+- ``records.csv``: every record read, in the normalised columns of
+  :data:`litreview.importers.RECORD_COLUMNS`, none removed;
+- ``dedup_log.csv``: one row per record judged a duplicate, with the record kept, the rule,
+  the score and the evidence (:func:`litreview.dedup.find_duplicates`);
+- ``dedup_decisions.csv``: the reviewer's reversals (``keep-apart``) and forced merges, which
+  every later de-duplication honours.
+
+The log is recomputed from all records and the decisions at every import, so it always
+describes the whole library. The folder is written beside its final place and swapped in
+only when everything succeeded: a bad export stops the import with nothing written.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pandas as pd
+
+from . import paths
+from .dedup import DECISION_COLUMNS, DECISIONS, DEDUP_LOG_COLUMNS, RULES, find_duplicates
+from .importers import RECORD_COLUMNS, detect_format, read_files
+from .schema import Problem, SchemaError
+
+FOLDER = "imports"
+MANIFEST_COLUMNS = ("file", "sha256", "format", "search_id", "records", "skipped", "imported")
+FILES = {"manifest": "manifest.csv", "records": "records.csv", "log": "dedup_log.csv",
+         "decisions": "dedup_decisions.csv"}
+COLUMNS = {"manifest": MANIFEST_COLUMNS, "records": RECORD_COLUMNS, "log": DEDUP_LOG_COLUMNS,
+           "decisions": DECISION_COLUMNS}
+
+
+class ImportRefused(ValueError):
+    """The import cannot go ahead; nothing was written."""
+
+
+@dataclass
+class Imports:
+    """A review's imported records, their provenance and their de-duplication."""
+
+    manifest: pd.DataFrame
+    records: pd.DataFrame
+    log: pd.DataFrame
+    decisions: pd.DataFrame
+
+    @property
+    def removed(self) -> int:
+        return len(self.log)
+
+    def by_search(self) -> dict[str, int]:
+        """Records imported per search id."""
+        return {k: int(v) for k, v in self.records.groupby("search_id").size().items() if k}
+
+    def by_rule(self) -> dict[str, int]:
+        counts = self.log["rule"].value_counts()
+        return {rule: int(counts.get(rule, 0)) for rule in (*RULES, "reviewer") if counts.get(rule, 0)}
+
+
+def folder(review: str, root: Path | None = None) -> Path:
+    return paths.data_dir(review, root) / FOLDER
+
+
+def load(review: str, root: Path | None = None) -> Imports:
+    """The imports of a review; empty tables when nothing was imported."""
+    base = folder(review, root)
+    frames = {}
+    for name, filename in FILES.items():
+        path = base / filename
+        if path.is_file():
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            missing = [c for c in COLUMNS[name] if c not in frame.columns]
+            if missing:
+                label = f"data/{review}/{FOLDER}/{filename}"
+                raise SchemaError([Problem(label, 1, None, f"missing column(s) {', '.join(missing)}")])
+        else:
+            frame = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS[name]})
+        frames[name] = frame[list(COLUMNS[name])]
+    frames["log"]["score"] = pd.to_numeric(frames["log"]["score"])
+    return Imports(**frames)
+
+
+@dataclass
+class ImportSummary:
+    files: list[dict] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)
+    before: int = 0
+    after: int = 0
+    removed: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def import_files(review: str, files: Sequence[Path], *, search_id: str = "", skip_bad: bool = False,
+                 root: Path | None = None, progress: bool = True,
+                 say: Callable[[str], None] = lambda s: None) -> ImportSummary:
+    """Read the exports, add their records to the review, de-duplicate the whole library."""
+    from .review import Review
+
+    started = time.perf_counter()
+    root = root or paths.project_root()
+    review_obj = Review.load(review, root)
+    if search_id and search_id not in set(review_obj.search_log["search_id"]):
+        raise ImportRefused(f"search {search_id!r} is not in data/{review}/search_log.csv: log the search "
+                            "first (its source, query, date and hits), then import its export")
+    current = load(review, root)
+    files = [Path(f) for f in files]
+    for f in files:
+        if not f.is_file():
+            raise ImportRefused(f"{f}: no such file")
+    digests = {f: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    seen = dict(zip(current.manifest["sha256"], current.manifest["file"]))
+    names = set(current.manifest["file"])
+    for f in files:
+        if digests[f] in seen:
+            raise ImportRefused(f"{f}: already imported (as {seen[digests[f]]}); nothing was written")
+        if f.name in names:
+            raise ImportRefused(f"{f}: a file named {f.name!r} was imported before, and record ids are "
+                                "<file name>:<n>; rename this export (nothing was written)")
+    result = read_files(files, search_id=search_id, skip_bad=skip_bad, progress=progress)
+    records = pd.concat([current.records, result.records], ignore_index=True)
+    say(f"de-duplicating {len(records):,} records ...")
+    log = find_duplicates(records, current.decisions if len(current.decisions) else None, progress=progress)
+    today = dt.date.today().isoformat()
+    counts = result.records.groupby("source_file").size()
+    rows = [{"file": f.name, "sha256": digests[f], "format": detect_format(f), "search_id": search_id,
+             "records": int(counts.get(f.name, 0)),
+             "skipped": sum(1 for p in result.skipped if p.path == f.name), "imported": today} for f in files]
+    manifest = pd.concat([current.manifest, pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS))], ignore_index=True)
+    updated = Imports(manifest, records, log, current.decisions)
+    _write(folder(review, root), updated)
+    return ImportSummary(rows, result.skipped, before=len(current.records), after=len(records),
+                         removed=updated.removed, by_rule=updated.by_rule(), seconds=time.perf_counter() - started)
+
+
+def decide(review: str, record_id: str, duplicate_of: str, decision: str, root: Path | None = None) -> Imports:
+    """Record a reviewer's decision on a pair and de-duplicate again under it."""
+    if decision not in DECISIONS:
+        raise ImportRefused(f"decision {decision!r}: expected one of {', '.join(DECISIONS)}")
+    current = load(review, root)
+    known = set(current.records["record_id"])
+    for rid in (record_id, duplicate_of):
+        if rid not in known:
+            raise ImportRefused(f"no imported record {rid!r} in data/{review}/{FOLDER}/records.csv")
+    pair = {record_id, duplicate_of}
+    kept = current.decisions[current.decisions.apply(
+        lambda r: {r["record_id"], r["duplicate_of"]} != pair, axis=1)] if len(current.decisions) else current.decisions
+    decisions = pd.concat([kept, pd.DataFrame([{"record_id": record_id, "duplicate_of": duplicate_of,
+                                                "decision": decision}])], ignore_index=True)
+    return rededup(review, root, decisions)
+
+
+def rededup(review: str, root: Path | None = None, decisions: pd.DataFrame | None = None) -> Imports:
+    """De-duplicate the imported records again (after the decisions changed)."""
+    current = load(review, root)
+    decisions = current.decisions if decisions is None else decisions
+    log = find_duplicates(current.records, decisions if len(decisions) else None)
+    updated = Imports(current.manifest, current.records, log, decisions)
+    _write(folder(review, root), updated)
+    return updated
+
+
+def _write(target: Path, imports: Imports) -> None:
+    """Write every table into a new folder, then swap it in for the old one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{FOLDER}.writing-", dir=target.parent))
+    try:
+        for name, filename in FILES.items():
+            frame = getattr(imports, name)
+            frame.to_csv(tmp / filename, index=False, columns=list(COLUMNS[name]), encoding="utf-8",
+                         lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        old = target.with_name(f".{FOLDER}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            target.rename(old)
+        tmp.chmod(0o755)
+        tmp.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
