@@ -55,6 +55,8 @@ def test_new_review_registers_the_article_and_writes_empty_tables(root, article)
         header = (data / schema.filename).read_text(encoding="utf-8").splitlines()[0]
         assert header.split(",") == schema.names
     assert (root / "references" / "cold-showers" / "library.bib").read_text() == ""
+    settings = (data / "review.toml").read_text()
+    assert "# limitations = " in settings and "\ntitle" not in settings  # explained, all commented out
     review = Review.load("cold-showers", root)
     assert review.check() == []
     assert review.gaps()[0].startswith("No claims confirmed yet")

@@ -22,6 +22,7 @@ from urllib.parse import urlparse
 
 from . import paths
 from .claims import suggest
+from .review import SETTINGS, SETTINGS_FILE
 from .schema import ARTICLES, DATE, TABLES, SchemaError, read_text
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -99,6 +100,7 @@ def new_review(name: str, article: Path, *, title: str = "", url: str = "", date
         _write_csv(tmp_data / SUGGESTED, SUGGESTED_COLUMNS, [
             {"suggestion_id": f"S{i:03d}", "article_id": article_id, **row}
             for i, row in enumerate(suggestions.to_dict("records"), 1)])
+        (tmp_data / SETTINGS_FILE).write_text(_settings_template(), encoding="utf-8")
         for bib in ("library.bib", "cited.bib"):
             (tmp_refs / bib).write_text("", encoding="utf-8")
         for tmp, final in staged:
@@ -109,6 +111,17 @@ def new_review(name: str, article: Path, *, title: str = "", url: str = "", date
             shutil.rmtree(tmp, ignore_errors=True)
         raise
     return NewReview(name, data, refs, article_id, len(suggestions))
+
+
+def _settings_template() -> str:
+    """review.toml with every setting explained and commented out: the report is complete
+    without them."""
+    lines = ["# Wording of the report that only the reviewers know; everything else is computed.",
+             "# Uncomment what applies (limitations is a list of sentences)."]
+    for key, meaning in SETTINGS.items():
+        example = '["..."]' if key == "limitations" else '"..."'
+        lines.append(f"# {key} = {example}    # {meaning}")
+    return "\n".join(lines) + "\n"
 
 
 def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict]) -> None:
