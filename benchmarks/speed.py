@@ -304,13 +304,13 @@ class TreePeak(threading.Thread):
         return self.peak_mb
 
 
-def run_measured(command: list[str], stdout: Path) -> Measured:
-    """Run ``command`` on at most CORES cores; its wall-clock seconds and peak memory."""
+def run_measured(command: list[str], stdout: Path, cwd: Path | None = None) -> Measured:
+    """Run ``command`` (in ``cwd``) on at most CORES cores; its wall-clock seconds and peak memory."""
     cores = _cores()
     env = {**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(CORES))}
     with stdout.open("wb") as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        child = subprocess.Popen(command, stdout=out, stderr=err, env=env,
+        child = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=cwd,
                                  preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None)
         sampler = TreePeak(child.pid)
         sampler.start()
@@ -437,7 +437,7 @@ def run_asreview(command: Path, library: Path, n: int, labels: list[int], tmp: P
     """``asreview data dedup`` on the RIS file; survivors read back by their ``ID`` (row number)."""
     output = tmp / f"{library.stem}.asreview.csv"
     run = run_measured([str(command), "data", "dedup", str(library), "-o", str(output)],
-                       tmp / "asreview.out")
+                       tmp / "asreview.out", cwd=tmp)  # it leaves a cache file in its working folder
     if run.returncode != 0:
         return dict(records=n, error=run.stderr[-2000:])
     kept_ids = pd.read_csv(output, usecols=["id"], dtype=str)["id"].str.strip()
