@@ -59,7 +59,7 @@ def log_search(root: Path, hits: int) -> None:
 def test_import_stores_every_record_and_logs_each_merge(review_root, twins):
     log_search(review_root, 3)
     summary = import_files("ginger", [twins], search_id="S002", progress=False)
-    assert (summary.after, summary.removed) == (3, 1)
+    assert (len(summary.library.records), summary.library.removed) == (3, 1)
     imports = load("ginger")
     assert list(imports.records["record_id"]) == ["database-a.ris:1", "database-a.ris:2", "database-a.ris:3"]
     assert set(imports.records["search_id"]) == {"S002"}

@@ -9,9 +9,7 @@ build leaves the previous good report untouched.
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,36 +89,23 @@ def build(review: str = paths.DEFAULT_REVIEW, root: Path | None = None,
     if problems:
         raise CheckFailed(problems)
     target = paths.reports_dir(review, root)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{review}.building-", dir=target.parent))
     started = time.perf_counter()
     try:
-        (tmp / "notebooks").mkdir()
-        books = notebooks(root)
-        for i, source in enumerate(books, 1):
-            t0 = time.perf_counter()
-            say(f"[{i}/{len(books)}] {source.stem} ...", end=" ")
-            executed = tmp / "notebooks" / source.name
-            run_notebook(source, executed, {"review": review, "output_dir": str(tmp)})
-            export_html(executed, tmp / "notebooks" / f"{source.stem}.html")
-            say(f"done in {time.perf_counter() - t0:.1f} s")
-        _swap(tmp, target)
+        with paths.staged(target) as tmp:
+            (tmp / "notebooks").mkdir()
+            books = notebooks(root)
+            for i, source in enumerate(books, 1):
+                t0 = time.perf_counter()
+                say(f"[{i}/{len(books)}] {source.stem} ...", end=" ")
+                executed = tmp / "notebooks" / source.name
+                run_notebook(source, executed, {"review": review, "output_dir": str(tmp)})
+                export_html(executed, tmp / "notebooks" / f"{source.stem}.html")
+                say(f"done in {time.perf_counter() - t0:.1f} s")
     except BaseException:
         say("failed")
-        shutil.rmtree(tmp, ignore_errors=True)
         raise
     say(f"built {target.relative_to(root)} in {time.perf_counter() - started:.1f} s")
     return target
-
-
-def _swap(new: Path, target: Path) -> None:
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        target.rename(old)
-    new.chmod(0o755)  # mkdtemp makes it private; a report is meant to be read
-    new.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def run_in_place(root: Path | None = None, say: Callable[..., None] = _say) -> None:

@@ -113,9 +113,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
               + (f", {f['skipped']} block(s) skipped" if f["skipped"] else ""))
     for problem in summary.skipped:
         print(f"  skipped {problem}")
-    rules = ", ".join(f"{rule} {n:,}" for rule, n in summary.by_rule.items()) or "none"
-    print(f"library: {summary.after:,} records ({summary.before:,} before); duplicates {summary.removed:,} "
-          f"({rules}); unique {summary.after - summary.removed:,}; {summary.seconds:.1f} s")
+    print(f"library: {summary.library.describe()} ({summary.before:,} records before); {summary.seconds:.1f} s")
     print(f"review the merges in data/{args.review}/imports/dedup_log.csv; reverse one with "
           f"litreview dedup --review {args.review} --keep-apart RECORD_ID DUPLICATE_OF")
     return 0
@@ -133,9 +131,7 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     except (ImportRefused, ValueError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    rules = ", ".join(f"{rule} {n:,}" for rule, n in result.by_rule().items()) or "none"
-    print(f"{len(result.records):,} records; duplicates {result.removed:,} ({rules}); "
-          f"unique {len(result.records) - result.removed:,}; {len(result.decisions)} reviewer decision(s)")
+    print(f"{result.describe()}; {len(result.decisions)} reviewer decision(s)")
     return 0
 
 

@@ -128,12 +128,9 @@ class ClaimExplorer:
         return widgets.VBox([widgets.HBox([pick_verdict, pick_claim]), detail])
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        bundle = {"text/plain": f"ClaimExplorer({self.review.name!r}, {len(self.claims)} claims)",
-                  "text/html": self.static_html()}
-        if not self.claims.empty:
-            bundle.update(self.widget()._repr_mimebundle_())
-            bundle["text/plain"] = f"ClaimExplorer({self.review.name!r}, {len(self.claims)} claims)"
-        return bundle
+        bundle = {} if self.claims.empty else self.widget()._repr_mimebundle_()
+        return {**bundle, "text/plain": f"ClaimExplorer({self.review.name!r}, {len(self.claims)} claims)",
+                "text/html": self.static_html()}
 
     # --- helpers ---------------------------------------------------------------------------
     def _claim(self, claim_id: str) -> dict:

@@ -65,6 +65,7 @@ NOT_SEARCHED = ("Not searched yet: no logged search names this claim and no evid
                 "no evidence cannot support it.")
 
 DOMAIN_MARKS = {"not serious": "✓", "serious": "▼", "very serious": "▼▼"}  # as Summary-of-Findings tables print them
+
 # direction of the body × final certainty → verdict
 VERDICTS: dict[str, dict[str, str]] = {
     "supports":    {"high": "supported", "moderate": "supported", "low": "partly supported", "very low": "unsupported"},
@@ -295,6 +296,14 @@ def _rationale(g: Grade, rows: pd.DataFrame) -> str:
 
 # --- all claims, overrides ---------------------------------------------------------------------
 
+GRADE_COLUMNS = ["claim_id", "article_id", "group", "category", "testable", "evidence_rows", "studies",
+                 "participants", "starting_certainty",
+                 *[f"{d.replace(' ', '_')}{suffix}" for d in DOMAINS for suffix in ("", "_reason")],
+                 "upgrade", "upgrade_reason", "computed_certainty", "direction", "computed_verdict", "certainty",
+                 "verdict", "overridden", "override_note", "rating_value", "rating_label", "rationale",
+                 "primary_evidence", "flawed_evidence"]
+
+
 def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame,
                  overrides: pd.DataFrame | None = None, pooled: list[Pooled] = (),
                  searched: set[str] | None = None) -> pd.DataFrame:
@@ -340,14 +349,6 @@ def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame
                     "flawed_evidence": " ".join(g.flawed_ids)})
         out.append(row)
     return pd.DataFrame(out, columns=GRADE_COLUMNS).astype({"testable": bool, "overridden": bool})
-
-
-GRADE_COLUMNS = ["claim_id", "article_id", "group", "category", "testable", "evidence_rows", "studies",
-                 "participants", "starting_certainty",
-                 *[f"{d.replace(' ', '_')}{suffix}" for d in DOMAINS for suffix in ("", "_reason")],
-                 "upgrade", "upgrade_reason", "computed_certainty", "direction", "computed_verdict", "certainty",
-                 "verdict", "overridden", "override_note", "rating_value", "rating_label", "rationale",
-                 "primary_evidence", "flawed_evidence"]
 
 
 def domain_mark(judgement: str | None) -> str:

@@ -7,7 +7,11 @@ A review is a name (``calf-massage``); its curated inputs live in ``data/<review
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 DEFAULT_REVIEW = "calf-massage"
 
@@ -46,3 +50,24 @@ def reviews(root: Path | None = None) -> list[str]:
     """Names of the reviews present under ``data/``, sorted."""
     base = (root or project_root()) / "data"
     return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+@contextmanager
+def staged(target: Path) -> Iterator[Path]:
+    """A new folder beside ``target`` to write into. When the block ends normally it replaces
+    ``target`` (or becomes it); when the block fails it is removed and ``target`` is left as it
+    was. Nothing is ever half-written in place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    tmp.chmod(0o755)  # mkdtemp makes it private; what is written here is meant to be read
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -180,6 +180,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
     counts = grades["verdict"].value_counts()
     testable = grades[grades["testable"]]
     searched = review.searched_claims()
+    gaps = review.gaps()
     without = testable.loc[testable["evidence_rows"] == 0, "claim_id"]
     no_evidence = [c for c in without if c in searched]
     unsearched = [c for c in without if c not in searched]
@@ -246,7 +247,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
     return {
         "title": review.settings.get("title") or ("Do the claims hold up? A graded review of "
                                                   f"{counted(len(review.articles), 'article')}"),
-        "gaps": review.gaps(),
+        "gaps": gaps,
         "lede": (f"No claims confirmed yet from {counted(len(review.articles), 'popular article')}."
                  if review.claims.empty else
                  f"{counted(len(review.claims), 'claim')} quoted from {counted(len(review.articles), 'popular article')} "
@@ -256,7 +257,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
                  f"statements of traditional theory that no experiment can test: {counts.get('not testable', 0)}."),
         "review": review.name, "date": review_date(review), "n_claims": len(review.claims),
         "n_studies": ev["study_key"].nunique(), "n_rows": len(ev),
-        "sections": [*([("missing", "What is missing")] if review.gaps() else []), ("summary", "Executive summary"), ("articles", "The articles"), ("claims", "Claim by claim"),
+        "sections": [*([("missing", "What is missing")] if gaps else []), ("summary", "Executive summary"), ("articles", "The articles"), ("claims", "Claim by claim"),
                      ("sof", "Summary of findings"), ("figures", "Figures"), ("audit", "The articles' own citations"),
                      ("methods", "Methods"), ("limitations", "Limitations"), ("bibliography", "Bibliography")],
         "verdict_counts": [(v, int(counts.get(v, 0))) for v in VERDICTS],

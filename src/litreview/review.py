@@ -234,14 +234,15 @@ class Review:
 
     def _check_imports(self) -> list[Problem]:
         """A search whose export was imported has as many hits as records imported."""
-        from .collect import FOLDER
+        from .collect import FILES, folder
 
         try:
             imported = self.imports.by_search()
         except SchemaError as exc:
             return exc.problems
         known = set(self.search_log["search_id"])
-        problems = [Problem(f"data/{self.name}/{FOLDER}/manifest.csv", None, "search_id",
+        manifest = self.label(folder(self.name, self.root) / FILES["manifest"])
+        problems = [Problem(manifest, None, "search_id",
                             f"unknown search {sid!r} (not in search_log.csv)") for sid in imported if sid not in known]
         label, rows = self._rows(SEARCH_LOG)
         for line, row in rows:

@@ -15,7 +15,6 @@ import csv
 import hashlib
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -82,12 +81,7 @@ def new_review(name: str, article: Path, *, title: str = "", url: str = "", date
     article_id = article_id_for(article)
     file_name = re.sub(r"[^A-Za-z0-9._-]+", "-", article.name)
     suggestions = suggest(text)
-    staged = []
-    try:
-        for final in (data, refs):
-            final.parent.mkdir(parents=True, exist_ok=True)
-            staged.append((Path(tempfile.mkdtemp(prefix=f".{name}.new-", dir=final.parent)), final))
-        tmp_data, tmp_refs = staged[0][0], staged[1][0]
+    with paths.staged(data) as tmp_data, paths.staged(refs) as tmp_refs:
         (tmp_data / "articles").mkdir()
         shutil.copyfile(article, tmp_data / "articles" / file_name)
         for schema in TABLES.values():
@@ -103,13 +97,6 @@ def new_review(name: str, article: Path, *, title: str = "", url: str = "", date
         (tmp_data / SETTINGS_FILE).write_text(_settings_template(), encoding="utf-8")
         for bib in ("library.bib", "cited.bib"):
             (tmp_refs / bib).write_text("", encoding="utf-8")
-        for tmp, final in staged:
-            tmp.chmod(0o755)
-            tmp.rename(final)
-    except BaseException:
-        for tmp, final in staged:
-            shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return NewReview(name, data, refs, article_id, len(suggestions))
 
 
