@@ -15,14 +15,15 @@ ARTICLE = ("Ginger tea: a kitchen remedy?\n"
            "Two cups a day for five days is a safe amount. "
            "Ginger balances the body's inner fire.\n")
 
-CLAIMS_HEADER = ("claim_id,article_id,quote,start,end,claim,category,group,population,"
+CLAIMS_HEADER = ("claim_id,article_id,quote,start,end,claim,category,kind,group,population,"
                  "intervention,comparator,outcome,testable,cited_keys\n")
 
 
 def claim_row(cid: str, quote: str, category: str = "efficacy", testable: str = "true",
-              cited: str = "", text: str = ARTICLE, start: int | None = None) -> str:
+              cited: str = "", text: str = ARTICLE, start: int | None = None, kind: str | None = None) -> str:
     s = text.index(quote) if start is None else start
-    return (f'{cid},ginger,"{quote}",{s},{s + len(quote)},"restated {cid}",{category},'
+    kind = kind or ("intervention" if testable == "true" else "traditional-theory")
+    return (f'{cid},ginger,"{quote}",{s},{s + len(quote)},"restated {cid}",{category},{kind},'
             f"remedies,adults,ginger tea,placebo,nausea,{testable},{cited}\n")
 
 
@@ -62,9 +63,15 @@ def write_review(root: Path, name: str = "ginger", article: str = ARTICLE) -> Pa
         "10.1000/unrelated,S001,title-abstract,exclude,wrong population\n")
     (data / "evidence.csv").write_text(
         "evidence_id,claim_id,study_key,design,population,n,intervention,comparator,outcome,"
-        "direction,effect_measure,effect,ci_low,ci_high,indirectness,indirectness_note,finding,locator\n"
+        "direction,effect_measure,effect,ci_low,ci_high,indirectness,indirectness_note,finding,locator,"
+        "review_certainty\n"
         "E001,G01,viljoen2014systematic,meta-analysis,pregnant women,1278,ginger,placebo,nausea,"
-        "supports,,,,,none,,Ginger eased nausea more than placebo.,abstract\n")
+        "supports,,,,,none,,Ginger eased nausea more than placebo.,abstract,\n")
+    (data / "explanations.csv").write_text(
+        "claim_id,explanation\n"
+        'G01,"One meta-analysis of trials in pregnant women found less nausea with ginger than with placebo. '
+        'It is a single review, so the estimate could still move."\n'
+        'G02,"The search found no study of this dose or duration. Nothing was recorded for it."\n')
     (data / "rob.csv").write_text(
         "study_key,tool,domain,judgement,support\n"
         "viljoen2014systematic,amstar2,protocol,no,no protocol mentioned\n")

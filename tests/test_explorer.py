@@ -80,7 +80,7 @@ def test_article_text_is_escaped(tmp_path, monkeypatch):
 def test_an_empty_review_has_no_widget_only_a_note(tmp_path, monkeypatch, review_root):
     claims = review_root / "data" / "ginger" / "claims.csv"
     claims.write_text(claims.read_text().splitlines()[0] + "\n")
-    for table in ("evidence.csv", "search_log.csv", "screening.csv", "rob.csv"):
+    for table in ("evidence.csv", "search_log.csv", "screening.csv", "rob.csv", "explanations.csv"):
         path = review_root / "data" / "ginger" / table
         path.write_text(path.read_text().splitlines()[0] + "\n")
     bundle = explorer(review_root)._repr_mimebundle_()

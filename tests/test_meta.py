@@ -106,3 +106,41 @@ def test_mean_differences_pool_only_on_the_same_outcome():
     ev = rows(("E1", "A01", "s1", "rct", "VAS 0-10", "MD", -1.0, -2.0, 0.0),
               ("E2", "A01", "s2", "rct", "ODI 0-100", "MD", -8.0, -12.0, -4.0))
     assert poolable_groups(ev) == []
+
+
+# Homogeneous data (Q < k - 1): the DerSimonian-Laird τ² is negative before truncation. metafor
+# (rma(method="DL")) and PyMARE truncate it at zero, so the random-effects model equals the
+# fixed-effect one. The expected values are computed here by the textbook inverse-variance
+# formulas, independently of the code under test.
+HOMOGENEOUS = [
+    # (effects, variances)
+    ([0.10, 0.12, 0.11, 0.13], [0.04, 0.05, 0.03, 0.06]),
+    ([-0.2, -0.25, -0.22], [0.02, 0.03, 0.025]),
+    ([0.5, 0.5, 0.5], [0.1, 0.2, 0.3]),  # identical effects: Q = 0
+]
+
+
+def fixed_effect(y, v):
+    w = 1 / np.asarray(v)
+    est = float(np.sum(w * np.asarray(y)) / np.sum(w))
+    q = float(np.sum(w * (np.asarray(y) - est) ** 2))
+    return est, math.sqrt(1 / np.sum(w)), q
+
+
+@pytest.mark.parametrize("method", ["dl", "pm"])
+@pytest.mark.parametrize("y, v", HOMOGENEOUS)
+def test_homogeneous_data_truncate_tau2_at_zero_and_equal_the_fixed_effect(y, v, method):
+    est, se, q = fixed_effect(y, v)
+    assert q < len(y) - 1
+    m = RandomEffectsMeta(method).fit(y, v)
+    assert m.tau2_ == 0 and m.i2_ == 0
+    assert m.estimate_ == pytest.approx(est, abs=1e-12)
+    assert m.se_ == pytest.approx(se, abs=1e-12) and np.isfinite(m.se_)
+    # never narrower than the fixed-effect interval
+    assert m.ci_[1] - m.ci_[0] >= 2 * 1.959963984540054 * se - 1e-12
+
+
+def test_random_effects_interval_is_never_narrower_than_fixed_effect_on_bcg():
+    y, v = bcg_log_rr()
+    m = RandomEffectsMeta("dl").fit(y, v)
+    assert m.se_ >= m.fe_se_

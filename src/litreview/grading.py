@@ -1,30 +1,45 @@
-"""GRADE certainty and a verdict per claim, computed from the evidence table.
+"""GRADE certainty and the verdicts per claim, computed from the evidence table.
 
-The method, in the order it runs (every threshold is a constant below, printed by the
-report):
+Each claim has a *kind* (``claims.csv``), and each kind its standard of evidence
+(:data:`START_BY_KIND`, :data:`DOMAINS_BY_KIND`):
 
-1. **Risk of bias per study** from ``rob.csv``: RoB 2 (any domain high → high; else any
-   some-concerns → some-concerns; else low), AMSTAR 2 (two or more critical items "no" →
-   high; one "no" or two or more "partial-yes" → some-concerns; else low), or the single
-   design-based judgement.
-2. **Flawed rows** — at high risk of bias or seriously indirect — are set aside from the
-   rating (a sensitivity analysis restricted to trustworthy, direct evidence) and listed
-   beside it. So adding such a study never raises certainty; when only flawed rows exist,
-   certainty is very low and their direction is reported.
-3. **Starting level** from the best design among the remaining rows: randomised trials and
-   reviews of them start high; observational designs low; case reports, mechanistic,
-   animal, in-vitro and narrative sources very low. The *primary body* is the rows of that
-   best design; the direction and every domain are judged on it.
-4. **Rate down** (−1 serious, −2 very serious):
-   risk of bias, inconsistency (directions disagree; I² of a pooled effect),
-   indirectness, imprecision (participants in unflawed rows against the information-size
-   thresholds; a pooled interval crossing no effect), publication bias (only small studies,
-   all favourable).
-5. **Rate up** only an observational body not rated down, for a large pooled effect.
-6. **Direction** of the body and the **verdict** from the table :data:`VERDICTS`. A claim with
-   no evidence is never supported; a traditional-theory claim is not testable.
-7. **Overrides** from ``overrides.csv`` replace the computed certainty or verdict; both
+- **intervention** — GRADE for interventions as the GRADE handbook states it (Schünemann
+  et al., eds., GRADE Handbook, 2013, section 5): trials and their reviews start high,
+  observational studies low, everything else very low;
+- **physiology** — an established fact of physiology or anatomy: consistent direct
+  measurement in humans, a physiology reference or a consensus statement can carry high
+  certainty without trials (the GRADE Working Group's point that certainty is about the
+  question asked, and for a descriptive question the fitting design is direct observation:
+  Guyatt et al. 2011, J Clin Epidemiol 64:383, GRADE guidelines 1);
+- **tradition** — where a point lies or what a tradition holds, judged against the
+  tradition's standard reference (for acupuncture points, the WHO Standard Acupuncture
+  Point Locations, 2008); "accurate description" never reads as support for an effect;
+- **advice-safety** — advice and safety statements, judged by clinical guidance and harm
+  evidence (for rare harms, case reports are the evidence there is);
+- **traditional theory** — not testable.
+
+The method, in the order it runs:
+
+1. **Set aside** rows at high risk of bias (GRADE guidelines 4, Guyatt et al. 2011,
+   J Clin Epidemiol 64:407: restrict to the studies at lower risk when they differ) and rows
+   seriously indirect to the claim (the *direction gate*: another intervention or body site is
+   context, never support). They are listed beside the grade; adding one never raises the
+   certainty (a property test checks this).
+2. **Start** from the best design left (per kind). When a systematic review in that body
+   reports its own GRADE certainty for the outcome, start from it and rate down only for
+   indirectness to the article's claim (DESIGN.md, grading method 2).
+3. **Rate down** only on GRADE's own triggers, each a constant below with its source: risk
+   of bias when the high-risk rows carried most of the weight; inconsistency when a material
+   share of the weight points the other way or a pooled I² is large; indirectness when most
+   of the weight is indirect; imprecision against the optimal information size or a pooled
+   interval crossing no effect; publication bias only with a reason.
+4. **Rate up** an observational body not rated down for a large pooled effect.
+5. **Direction** of the body by weight, and the two verdict scales (:mod:`litreview.verdicts`).
+6. **Overrides** from ``overrides.csv`` replace the computed certainty or verdict; both
    values are kept side by side.
+
+A row's weight is its number of participants; a row that does not report one weighs what the
+median row of its claim with a number weighs (1 when none has one).
 """
 
 from __future__ import annotations
@@ -33,71 +48,101 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .meta import Pooled
-from .schema import RATIO_MEASURES
+from . import verdicts
+from .meta import Pooled, pool_claims
+from .schema import CERTAINTIES, RATIO_MEASURES, REVIEW_DESIGNS
 
-LEVELS = ("very low", "low", "moderate", "high")  # index = points - 1
+LEVELS = tuple(reversed(CERTAINTIES))  # "very low" … "high"; index = points - 1
 POINTS = {name: i + 1 for i, name in enumerate(LEVELS)}
 
-START_BY_DESIGN = {
+_GRADE_START = {
     "systematic-review": "high", "meta-analysis": "high", "rct": "high",
     "non-randomised-trial": "low", "cohort": "low", "case-control": "low", "cross-sectional": "low",
     "case-series": "very low", "case-report": "very low", "mechanistic-human": "very low",
     "animal": "very low", "in-vitro": "very low", "narrative-review": "very low", "guideline": "very low",
+    "reference-standard": "very low",
+}
+START_BY_KIND: dict[str, dict[str, str]] = {
+    # GRADE handbook 5.1: randomised trials high, observational studies low
+    "intervention": _GRADE_START,
+    # direct human measurement and the references that summarise it answer a question of
+    # physiology; animal and cell work are a step removed, a single case two
+    "physiology": {**_GRADE_START, "non-randomised-trial": "high", "cohort": "high", "case-control": "high",
+                   "cross-sectional": "high", "mechanistic-human": "high", "guideline": "high",
+                   "reference-standard": "high", "narrative-review": "moderate", "case-series": "low",
+                   "animal": "low", "in-vitro": "low"},
+    # the standard reference defines the tradition; a study or review that states the standard
+    # location reports it second-hand
+    "tradition": {**{d: "low" for d in _GRADE_START}, "reference-standard": "high", "guideline": "high",
+                  "systematic-review": "moderate", "meta-analysis": "moderate", "rct": "moderate",
+                  "narrative-review": "moderate"},
+    # clinical guidance is the standard for advice; harms are rare, so a case series or report
+    # is evidence that a harm happens (GRADE handbook 5.1: observational evidence for harms)
+    "advice-safety": {**_GRADE_START, "guideline": "high", "reference-standard": "high",
+                      "case-series": "low", "case-report": "low", "narrative-review": "low"},
+}
+KINDS_GRADED = tuple(START_BY_KIND)
+
+DOMAINS = ("risk of bias", "inconsistency", "indirectness", "imprecision", "publication bias")
+# imprecision and publication bias are questions about estimates of an effect; a reference
+# standard or a guideline carries none
+DOMAINS_BY_KIND = {
+    "intervention": DOMAINS,
+    "advice-safety": ("risk of bias", "inconsistency", "indirectness"),
+    "physiology": ("risk of bias", "inconsistency", "indirectness"),
+    "tradition": ("inconsistency", "indirectness"),
 }
 
-# For a claim about mechanism or anatomy, an experiment in humans is the fitting design: it
-# starts where GRADE puts observational evidence, not at the floor.
-START_FOR_MECHANISM = {"mechanistic-human": "low"}
-MECHANISM_CATEGORIES = ("mechanism", "anatomy")
+# --- the triggers, each with its source ---------------------------------------------------------
 
-# imprecision: total participants in unflawed rows of the primary body
-OPTIMAL_INFORMATION_SIZE = 400   # GRADE's rule of thumb for a continuous outcome
-VERY_SMALL_INFORMATION = 100
-SMALL_STUDY = 100                # publication bias suspected when every study is below this
-SHARE_FOR_VERY_SERIOUS = 0.5     # more than half the rows affected → −2
-DISAGREEMENT_SHARE = 1 / 3       # minority direction at least this share → inconsistent
+# risk of bias: GRADE guidelines 4 (Guyatt et al. 2011, J Clin Epidemiol 64:407): rate down when
+# the studies at high risk carry enough of the information to change the interpretation, taken
+# here as more than half of the weight of the direct evidence
+HIGH_RISK_WEIGHT = 0.5
+# inconsistency: GRADE guidelines 7 (Guyatt et al. 2011, J Clin Epidemiol 64:1294): point
+# estimates on both sides of no effect; rate down when a material share of the weight, a quarter
+# or more, points the other way
+OPPOSING_WEIGHT = 0.25
+# … and on I² of a pooled estimate: Cochrane Handbook 10.10.2, "substantial" 50-90%,
+# "considerable" 75-100%
 I2_SERIOUS, I2_VERY_SERIOUS = 0.50, 0.75
-LARGE_RATIO = 2.0                # rate up an observational body for RR/OR ≥ 2 or ≤ 0.5
+# indirectness: GRADE guidelines 8 (Guyatt et al. 2011, J Clin Epidemiol 64:1303): rate down when
+# most of the weight comes from evidence that differs from the question
+INDIRECT_WEIGHT = 0.5
+# imprecision: GRADE handbook 5.2.4.1 and GRADE guidelines 6 (Guyatt et al. 2011, J Clin
+# Epidemiol 64:1283): an optimal information size of about 400 participants for a continuous
+# outcome (α 0.05, β 0.2, a difference of 0.2 SD); a pooled interval that crosses no effect
+# rates down too, and both together twice
+OPTIMAL_INFORMATION_SIZE = 400
+# publication bias: GRADE guidelines 5 (Guyatt et al. 2011, J Clin Epidemiol 64:1277): a body of
+# only small studies, all positive, is the pattern to suspect; "small" as the trials in
+# Nüesch et al. 2010 (BMJ 341:c3515), fewer than 100 participants per trial
+SMALL_STUDY = 100
+MIN_STUDIES_FOR_PUBLICATION_BIAS = 2
+# rate up: GRADE guidelines 9 (Guyatt et al. 2011, J Clin Epidemiol 64:1311): a large effect,
+# RR above 2 or below 0.5, in observational studies without serious limitations
+LARGE_RATIO = 2.0
+# direction: vote counting by direction of effect (Cochrane Handbook 12.2.2), weighted; a body
+# leans one way when at least two thirds of its weight does, otherwise it is mixed
+CLEAR_MAJORITY = 2 / 3
 
 NO_STUDY_FOUND = "No study was found for this claim; the searches are logged, and no evidence cannot support it."
 NOT_SEARCHED = ("Not searched yet: no logged search names this claim and no evidence is recorded; "
                 "no evidence cannot support it.")
+ONLY_SET_ASIDE = ("Only evidence set aside was found (high risk of bias, or another intervention, site or "
+                  "population): it is context and cannot decide the claim.")
 
 DOMAIN_MARKS = {"not serious": "✓", "serious": "▼", "very serious": "▼▼"}  # as Summary-of-Findings tables print them
-
-# direction of the body × final certainty → verdict
-VERDICTS: dict[str, dict[str, str]] = {
-    "supports":    {"high": "supported", "moderate": "supported", "low": "partly supported", "very low": "unsupported"},
-    "mixed":       {"high": "partly supported", "moderate": "partly supported", "low": "unsupported", "very low": "unsupported"},
-    "no-effect":   {"high": "contradicted", "moderate": "contradicted", "low": "unsupported", "very low": "unsupported"},
-    "contradicts": {"high": "contradicted", "moderate": "contradicted", "low": "contradicted", "very low": "unsupported"},
-    "none":        {"high": "unsupported", "moderate": "unsupported", "low": "unsupported", "very low": "unsupported"},
-}
-
-# the verdict on a 1-5 scale for schema.org ClaimReview (bestRating 5, worstRating 1)
-RATINGS = {
-    ("supported", "high"): (5, "Supported (high certainty)"),
-    ("supported", "moderate"): (4, "Supported (moderate certainty)"),
-    "partly supported": (3, "Partly supported"),
-    "unsupported": (2, "Unsupported by the evidence"),
-    "contradicted": (1, "Contradicted by the evidence"),
-}
-
-DOMAINS = ("risk of bias", "inconsistency", "indirectness", "imprecision", "publication bias")
-
-
-def rating(verdict: str, certainty: str) -> tuple[int | None, str]:
-    """``(ratingValue, alternateName)``; not-testable claims carry no number."""
-    if verdict == "not testable":
-        return None, "Not testable"
-    return RATINGS.get((verdict, certainty)) or RATINGS[verdict]
 
 
 # --- risk of bias per study -------------------------------------------------------------------
 
 def study_rob(rob: pd.DataFrame) -> dict[str, str]:
-    """Overall risk of bias per study key, derived from its domain rows."""
+    """Overall risk of bias per study key, derived from its domain rows: RoB 2's overall
+    algorithm (Sterne et al. 2019, BMJ 366:l4898: any domain high → high, else any some
+    concerns → some concerns), AMSTAR 2's rating of critical flaws (Shea et al. 2017, BMJ
+    358:j4008: two or more → critically low, read as high; one, or weaknesses → some concerns),
+    or the single design-based judgement."""
     out = {}
     for key, rows in rob.groupby("study_key", sort=True):
         tool = rows["tool"].iloc[0]
@@ -110,6 +155,33 @@ def study_rob(rob: pd.DataFrame) -> dict[str, str]:
         else:
             out[key] = judged[0]
     return out
+
+
+def set_aside_reason(row) -> str:
+    """Why an evidence row is set aside from the rating, or ""."""
+    why = []
+    if row["rob"] == "high":
+        why.append("high risk of bias")
+    if row["indirectness"] == "serious":
+        why.append("seriously indirect")
+    return " and ".join(why)
+
+
+def with_rob(evidence: pd.DataFrame, rob: pd.DataFrame) -> pd.DataFrame:
+    """The evidence with each row's overall risk of bias (a study without rob.csv rows counts
+    as high) and why it is set aside (``set_aside``, "" when it is rated)."""
+    by_study = study_rob(rob)
+    ev = evidence.copy()
+    ev["rob"] = [by_study.get(k, "high") for k in ev["study_key"]]
+    ev["set_aside"] = [set_aside_reason(r) for r in ev.to_dict("records")] if len(ev) else pd.Series(dtype=object)
+    return ev
+
+
+def pool_review(evidence: pd.DataFrame, rob: pd.DataFrame, method: str = "dl") -> list[Pooled]:
+    """Pooled estimates from the rows the grade rests on only: a row set aside never enters a
+    pooled estimate."""
+    ev = with_rob(evidence, rob)
+    return pool_claims(ev[ev["set_aside"] == ""], method)
 
 
 # --- the grade of one claim --------------------------------------------------------------------
@@ -131,149 +203,218 @@ class Grade:
     testable: bool
     n_rows: int
     start: str | None
+    kind: str = "intervention"
     domains: list[Domain] = field(default_factory=list)
     upgrade: int = 0
     upgrade_reason: str = ""
     certainty: str | None = None
     direction: str = "none"
+    context_direction: str = "none"   # the lean of the rows set aside, shown, never decisive
+    expert: str = "evidence lacking"
     verdict: str = "unsupported"
+    overstated: str = ""              # why the wording goes beyond the evidence, or ""
+    small_effect: bool = False
     rationale: str = ""
     primary_ids: list[str] = field(default_factory=list)
     flawed_ids: list[str] = field(default_factory=list)
     participants: int = 0
     pooled: list[Pooled] = field(default_factory=list)
+    review_rated: str = ""            # evidence id whose own GRADE rating was the start
 
 
 def _ids(rows: pd.DataFrame) -> str:
     return ", ".join(rows["evidence_id"])
 
 
+def weights(rows: pd.DataFrame) -> pd.Series:
+    """Participants per row; a row without a number weighs the median row that has one."""
+    n = pd.to_numeric(rows["n"], errors="coerce")
+    fill = n.median() if n.notna().any() else 1.0
+    return n.fillna(fill).astype(float)
+
+
 def body_direction(rows: pd.DataFrame) -> str:
-    """supports / contradicts / no-effect / mixed, by majority of rows (a "mixed" row counts
-    half for and half against); ``none`` without rows."""
+    """supports / contradicts / no-effect / mixed by weight (a "mixed" row counts half for and
+    half against); ``none`` without rows."""
     if rows.empty:
         return "none"
-    d = rows["direction"].value_counts()
-    pro = d.get("supports", 0) + 0.5 * d.get("mixed", 0)
-    contra = d.get("contradicts", 0)
-    null = d.get("no-effect", 0)
-    against = contra + null + 0.5 * d.get("mixed", 0)
+    w = weights(rows)
+    d = rows["direction"]
+    pro = w[d == "supports"].sum() + 0.5 * w[d == "mixed"].sum()
+    contra, null = w[d == "contradicts"].sum(), w[d == "no-effect"].sum()
+    against = contra + null + 0.5 * w[d == "mixed"].sum()
     total = pro + against
-    if pro / total >= 2 / 3:
+    if pro / total >= CLEAR_MAJORITY:
         return "supports"
-    if against / total >= 2 / 3:
+    if against / total >= CLEAR_MAJORITY:
         return "contradicts" if contra >= null else "no-effect"
     return "mixed"
 
 
 def grade_claim(claim: dict, rows: pd.DataFrame, rob_by_study: dict[str, str],
                 pooled: list[Pooled] = (), searched: set[str] | None = None) -> Grade:
-    """The GRADE assessment of one claim from its evidence rows (``evidence.csv`` columns
-    plus ``rob``, which this function adds when missing). ``searched``: the claims some logged
-    search names, when known; a claim without evidence is then told apart as not yet searched."""
+    """The grade of one claim from its evidence rows (``evidence.csv`` columns plus ``rob``,
+    which this function adds when missing). ``pooled``: pooled estimates of the claim, only
+    from rows not set aside (:func:`pool_review`); one that includes a set-aside row is
+    ignored. ``searched``: the claims some logged search names, when known; a claim without
+    evidence is then told apart as not yet searched."""
     cid = claim["claim_id"]
+    kind = claim.get("kind") or ("intervention" if claim["testable"] else "traditional-theory")
     if not claim["testable"]:
-        return Grade(cid, False, len(rows), None, certainty=None, direction="none", verdict="not testable",
+        return Grade(cid, False, len(rows), None, kind=kind, certainty=None, direction="none",
+                     expert="not applicable", verdict="not testable",
                      rationale="A statement of traditional theory, not testable by experiment.")
     rows = rows.copy()
     if "rob" not in rows:
         rows["rob"] = [rob_by_study.get(k, "high") for k in rows["study_key"]]
+    if "review_certainty" not in rows:
+        rows["review_certainty"] = None
     if rows.empty:
-        rationale = (NO_STUDY_FOUND if searched is None or cid in searched else NOT_SEARCHED)
-        return Grade(cid, True, 0, None, certainty="very low", direction="none", verdict="unsupported",
-                     rationale=rationale)
-    starts = dict(START_BY_DESIGN)
-    if claim.get("category") in MECHANISM_CATEGORIES:
-        starts.update(START_FOR_MECHANISM)
+        g = Grade(cid, True, 0, None, kind=kind, certainty="very low")
+        g.rationale = NO_STUDY_FOUND if searched is None or cid in searched else NOT_SEARCHED
+        return _verdict(g, claim)
     flawed = (rows["rob"] == "high") | (rows["indirectness"] == "serious")
     sound = rows[~flawed]
-    basis = sound if not sound.empty else rows
-    start = max((starts[d] for d in basis["design"]), key=POINTS.__getitem__)
-    primary = basis[basis["design"].map(starts) == start]
-    g = Grade(cid, True, len(rows), start, primary_ids=list(primary["evidence_id"]),
-              flawed_ids=list(rows.loc[flawed, "evidence_id"]), pooled=list(pooled))
-    g.domains = [_risk_of_bias(primary), _inconsistency(primary, pooled), _indirectness(primary),
-                 _imprecision(primary if not sound.empty else primary.iloc[0:0], pooled),
-                 _publication_bias(primary)]
-    g.participants = int(primary["n"].fillna(0).sum()) if not sound.empty else 0
-    down = sum(d.down for d in g.domains)
-    if POINTS[start] <= POINTS["low"] and down == 0:
-        g.upgrade, g.upgrade_reason = _large_effect(pooled)
-    points = POINTS[start] - down + g.upgrade
+    g = Grade(cid, True, len(rows), None, kind=kind, flawed_ids=list(rows.loc[flawed, "evidence_id"]),
+              context_direction=body_direction(rows[flawed]))
     if sound.empty:
-        points = POINTS["very low"]  # only flawed evidence: set aside, nothing else remains
-    g.certainty = LEVELS[max(points, 1) - 1]
+        g.certainty = "very low"
+        g.rationale = ONLY_SET_ASIDE
+        return _verdict(g, claim)
+    starts = START_BY_KIND[kind]
+    start = max((starts[d] for d in sound["design"]), key=POINTS.__getitem__)
+    primary = sound[sound["design"].map(starts) == start]
+    ids = set(sound["evidence_id"])
+    g.pooled = [p for p in pooled if set(p.evidence_ids) <= ids]
+    g.start, g.primary_ids = start, list(primary["evidence_id"])
+    g.participants = int(pd.to_numeric(primary["n"], errors="coerce").fillna(0).sum())
     g.direction = body_direction(primary)
-    g.verdict = VERDICTS[g.direction][g.certainty]
+    g.small_effect = _small_effect(primary, g.pooled)
+    rated = _review_rated(primary) if kind == "intervention" else None
+    if rated is not None:
+        g.review_rated = rated["evidence_id"]
+        g.start = rated["review_certainty"]
+        g.domains = _as_rated_by_review(rated)
+    else:
+        direct = rows[rows["indirectness"] != "serious"]
+        checks = {"risk of bias": lambda: _risk_of_bias(direct),
+                  "inconsistency": lambda: _inconsistency(primary, g.pooled),
+                  "indirectness": lambda: _indirectness(primary),
+                  "imprecision": lambda: _imprecision(primary, g.pooled),
+                  "publication bias": lambda: _publication_bias(primary)}
+        g.domains = [checks[d]() for d in DOMAINS_BY_KIND[kind]]
+    down = sum(d.down for d in g.domains)
+    if kind == "intervention" and POINTS[g.start] <= POINTS["low"] and down == 0:
+        g.upgrade, g.upgrade_reason = _large_effect(g.pooled)
+    g.certainty = LEVELS[min(max(POINTS[g.start] - down + g.upgrade, 1), len(LEVELS)) - 1]
     g.rationale = _rationale(g, rows)
+    return _verdict(g, claim)
+
+
+def _verdict(g: Grade, claim: dict) -> Grade:
+    """Both scales and the overstatement flag, from direction and certainty."""
+    g.expert = verdicts.expert_label(g.direction, g.certainty, g.small_effect, g.kind)
+    g.overstated = verdicts.overstatement(claim.get("quote", ""), g.kind, g.direction, g.certainty, g.small_effect)
+    g.verdict = verdicts.fact_check(g.expert, g.kind, g.direction, bool(g.overstated), g.certainty)
     return g
 
 
-def _share(mask: pd.Series) -> float:
-    return float(mask.mean()) if len(mask) else 0.0
+def _share(mask: pd.Series, w: pd.Series) -> float:
+    total = w.sum()
+    return float(w[mask].sum() / total) if total else 0.0
 
 
-def _risk_of_bias(rows: pd.DataFrame) -> Domain:
-    high, some = rows["rob"] == "high", rows["rob"] == "some-concerns"
-    if _share(high) > SHARE_FOR_VERY_SERIOUS:
-        return Domain("risk of bias", 2, f"most of the best evidence is at high risk of bias ({_ids(rows[high])})")
-    if high.any() or _share(some) > SHARE_FOR_VERY_SERIOUS:
-        flagged = rows[high | some]
-        return Domain("risk of bias", 1, f"high risk or some concerns in {_ids(flagged)}")
-    return Domain("risk of bias", 0, f"low risk of bias in {_ids(rows)}")
+def _review_rated(rows: pd.DataFrame):
+    """The review whose own GRADE rating the grade starts from: the most direct one, then the
+    largest; None when no review in the body reports a rating."""
+    rated = rows[rows["design"].isin(REVIEW_DESIGNS) & rows["review_certainty"].notna()
+                 & (rows["review_certainty"].fillna("") != "")]
+    if rated.empty:
+        return None
+    order = rated.assign(_ind=rated["indirectness"].map({"none": 0, "some": 1}), _w=weights(rated))
+    return order.sort_values(["_ind", "_w", "evidence_id"], ascending=[True, False, True]).iloc[0]
+
+
+def _as_rated_by_review(row) -> list[Domain]:
+    by = f"as rated by the review's own GRADE assessment ({row['evidence_id']}: {row['review_certainty']})"
+    out = [Domain(d, 0, by) for d in DOMAINS]
+    if row["indirectness"] == "some":
+        out[2] = Domain("indirectness", 1, f"the review answers a question close to, not the same as, the claim "
+                                           f"({row['evidence_id']})")
+    else:
+        out[2] = Domain("indirectness", 0, f"the review answers the claim's question ({row['evidence_id']})")
+    return out
+
+
+def _risk_of_bias(direct: pd.DataFrame) -> Domain:
+    """``direct``: every row not seriously indirect, including those at high risk (set aside)."""
+    high = direct["rob"] == "high"
+    share = _share(high, weights(direct))
+    if share > HIGH_RISK_WEIGHT:
+        return Domain("risk of bias", 1, f"studies at high risk of bias carried {share:.0%} of the weight of the "
+                                         f"direct evidence ({_ids(direct[high])}) and were set aside")
+    rated = direct[~high]
+    some = rated["rob"] == "some-concerns"
+    note = f"; some concerns in {_ids(rated[some])}" if some.any() else ""
+    return Domain("risk of bias", 0, f"the weight rests on studies not at high risk ({_ids(rated)}){note}")
 
 
 def _inconsistency(rows: pd.DataFrame, pooled) -> Domain:
     i2 = max((p.i2 for p in pooled), default=None)
+    pooled_ids = ", ".join(i for p in pooled for i in p.evidence_ids)
     if i2 is not None and i2 > I2_VERY_SERIOUS:
-        return Domain("inconsistency", 2, f"pooled I² {i2:.0%} ({', '.join(sum((list(p.evidence_ids) for p in pooled), []))})")
+        return Domain("inconsistency", 2, f"pooled I² {i2:.0%} ({pooled_ids})")
+    w = weights(rows)
     favour = rows["direction"].eq("supports")
     against = rows["direction"].isin(["contradicts", "no-effect"])
     mixed = rows["direction"].eq("mixed")
-    minority = min(favour.sum(), against.sum())
-    if len(rows) >= 2 and (minority / len(rows) >= DISAGREEMENT_SHARE or (mixed.any() and minority > 0)):
-        return Domain("inconsistency", 1, f"directions disagree: for {_ids(rows[favour]) or 'none'}; "
-                                          f"against {_ids(rows[against]) or 'none'}")
+    pro = w[favour].sum() + 0.5 * w[mixed].sum()
+    con = w[against].sum() + 0.5 * w[mixed].sum()
+    opposing = min(pro, con) / (pro + con) if pro + con else 0.0
+    if len(rows) >= 2 and opposing >= OPPOSING_WEIGHT:
+        return Domain("inconsistency", 1, f"{opposing:.0%} of the weight points the other way: for "
+                                          f"{_ids(rows[favour]) or 'none'}; against {_ids(rows[against]) or 'none'}"
+                                          + (f"; mixed {_ids(rows[mixed])}" if mixed.any() else ""))
     if i2 is not None and i2 > I2_SERIOUS:
-        return Domain("inconsistency", 1, f"pooled I² {i2:.0%}")
+        return Domain("inconsistency", 1, f"pooled I² {i2:.0%} ({pooled_ids})")
     if len(rows) == 1:
         return Domain("inconsistency", 0, f"a single source ({_ids(rows)}); consistency cannot be judged")
-    return Domain("inconsistency", 0, f"directions agree across {_ids(rows)}")
+    minority = f"; {opposing:.0%} of the weight the other way" if opposing else ""
+    return Domain("inconsistency", 0, f"directions agree across {_ids(rows)}{minority}")
 
 
 def _indirectness(rows: pd.DataFrame) -> Domain:
-    serious, some = rows["indirectness"] == "serious", rows["indirectness"] == "some"
-    if _share(serious) > SHARE_FOR_VERY_SERIOUS:
-        return Domain("indirectness", 2, f"most of the best evidence studies another intervention, site, population "
-                                         f"or outcome ({_ids(rows[serious])})")
-    if serious.any() or _share(some) > SHARE_FOR_VERY_SERIOUS:
-        return Domain("indirectness", 1, f"indirect evidence in {_ids(rows[serious | some])}")
-    return Domain("indirectness", 0, f"direct evidence in {_ids(rows)}")
+    some = rows["indirectness"] == "some"
+    share = _share(some, weights(rows))
+    if share > INDIRECT_WEIGHT:
+        return Domain("indirectness", 1, f"{share:.0%} of the weight is indirect to the claim ({_ids(rows[some])})")
+    note = f"; some indirectness in {_ids(rows[some])}" if some.any() else ""
+    return Domain("indirectness", 0, f"most of the weight is direct ({_ids(rows[~some])}){note}")
 
 
-def _imprecision(sound_primary: pd.DataFrame, pooled) -> Domain:
-    n = int(sound_primary["n"].fillna(0).sum())
-    ids = _ids(sound_primary) or "no unflawed row"
-    unknown = sound_primary[sound_primary["n"].isna()]
-    crosses = [p for p in pooled if (p.ci_low < (1 if p.measure in RATIO_MEASURES else 0) < p.ci_high)]
-    if not sound_primary.empty and n < OPTIMAL_INFORMATION_SIZE and not unknown.empty:
-        return Domain("imprecision", 1, f"{n} participants known; the number is not reported for "
-                                        f"{_ids(unknown)}, so the information size cannot be shown to suffice")
-    if n < VERY_SMALL_INFORMATION:
-        return Domain("imprecision", 2, f"{n} participants in the unflawed best evidence ({ids}), "
-                                        f"far below {OPTIMAL_INFORMATION_SIZE}")
-    if n < OPTIMAL_INFORMATION_SIZE or crosses:
-        why = f"{n} participants ({ids}), below {OPTIMAL_INFORMATION_SIZE}" if n < OPTIMAL_INFORMATION_SIZE \
-            else "the pooled interval includes no effect"
-        return Domain("imprecision", 1, why)
-    return Domain("imprecision", 0, f"{n} participants in {ids}")
+def _imprecision(rows: pd.DataFrame, pooled) -> Domain:
+    n_known = pd.to_numeric(rows["n"], errors="coerce")
+    n = int(n_known.fillna(0).sum())
+    unknown = rows[n_known.isna()]
+    crosses = [p for p in pooled if p.ci_low < (1 if p.measure in RATIO_MEASURES else 0) < p.ci_high]
+    small = n < OPTIMAL_INFORMATION_SIZE
+    if small and not unknown.empty:
+        why = (f"{n} participants known; the number is not reported for {_ids(unknown)}, so the information "
+               "size cannot be shown to suffice")
+    else:
+        why = f"{n} participants ({_ids(rows)}), below {OPTIMAL_INFORMATION_SIZE}" if small else ""
+    if crosses:
+        why = "; ".join(filter(None, [why, "the pooled interval includes no effect"]))
+    down = int(small) + int(bool(crosses))
+    if down:
+        return Domain("imprecision", down, why)
+    return Domain("imprecision", 0, f"{n} participants in {_ids(rows)}")
 
 
 def _publication_bias(rows: pd.DataFrame) -> Domain:
-    if rows.empty:
-        return Domain("publication bias", 0, "no unflawed rows to judge")
-    small = rows["n"].fillna(0) < SMALL_STUDY
-    if small.all() and rows["direction"].eq("supports").all():
+    n = pd.to_numeric(rows["n"], errors="coerce")
+    if (len(rows) >= MIN_STUDIES_FOR_PUBLICATION_BIAS and n.notna().all() and (n < SMALL_STUDY).all()
+            and rows["direction"].eq("supports").all()):
         return Domain("publication bias", 1, f"only small studies, all favourable ({_ids(rows)})")
     return Domain("publication bias", 0, "not suspected")
 
@@ -285,44 +426,60 @@ def _large_effect(pooled) -> tuple[int, str]:
     return 0, ""
 
 
+def _small_effect(rows: pd.DataFrame, pooled) -> bool:
+    """Whether the best evidence measures a small standardised effect (|SMD| below
+    :data:`litreview.verdicts.SMALL_SMD`), pooled when it was pooled."""
+    smd = [abs(p.estimate) for p in pooled if p.measure == "SMD"]
+    if not smd and "effect_measure" in rows:
+        smd = [abs(e) for m, e in zip(rows["effect_measure"], rows["effect"]) if m == "SMD" and pd.notna(e)]
+    return bool(smd) and max(smd) < verdicts.SMALL_SMD
+
+
 def _rationale(g: Grade, rows: pd.DataFrame) -> str:
     downs = [d.name for d in g.domains if d.down]
     designs = rows["design"].value_counts()
     what = ", ".join(f"{n} {d.replace('-', ' ')}" for d, n in designs.items())
+    start = (f"starting from the review's own rating ({g.review_rated})" if g.review_rated
+             else f"starting {g.start}")
     lowered = f"; rated down for {', '.join(downs)}" if downs else ""
-    return (f"{g.n_rows} row(s) ({what}); the best evidence leans {g.direction.replace('-', ' ')}, "
-            f"{g.certainty} certainty{lowered}.")
+    aside = f"; {len(g.flawed_ids)} set aside" if g.flawed_ids else ""
+    return (f"{g.n_rows} row(s) ({what}){aside}; the best evidence leans {g.direction.replace('-', ' ')}, "
+            f"{start}, {g.certainty} certainty{lowered}.")
 
 
 # --- all claims, overrides ---------------------------------------------------------------------
 
-GRADE_COLUMNS = ["claim_id", "article_id", "group", "category", "testable", "evidence_rows", "studies",
-                 "participants", "starting_certainty",
+GRADE_COLUMNS = ["claim_id", "article_id", "group", "category", "kind", "testable", "evidence_rows", "studies",
+                 "participants", "starting_certainty", "review_rated",
                  *[f"{d.replace(' ', '_')}{suffix}" for d in DOMAINS for suffix in ("", "_reason")],
-                 "upgrade", "upgrade_reason", "computed_certainty", "direction", "computed_verdict", "certainty",
+                 "upgrade", "upgrade_reason", "computed_certainty", "direction", "context_direction",
+                 "expert_verdict", "overstated", "overstatement", "small_effect", "computed_verdict", "certainty",
                  "verdict", "overridden", "override_note", "rating_value", "rating_label", "rationale",
-                 "primary_evidence", "flawed_evidence"]
+                 "explanation", "primary_evidence", "flawed_evidence"]
 
 
 def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame,
-                 overrides: pd.DataFrame | None = None, pooled: list[Pooled] = (),
-                 searched: set[str] | None = None) -> pd.DataFrame:
-    """One row per claim: computed and final certainty and verdict, each domain with its
-    reason, the direction, the rating, the rationale (``grades.csv``)."""
+                 overrides: pd.DataFrame | None = None, method: str = "dl",
+                 searched: set[str] | None = None, explanations: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per claim: computed and final certainty and verdicts, each domain with its
+    reason, the direction, the rating, the rationale and the reviewer's explanation
+    (``grades.csv``). Effects are pooled with ``method`` from the rows not set aside."""
     rob_by_study = study_rob(rob)
-    ev = evidence.copy()
-    ev["rob"] = [rob_by_study.get(k, "high") for k in ev["study_key"]]
+    ev = with_rob(evidence, rob)
+    pooled = pool_claims(ev[ev["set_aside"] == ""], method) if "effect" in ev else []
     ov = {} if overrides is None or overrides.empty else {
         (r["claim_id"], r["field"]): r for r in overrides.to_dict("records")}
+    explained = {} if explanations is None or explanations.empty else dict(
+        zip(explanations["claim_id"], explanations["explanation"]))
     out = []
     for claim in claims.to_dict("records"):
         rows = ev[ev["claim_id"] == claim["claim_id"]]
         g = grade_claim(claim, rows, rob_by_study, [p for p in pooled if p.claim_id == claim["claim_id"]],
                         searched)
         row = {"claim_id": g.claim_id, "article_id": claim["article_id"], "group": claim["group"],
-               "category": claim["category"], "testable": g.testable, "evidence_rows": g.n_rows,
+               "category": claim["category"], "kind": g.kind, "testable": g.testable, "evidence_rows": g.n_rows,
                "studies": rows["study_key"].nunique(), "participants": g.participants,
-               "starting_certainty": g.start}
+               "starting_certainty": g.start, "review_rated": g.review_rated}
         for d in DOMAINS:
             dom = next((x for x in g.domains if x.name == d), None)
             key = d.replace(" ", "_")
@@ -330,8 +487,10 @@ def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame
             row[f"{key}_reason"] = dom.reason if dom else None
         row.update({"upgrade": g.upgrade, "upgrade_reason": g.upgrade_reason,
                     "computed_certainty": g.certainty, "direction": g.direction,
+                    "context_direction": g.context_direction, "expert_verdict": g.expert,
+                    "overstated": bool(g.overstated), "overstatement": g.overstated, "small_effect": g.small_effect,
                     "computed_verdict": g.verdict})
-        certainty, verdict, notes = g.certainty, g.verdict, []
+        certainty, verdict, expert, notes = g.certainty, g.verdict, g.expert, []
         for fieldname in ("certainty", "verdict"):
             o = ov.get((g.claim_id, fieldname))
             if o:
@@ -340,15 +499,18 @@ def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame
                     certainty = o["value"]
                 else:
                     verdict = o["value"]
-        if (g.claim_id, "verdict") not in ov and certainty != g.certainty and g.testable:
-            verdict = VERDICTS[g.direction][certainty]
-        value, label = rating(verdict, certainty)
-        row.update({"certainty": certainty, "verdict": verdict, "overridden": bool(notes),
+        if g.testable and certainty != g.certainty:
+            expert = verdicts.expert_label(g.direction, certainty, g.small_effect, g.kind)
+            if (g.claim_id, "verdict") not in ov:
+                verdict = verdicts.fact_check(expert, g.kind, g.direction, bool(g.overstated), certainty)
+        value, label = verdicts.rating(verdict, expert, certainty)
+        row.update({"certainty": certainty, "verdict": verdict, "expert_verdict": expert, "overridden": bool(notes),
                     "override_note": " | ".join(notes), "rating_value": value, "rating_label": label,
-                    "rationale": g.rationale, "primary_evidence": " ".join(g.primary_ids),
-                    "flawed_evidence": " ".join(g.flawed_ids)})
+                    "rationale": g.rationale, "explanation": explained.get(g.claim_id),
+                    "primary_evidence": " ".join(g.primary_ids), "flawed_evidence": " ".join(g.flawed_ids)})
         out.append(row)
-    return pd.DataFrame(out, columns=GRADE_COLUMNS).astype({"testable": bool, "overridden": bool})
+    return pd.DataFrame(out, columns=GRADE_COLUMNS).astype(
+        {"testable": bool, "overridden": bool, "overstated": bool, "small_effect": bool})
 
 
 def domain_mark(judgement: str | None) -> str:
@@ -356,9 +518,17 @@ def domain_mark(judgement: str | None) -> str:
     return DOMAIN_MARKS.get(judgement or "", "—")
 
 
-def verdict_table() -> pd.DataFrame:
-    """The direction × certainty → verdict mapping, as the report prints it."""
-    return pd.DataFrame(VERDICTS).T.loc[:, list(reversed(LEVELS))]
+def verdict_table(kind: str = "intervention") -> pd.DataFrame:
+    """Direction × certainty → "fact-check verdict (expert label)" for a claim of ``kind``
+    whose wording is not overstated, as the report prints it."""
+    directions = ("supports", "mixed", "no-effect", "contradicts", "none")
+    table = {}
+    for d in directions:
+        table[d] = {}
+        for c in reversed(LEVELS):
+            expert = verdicts.expert_label(d, c)
+            table[d][c] = f"{verdicts.fact_check(expert, kind, d if d != 'none' else 'mixed', False, c)} ({expert})"
+    return pd.DataFrame(table).T.loc[:, list(reversed(LEVELS))]
 
 
 def summary_of_findings(grades: pd.DataFrame, claims: pd.DataFrame, group: str) -> pd.DataFrame:
@@ -366,6 +536,6 @@ def summary_of_findings(grades: pd.DataFrame, claims: pd.DataFrame, group: str) 
     evidence is, each domain's judgement, certainty and verdict."""
     g = grades[(grades["group"] == group) & grades["testable"]].merge(
         claims[["claim_id", "claim"]], on="claim_id")
-    cols = ["claim_id", "claim", "studies", "participants", "starting_certainty",
-            *[d.replace(" ", "_") for d in DOMAINS], "certainty", "direction", "verdict"]
+    cols = ["claim_id", "claim", "kind", "studies", "participants", "starting_certainty",
+            *[d.replace(" ", "_") for d in DOMAINS], "certainty", "direction", "expert_verdict", "verdict"]
     return g[cols].rename(columns=lambda c: c.replace("_", " "))

@@ -12,6 +12,7 @@ same measure, and for mean differences the same outcome scale.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,14 +67,23 @@ class RandomEffectsMeta:
             raise ValueError("pooling needs at least two effects")
         if np.any(v <= 0) or not np.all(np.isfinite(np.r_[y, v])):
             raise ValueError("variances must be positive and all values finite")
-        res = combine_effects(y, v, method_re=self.method, row_names=labels, use_t=False, alpha=self.alpha)
+        with warnings.catch_warnings():
+            # statsmodels takes the square root of a negative τ² and divides by a zero Q before
+            # we truncate; those intermediate values are not used
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = combine_effects(y, v, method_re=self.method, row_names=labels, use_t=False, alpha=self.alpha)
         self.k_ = len(y)
-        self.estimate_ = float(res.mean_effect_re)
-        self.se_ = float(res.sd_eff_w_re)
+        self.q_ = float(res.q)
+        # τ² is a variance: a negative estimate (DerSimonian-Laird when Q < k - 1) is truncated at
+        # zero before anything uses it, as metafor and PyMARE do; statsmodels keeps the negative
+        # value in its weights, which would give an interval narrower than the fixed-effect one
+        self.tau2_ = max(0.0, float(res.tau2)) if np.isfinite(res.tau2) else 0.0
+        w = 1.0 / (v + self.tau2_)
+        self.estimate_ = float(np.sum(w * y) / np.sum(w))
+        self.se_ = float(math.sqrt(1.0 / np.sum(w)))
         z = stats.norm.ppf(1 - self.alpha / 2)
         self.ci_ = (self.estimate_ - z * self.se_, self.estimate_ + z * self.se_)
-        self.tau2_ = max(0.0, float(res.tau2))  # an estimator may return -0.0 or a rounding negative
-        self.q_ = float(res.q)
+        # Higgins & Thompson (2002): I² = (Q - df) / Q, truncated at 0; 0 when Q is 0 (identical effects)
         self.i2_ = float(max(0.0, (self.q_ - (self.k_ - 1)) / self.q_)) if self.q_ > 0 else 0.0
         if self.k_ >= 3:
             t = stats.t.ppf(1 - self.alpha / 2, self.k_ - 2)
@@ -81,7 +91,8 @@ class RandomEffectsMeta:
             self.pi_ = (self.estimate_ - half, self.estimate_ + half)
         else:
             self.pi_ = (math.nan, math.nan)
-        self.fe_estimate_ = float(res.mean_effect_fe)
+        self.fe_estimate_ = float(np.sum(y / v) / np.sum(1.0 / v))
+        self.fe_se_ = float(math.sqrt(1.0 / np.sum(1.0 / v)))
         self.labels_ = list(labels) if labels is not None else [f"study {i + 1}" for i in range(self.k_)]
         self.y_, self.v_ = y, v
         return self

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import paths
 from .references import Entry, check_library, load_bib
-from .schema import (ARTICLES, CLAIMS, EVIDENCE, OVERRIDES, REFERENCE_AUDIT, ROB, SCREENING,
+from .schema import (ARTICLES, CLAIMS, EVIDENCE, EXPLANATIONS, OVERRIDES, REFERENCE_AUDIT, ROB, SCREENING,
                      SEARCH_LOG, Problem, SchemaError, TableSchema, read_table, read_text)
 
 SETTINGS_FILE = "review.toml"
@@ -33,7 +33,7 @@ SETTINGS = {
 }
 
 REQUIRED_TABLES = (ARTICLES, CLAIMS)
-OPTIONAL_TABLES = (SEARCH_LOG, SCREENING, EVIDENCE, ROB, REFERENCE_AUDIT, OVERRIDES)
+OPTIONAL_TABLES = (SEARCH_LOG, SCREENING, EVIDENCE, ROB, REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS)
 
 
 @dataclass
@@ -174,6 +174,10 @@ class Review:
     def overrides(self) -> pd.DataFrame:
         return self.tables[OVERRIDES.filename]
 
+    @property
+    def explanations(self) -> pd.DataFrame:
+        return self.tables[EXPLANATIONS.filename]
+
     def study(self, key: str) -> Entry | None:
         return next((e for e in self.library if e.key == key), None)
 
@@ -220,7 +224,19 @@ class Review:
             gaps.append("No evidence rows yet: evidence.csv is empty, so no claim can be supported.")
         if not self.library:
             gaps.append("No studies in library.bib yet.")
+        unexplained = self.unexplained_claims()
+        if unexplained:
+            gaps.append(f"{counted(len(unexplained), 'graded claim')} without the reviewer's explanation in "
+                        f"explanations.csv: {', '.join(unexplained)}.")
         return gaps
+
+    def unexplained_claims(self) -> list[str]:
+        """Testable claims with evidence or a logged search but no explanation: the claims a
+        reviewer has worked on and owes the reader two to four sentences about."""
+        worked = set(self.evidence["claim_id"]) | self.searched_claims()
+        testable = self.claims.loc[self.claims["testable"], "claim_id"]
+        explained = set(self.explanations["claim_id"])
+        return [c for c in testable if c in worked and c not in explained]
 
     # --- checking ---------------------------------------------------------------------------
     def check(self) -> list[Problem]:
@@ -230,6 +246,46 @@ class Review:
         problems += self._check_references()
         problems += self._check_links()
         problems += self._check_imports()
+        problems += self._check_explanations()
+        return problems
+
+    def _check_explanations(self) -> list[Problem]:
+        """Every testable claim a reviewer has worked on is explained; an explanation that
+        names a verdict names the computed one (either scale), so the prose cannot contradict
+        the grade."""
+        needed = {CLAIMS.filename, EVIDENCE.filename, ROB.filename, EXPLANATIONS.filename, OVERRIDES.filename}
+        if needed & self.failed:
+            return []
+        from .grading import grade_review
+        from .verdicts import verdicts_named
+
+        label, rows = self._rows(EXPLANATIONS)
+        problems = [Problem(label, None, "claim_id", f"{c}: no explanation for this graded claim (two to four "
+                                                     "sentences in your own words)")
+                    for c in self.unexplained_claims()]
+        rows = list(rows)
+        if not rows:
+            return problems
+        grades = grade_review(self.claims, self.evidence, self.rob, self.overrides,
+                              searched=self.searched_claims()).set_index("claim_id")
+        testable = set(self.claims.loc[self.claims["testable"], "claim_id"])
+        for line, row in rows:
+            cid = row["claim_id"]
+            if cid not in grades.index:
+                problems.append(Problem(label, line, "claim_id", f"unknown claim {cid!r} (not in claims.csv)"))
+                continue
+            if cid not in testable:
+                problems.append(Problem(label, line, "claim_id", f"{cid} is not testable: nothing to explain"))
+                continue
+            g = grades.loc[cid]
+            allowed = {g["verdict"], g["expert_verdict"].removesuffix(", a little")}
+            if g["overstated"]:
+                allowed.add("overstated")
+            wrong = sorted(verdicts_named(row["explanation"]) - allowed)
+            if wrong:
+                problems.append(Problem(label, line, "explanation",
+                                        f"{cid}: names the verdict {', '.join(map(repr, wrong))}, but the computed "
+                                        f"verdict is {g['verdict']!r} ({g['expert_verdict']})"))
         return problems
 
     def _check_imports(self) -> list[Problem]:

@@ -24,9 +24,14 @@ import pandas as pd
 # --- vocabularies -------------------------------------------------------------------------
 
 CATEGORIES = ("mechanism", "efficacy", "safety", "dosage", "anatomy", "traditional-theory")
+# what a claim asserts, and so the standard it is judged by (litreview.grading.START_BY_KIND):
+# an effect of doing something; a fact of physiology or anatomy; a description of what a
+# tradition holds (where a point lies); advice or a safety statement; traditional theory
+KINDS = ("intervention", "physiology", "tradition", "advice-safety", "traditional-theory")
 DESIGNS = ("systematic-review", "meta-analysis", "rct", "non-randomised-trial", "cohort",
            "case-control", "cross-sectional", "case-series", "case-report", "mechanistic-human",
-           "animal", "in-vitro", "narrative-review", "guideline")
+           "animal", "in-vitro", "narrative-review", "guideline", "reference-standard")
+REVIEW_DESIGNS = ("systematic-review", "meta-analysis")
 DIRECTIONS = ("supports", "contradicts", "mixed", "no-effect")
 INDIRECTNESS = ("none", "some", "serious")
 EFFECT_MEASURES = ("SMD", "MD", "RR", "OR", "HR", "RD")
@@ -42,7 +47,13 @@ SCREENING_DECISIONS = ("include", "exclude")
 SUPPORT_JUDGEMENTS = ("yes", "partly", "no", "not-applicable")
 OVERRIDE_FIELDS = ("certainty", "verdict")
 CERTAINTIES = ("high", "moderate", "low", "very low")
-VERDICTS = ("supported", "partly supported", "unsupported", "contradicted", "not testable")
+# the fact-check verdicts (litreview.verdicts), best first
+VERDICTS = ("supported", "accurate description", "partly supported", "partly accurate description",
+            "overstated", "disputed", "unsupported", "contradicted", "inaccurate description", "not testable")
+# Medizin Transparent's scale (litreview.verdicts.expert_label), "yes" first
+EXPERT_VERDICTS = ("yes", "yes, a little", "probably yes", "probably yes, a little", "possibly yes",
+                   "possibly yes, a little", "contradictory", "evidence lacking", "possibly no", "probably no",
+                   "no", "not applicable")
 
 CLAIM_ID = r"[A-Z][0-9]{2,3}"
 KEY = r"[a-z0-9][a-z0-9_:-]*"
@@ -289,6 +300,32 @@ def _indirectness_explained(r: dict) -> tuple[str, str] | None:
     return None
 
 
+def _kind_fits_testable(r: dict) -> tuple[str, str] | None:
+    if (r["kind"] == "traditional-theory") == r["testable"]:
+        return "kind", (f"kind {r['kind']!r} with testable={str(r['testable']).lower()}: traditional theory, and "
+                        "only it, is not testable")
+    return None
+
+
+def _review_certainty_from_a_review(r: dict) -> tuple[str, str] | None:
+    if r["review_certainty"] and r["design"] not in REVIEW_DESIGNS:
+        return "review_certainty", (f"only a systematic review or meta-analysis reports its own GRADE certainty; "
+                                    f"design is {r['design']!r}")
+    return None
+
+
+SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bet al)(?<!\bvs)[.!?](?=\s+[A-Z0-9\"“(]|\s*$)")
+EXPLANATION_SENTENCES = (2, 4)  # the issue's "two to four sentences": short enough to lead a claim
+
+
+def _explanation_length(r: dict) -> tuple[str, str] | None:
+    n = len(SENTENCE_END.findall(r["explanation"].strip()))
+    low, high = EXPLANATION_SENTENCES
+    if not low <= n <= high:
+        return "explanation", f"expected {low} to {high} sentences, found {n}"
+    return None
+
+
 def _screened_le_hits(r: dict) -> tuple[str, str] | None:
     if r["screened"] > r["hits"]:
         return "screened", f"expected screened <= hits ({r['hits']}), found {r['screened']}"
@@ -342,6 +379,7 @@ CLAIMS = TableSchema(
         Column("end", kind="int", minimum=1),
         Column("claim"),
         Column("category", vocab=CATEGORIES),
+        Column("kind", vocab=KINDS, description="the standard the claim is judged by"),
         Column("group", pattern=KEY),
         Column("population", required=False),
         Column("intervention", required=False),
@@ -351,7 +389,7 @@ CLAIMS = TableSchema(
         Column("cited_keys", kind="list", required=False, pattern=KEY),
     ),
     key=("claim_id",),
-    row_checks=(_offsets_ordered,),
+    row_checks=(_offsets_ordered, _kind_fits_testable),
     description="One row per checkable claim; text[start:end] == quote.",
 )
 
@@ -408,9 +446,11 @@ EVIDENCE = TableSchema(
         Column("indirectness_note", required=False),
         Column("finding"),
         Column("locator"),
+        Column("review_certainty", required=False, vocab=CERTAINTIES,
+               description="the GRADE certainty a systematic review reports for this outcome"),
     ),
     key=("evidence_id",),
-    row_checks=(_effect_complete, _indirectness_explained),
+    row_checks=(_effect_complete, _indirectness_explained, _review_certainty_from_a_review),
     description="One row per (claim, study, outcome). Risk of bias comes from rob.csv.",
 )
 
@@ -459,6 +499,18 @@ OVERRIDES = TableSchema(
     description="Reviewer overrides of computed grades, each with a justification.",
 )
 
+EXPLANATIONS = TableSchema(
+    "explanations.csv",
+    (
+        Column("claim_id", pattern=CLAIM_ID),
+        Column("explanation"),
+    ),
+    key=("claim_id",),
+    row_checks=(_explanation_length,),
+    description=("The reviewer's explanation of each graded claim, two to four sentences in the reviewer's "
+                 "own words; the report leads the claim with it and ClaimReview carries it."),
+)
+
 TABLES: dict[str, TableSchema] = {s.filename: s for s in
                                   (ARTICLES, CLAIMS, SEARCH_LOG, SCREENING, EVIDENCE, ROB,
-                                   REFERENCE_AUDIT, OVERRIDES)}
+                                   REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS)}
