@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from litreview.audit import audit_table
-from litreview.grading import grade_review
-from litreview.meta import pool_claims
+from litreview.grading import grade_review, pool_review
 from litreview.report import render_html, report_context
 from litreview.review import Review
 
@@ -28,8 +27,8 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory) -> Path:
     rv = Review.load("calf-massage", ROOT)
-    pooled = pool_claims(rv.evidence)
-    grades = grade_review(rv.claims, rv.evidence, rv.rob, rv.overrides, pooled)
+    pooled = pool_review(rv.evidence, rv.rob)
+    grades = grade_review(rv.claims, rv.evidence, rv.rob, rv.overrides, explanations=rv.explanations)
     html = render_html(report_context(rv, grades, audit_table(rv.cited, rv.library, rv.reference_audit), pooled))
     path = tmp_path_factory.mktemp("report") / "summary.html"
     path.write_text(html, encoding="utf-8")

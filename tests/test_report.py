@@ -10,7 +10,8 @@ import pytest
 from litreview.audit import audit_table
 from litreview.grading import grade_review
 from litreview.references import load_bib
-from litreview.report import claimreviews, write_bibliography, write_claimreview, write_workbook
+from litreview.report import (claimreviews, format_bibliography, iso_date, write_bibliography, write_claimreview,
+                              write_workbook)
 from litreview.review import Review
 
 from conftest import ROOT
@@ -19,7 +20,7 @@ from conftest import ROOT
 @pytest.fixture(scope="module")
 def shipped():
     rv = Review.load("calf-massage", ROOT)
-    return rv, grade_review(rv.claims, rv.evidence, rv.rob, rv.overrides)
+    return rv, grade_review(rv.claims, rv.evidence, rv.rob, rv.overrides, explanations=rv.explanations)
 
 
 def test_one_claimreview_per_claim_with_the_required_fields(shipped, tmp_path):
@@ -94,3 +95,30 @@ def test_article_text_is_untrusted_and_renders_as_text(tmp_path, monkeypatch):
     assert "<" not in jsonld and json.loads(jsonld)[1]["claimReviewed"].endswith("</script>")
     view = highlight_claims(rv.texts["ginger"], rv.claims)
     assert "<script>" not in view and "<img" not in view and "&lt;script&gt;" in view
+
+
+def test_claimreview_carries_the_explanation_iso_dates_and_an_absolute_url_when_given(shipped):
+    rv, grades = shipped
+    reviews = claimreviews(rv, grades, base_url="https://example.org/reviews/calf/")
+    explained = dict(zip(rv.explanations["claim_id"], rv.explanations["explanation"]))
+    first = next(r for r in reviews if r["url"].endswith("#claim-A13"))
+    assert first["url"] == "https://example.org/reviews/calf/summary.html#claim-A13"
+    assert first["reviewRating"]["ratingExplanation"] == explained["A13"]
+    dated = [r["itemReviewed"]["appearance"].get("datePublished") for r in reviews]
+    assert "2025-09-22" in dated  # the acupressure article shows "Sep 22, 2025"
+    assert all(d is None or len(d) == 10 and d[4] == "-" for d in dated)
+
+
+@pytest.mark.parametrize("shown, iso", [("Sep 22, 2025", "2025-09-22"), ("2024-01-01", "2024-01-01"),
+                                        ("22 September 2025", "2025-09-22"), ("", None), ("last spring", None)])
+def test_iso_date(shown, iso):
+    assert iso_date(shown) == iso
+
+
+def test_bibliography_prints_a_published_article_without_volume_as_no_preprint_and_keeps_ampersands(tmp_path):
+    bib = tmp_path / "x.bib"
+    bib.write_text("@article{smith2020study,\n  author = {Smith, J.},\n  title = {A study},\n"
+                   "  journal = {Anesthesia \\& Analgesia},\n  year = {2020},\n  doi = {10.1/xyz},\n"
+                   "  url = {https://doi.org/10.1/xyz},\n}\n", encoding="utf-8")
+    text = format_bibliography(load_bib(bib, "x.bib"))[0]["text"]
+    assert "Preprint" not in text and "Anesthesia & Analgesia" in text

@@ -8,6 +8,7 @@ search, not the date the report was built, so two builds of the same data agree.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -15,8 +16,21 @@ import pandas as pd
 from .references import Entry
 from .review import Review, counted
 from .schema import VERDICTS, none_for_missing
+from .verdicts import BEST_RATING, WORST_RATING
 
-BEST_RATING, WORST_RATING = 5, 1
+DATE_FORMATS = ("%Y-%m-%d", "%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m")
+
+
+def iso_date(shown: str | None) -> str | None:
+    """An article's date as it shows it ("Sep 22, 2025") in ISO 8601 ("2025-09-22"), as
+    schema.org wants; None when there is none or it is not a date we can read."""
+    for fmt in DATE_FORMATS:
+        try:
+            parsed = datetime.strptime((shown or "").strip(), fmt)
+        except ValueError:
+            continue
+        return parsed.strftime("%Y-%m" if fmt == "%Y-%m" else "%Y-%m-%d")
+    return None
 
 
 def review_date(review: Review) -> str:
@@ -25,9 +39,13 @@ def review_date(review: Review) -> str:
     return max(dates) if len(dates) else ""
 
 
-def claimreviews(review: Review, grades: pd.DataFrame, report_url: str = "summary.html") -> list[dict]:
+def claimreviews(review: Review, grades: pd.DataFrame, base_url: str = "") -> list[dict]:
     """One schema.org ClaimReview per claim, rated on the 1-5 scale of
-    :data:`litreview.grading.RATINGS`; a not-testable claim carries its label only."""
+    :data:`litreview.verdicts.RATING_VALUE`; a not-testable claim carries its label only.
+    ``base_url``: where the report will be published (its urls are then absolute); without
+    it they are relative to the report file. The rating's explanation is the reviewer's
+    (``explanations.csv``), else the computed rationale."""
+    report_url = (base_url.rstrip("/") + "/summary.html") if base_url else "summary.html"
     articles = review.articles.set_index("article_id")
     claims = review.claims.set_index("claim_id")
     date = review_date(review)
@@ -38,11 +56,12 @@ def claimreviews(review: Review, grades: pd.DataFrame, report_url: str = "summar
         appearance = {"@type": "CreativeWork", "headline": article["title"]}
         if article["url"]:
             appearance["url"] = article["url"]
-        if article["date_shown"]:
-            appearance["datePublished"] = article["date_shown"]
+        if iso_date(article["date_shown"]):
+            appearance["datePublished"] = iso_date(article["date_shown"])
+        explanation = g.get("explanation")
         rating = {"@type": "Rating", "alternateName": g["rating_label"],
                   "bestRating": BEST_RATING, "worstRating": WORST_RATING,
-                  "ratingExplanation": g["rationale"]}
+                  "ratingExplanation": explanation if isinstance(explanation, str) and explanation else g["rationale"]}
         if pd.notna(g["rating_value"]):
             rating["ratingValue"] = int(g["rating_value"])
         out.append({
@@ -105,6 +124,11 @@ def write_bibliography(path: Path, library: list[Entry], keys: set[str] | None =
 # --- the summary report (HTML and PDF) ---------------------------------------------------------
 
 CITATION_STYLE = "harvard-cite-them-right"  # bundled with citeproc-py; one style throughout
+# BibTeX entry type → CSL type; a journal article must not fall through to a type the style
+# labels "[Preprint]"
+CSL_TYPES = {"article": "article-journal", "book": "book", "inbook": "chapter", "incollection": "chapter",
+             "inproceedings": "paper-conference", "misc": "webpage", "online": "webpage", "techreport": "report",
+             "phdthesis": "thesis", "mastersthesis": "thesis"}
 
 
 def format_bibliography(entries: list[Entry]) -> list[dict]:
@@ -126,8 +150,15 @@ def format_bibliography(entries: list[Entry]) -> list[dict]:
                 people.append({"family": delatex(family), "given": delatex(given)})
             else:
                 people.append({"literal": delatex(name)})
-        item = {"id": e.key, "type": "article-journal", "title": delatex(e.get("title")),
-                "container-title": delatex(e.get("journal")), "volume": e.get("volume"),
+        csl_type = CSL_TYPES.get(e.entry_type.lower(), "article-journal")
+        if csl_type == "article-journal" and not e.get("volume") and not e.get("pages"):
+            # the style prints "[Preprint]" for a journal article with neither volume nor pages;
+            # a published article whose record shows neither is set as a magazine-style article
+            csl_type = "article-magazine"
+        item = {"id": e.key, "type": csl_type,
+                "title": delatex(e.get("title")), "publisher": delatex(e.get("publisher")),
+                "URL": e.get("url") if e.entry_type.lower() in ("misc", "online") else None,
+                "container-title": delatex(e.get("journal") or e.get("booktitle")), "volume": e.get("volume"),
                 "issue": e.get("number"), "page": e.get("pages").replace("--", "-"), "DOI": e.get("doi")}
         if people:
             item["author"] = people
@@ -166,13 +197,35 @@ def _figure_png(fig, dpi: int = 200) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, pooled=(),
-                   with_figures: bool = True) -> dict:
-    """Everything the report template shows, computed from the review (no number typed)."""
-    from . import grading
-    from .grading import DOMAINS, study_rob
+HOLDS = ("supported", "accurate description", "partly supported", "partly accurate description")
+FAILS = ("contradicted", "inaccurate description", "disputed", "overstated")
 
-    claims = review.claims.merge(grades.drop(columns=["article_id", "group", "category", "testable"]),
+
+def article_headline(rows: pd.DataFrame) -> dict:
+    """What holds, what does not, and what could harm a reader who believed it, for one
+    article's graded claims (``rows``: claims merged with their grades)."""
+    testable = rows[rows["testable"].astype(bool)]
+    holds = testable[testable["verdict"].isin(HOLDS)]
+    fails = testable[testable["verdict"].isin(FAILS)]
+    lacking = testable[testable["verdict"] == "unsupported"]
+    risky = testable[(testable["category"] == "safety") | (testable["kind"] == "advice-safety")]
+    harm = risky[~risky["verdict"].isin(HOLDS)]
+
+    def listed(frame):
+        return [{"claim_id": r["claim_id"], "claim": r["claim"], "verdict": r["verdict"]} for _, r in frame.iterrows()]
+
+    return {"holds": listed(holds), "fails": listed(fails), "harm": listed(harm), "n_lacking": len(lacking),
+            "n_testable": len(testable)}
+
+
+def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, pooled=(),
+                   with_figures: bool = True, method: str = "dl") -> dict:
+    """Everything the report template shows, computed from the review (no number typed)."""
+    from . import grading, verdicts
+    from .grading import DOMAINS, study_rob
+    from .meta import METHODS
+
+    claims = review.claims.merge(grades.drop(columns=["article_id", "group", "category", "kind", "testable"]),
                                  on="claim_id", how="left")
     claims = none_for_missing(claims)
     ev = review.evidence
@@ -184,7 +237,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
     without = testable.loc[testable["evidence_rows"] == 0, "claim_id"]
     no_evidence = [c for c in without if c in searched]
     unsearched = [c for c in without if c not in searched]
-    best = testable[testable["verdict"].isin(["supported", "partly supported"])]
+    best = testable[testable["verdict"].isin(HOLDS)]
     against = testable[testable["direction"].isin(["contradicts", "no-effect"])]
 
     def key_studies(row) -> list[str]:
@@ -200,13 +253,15 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
             why.append("a safety claim")
         if r["direction"] in ("contradicts", "no-effect"):
             why.append("the evidence leans against it")
-        if r["verdict"] in ("supported", "partly supported"):
+        if r["verdict"] in HOLDS:
             why.append("the best-supported claims")
+        if r["overstated"]:
+            why.append("overstated")
         if r["testable"] and r["evidence_rows"] == 0:
             why.append("no study found" if r["claim_id"] in searched else "not searched yet")
         if why:
             key_rows.append({**r.to_dict(), "why": "; ".join(why)})
-    key_rows.sort(key=lambda r: (r["verdict"] not in ("supported", "partly supported"), r["category"] != "safety",
+    key_rows.sort(key=lambda r: (r["verdict"] not in HOLDS, r["category"] != "safety",
                                  r["claim_id"]))
 
     articles = []
@@ -218,9 +273,11 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
     claim_tables = []
     for a in review.articles.itertuples():
         rows = []
-        for _, r in claims[claims["article_id"] == a.article_id].iterrows():
+        mine = claims[claims["article_id"] == a.article_id]
+        for _, r in mine.iterrows():
             rows.append({**r.to_dict(), "key_studies": key_studies(r) if r["testable"] else []})
-        claim_tables.append({"title": a.title, "rows": rows})
+        claim_tables.append({"title": a.title, "rows": rows,
+                             "headline": article_headline(mine) if len(mine) else None})
 
     sof = []
     for group in sorted(testable["group"].unique()):
@@ -229,7 +286,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
             rows.append({"claim_id": r["claim_id"], "claim": r["claim"], "studies": r["studies"],
                          "participants": r["participants"] or "—", "start": r["starting_certainty"],
                          "domains": [grading.domain_mark(r[d.replace(" ", "_")]) for d in DOMAINS],
-                         "certainty": r["certainty"], "verdict": r["verdict"]})
+                         "certainty": r["certainty"], "verdict": r["verdict"], "expert": r["expert_verdict"]})
         sof.append({"name": group.replace("-", " "), "rows": rows})
 
     c = review.prisma()
@@ -252,8 +309,10 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
                  if review.claims.empty else
                  f"{counted(len(review.claims), 'claim')} quoted from {counted(len(review.articles), 'popular article')} "
                  f"were checked against {counted(ev['study_key'].nunique(), 'study', 'studies')}. "
-                 f"Supported at least in part: {counts.get('supported', 0) + counts.get('partly supported', 0)}; "
-                 f"unsupported: {counts.get('unsupported', 0)}; contradicted: {counts.get('contradicted', 0)}; "
+                 f"Supported or accurate at least in part: {sum(counts.get(v, 0) for v in HOLDS)}; "
+                 f"overstated: {counts.get('overstated', 0)}; disputed: {counts.get('disputed', 0)}; "
+                 f"unsupported: {counts.get('unsupported', 0)}; contradicted or inaccurate: "
+                 f"{counts.get('contradicted', 0) + counts.get('inaccurate description', 0)}; "
                  f"statements of traditional theory that no experiment can test: {counts.get('not testable', 0)}."),
         "review": review.name, "date": review_date(review), "n_claims": len(review.claims),
         "n_studies": ev["study_key"].nunique(), "n_rows": len(ev),
@@ -294,18 +353,36 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
              + review.settings.get("search_strategy", "")).strip(),
             ("Risk of bias. RoB 2 domains for randomised trials, the main AMSTAR 2 items for systematic reviews, and "
              "one design-based judgement for other designs; the overall judgement is derived from the domains."),
-            ("Certainty. GRADE, computed: the starting level comes from the best study design; studies at high "
-             "risk of bias or seriously indirect are set aside and listed; each domain rates down by one or two "
-             f"levels with a reason citing the evidence rows (imprecision below {grading.OPTIMAL_INFORMATION_SIZE} "
-             f"participants, very serious below {grading.VERY_SMALL_INFORMATION}); the verdict follows from the "
-             "direction of the best evidence and its certainty, as tabulated below. Reviewer overrides, if any, are "
-             "listed with their justification beside the computed value."),
-            ("Pooling. Random effects (DerSimonian-Laird) with I², τ² and a prediction interval, only across "
-             f"independent primary studies with the same measure; {len(list(pooled))} comparison(s) qualified. "
+            ("Certainty. GRADE, computed, by the standard of each claim's kind: for an intervention, GRADE as its "
+             "handbook states it (trials and their reviews start high, observational studies low, other designs very "
+             "low); for a fact of physiology or anatomy, direct human measurement or a physiology reference may be "
+             "high; for a description of a tradition, its standard reference; for advice and safety, clinical "
+             "guidance and harm reports. Studies at high risk of bias and rows seriously indirect to the claim "
+             "(another intervention, site or population) are set aside as context and never decide the direction. "
+             "Domains are rated down only on GRADE's triggers: risk of bias when the high-risk studies carried "
+             f"more than {grading.HIGH_RISK_WEIGHT:.0%} of the weight; inconsistency when "
+             f"{grading.OPPOSING_WEIGHT:.0%} or more of the weight points the other way, or a pooled I² above "
+             f"{grading.I2_SERIOUS:.0%}; indirectness when more than {grading.INDIRECT_WEIGHT:.0%} of the weight is "
+             f"indirect; imprecision below {grading.OPTIMAL_INFORMATION_SIZE} participants or when a pooled "
+             "interval includes no effect; publication bias only when every study is small and favourable. When a "
+             "systematic review reports its own GRADE certainty for the outcome, the grade starts there and is rated "
+             "down only for indirectness to the claim. Reviewer overrides, if any, are listed with their "
+             "justification beside the computed value."),
+            ("Verdicts. Direction and certainty stay apart: each claim gets Medizin Transparent's label (yes, "
+             "probably, possibly; contradictory; evidence lacking; possibly, probably no) and a fact-check verdict "
+             "derived from it, both mapped to a ClaimReview rating as tabulated below. A claim whose wording "
+             "(\u201ceffectively\u201d, \u201csignificantly\u201d, \u201cwill help you heal faster\u201d) goes beyond "
+             "low certainty or a small effect is marked overstated. Each graded claim leads with the reviewer's "
+             "explanation in their own words."),
+            (f"Pooling. Random effects ({METHODS[method]}) with τ² truncated at zero, I² and a prediction interval, "
+             f"only across independent primary studies with the same measure that were not set aside; "
+             f"{counted(len(list(pooled)), 'comparison')} qualified. "
              "Estimates from systematic reviews are shown unpooled, since two reviews may share trials."),
         ],
+        "scale_rows": verdicts.scale_table(),
         "verdict_columns": list(verdict_tab.columns),
-        "verdict_rows": [(d, list(verdict_tab.loc[d])) for d in verdict_tab.index],
+        "verdict_rows": [(d, [(c.split(" (")[0], c.split(" (")[1].rstrip(")")) for c in verdict_tab.loc[d]])
+                         for d in verdict_tab.index],
         "search_sources": [{"source": s, "searches": len(g), "first": g["date"].min(), "last": g["date"].max(),
                             "hits": int(g["hits"].sum())} for s, g in log.groupby("source")],
         "limitations": [
@@ -378,14 +455,16 @@ def write_pdf(html_text: str, path: Path) -> int:
     return len(document.pages)
 
 
-def write_report(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, pooled, output_dir: Path) -> dict:
+def write_report(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, pooled, output_dir: Path,
+                 method: str = "dl") -> dict:
     """Every export of the report into ``output_dir``: summary.html, summary.pdf,
     claimreview.jsonld, evidence.xlsx, bibliography.bib, grades.csv. Returns sizes."""
     output_dir = Path(output_dir)
-    html_text = render_html(report_context(review, grades, audit, pooled))
+    html_text = render_html(report_context(review, grades, audit, pooled, method=method))
     (output_dir / "summary.html").write_text(html_text, encoding="utf-8")
     pages = write_pdf(html_text, output_dir / "summary.pdf")
-    write_claimreview(output_dir / "claimreview.jsonld", claimreviews(review, grades))
+    write_claimreview(output_dir / "claimreview.jsonld",
+                      claimreviews(review, grades, review.settings.get("base_url", "")))
     write_workbook(output_dir / "evidence.xlsx", review, grades, audit)
     write_bibliography(output_dir / "bibliography.bib", review.library)
     grades.to_csv(output_dir / "grades.csv", index=False)
