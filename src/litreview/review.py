@@ -30,6 +30,7 @@ SETTINGS = {
     "search_strategy": "one or two sentences on how the searches were run (methods section)",
     "indirectness_examples": "what made evidence indirect in this review, e.g. 'another body site, animals'",
     "limitations": "a list of limitations of this review, each one sentence",
+    "base_url": "where the report will be published, so that its ClaimReview urls are absolute",
 }
 
 REQUIRED_TABLES = (ARTICLES, CLAIMS)
