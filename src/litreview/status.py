@@ -59,6 +59,7 @@ CROSSREF_TYPES = {
 PUBMED_LINKS = {
     "RetractionIn": "retracted", "RetractedandRepublishedIn": "retracted",
     "ExpressionOfConcernIn": CONCERN, "ErratumIn": CORRECTED, "CorrectedandRepublishedIn": CORRECTED,
+    "PartialRetractionIn": CORRECTED,  # part withdrawn (an interpretation, a figure): shown, not set aside
 }
 # Publication types of the article itself (NLM Publication Types, MeSH)
 PUBMED_TYPES = {"Retracted Publication": "retracted"}
@@ -85,11 +86,18 @@ class Notice:
 # --- reading each service's answer ---------------------------------------------------------------
 
 def _date_parts(value) -> str:
-    try:
-        parts = [int(p) for p in (value or {}).get("date-parts", [[]])[0] if p is not None]
-    except (TypeError, ValueError, AttributeError, IndexError):
+    """``2010-02-06`` from a Crossref date (``date-parts``, else ``date-time``); as much of it
+    as is given; empty when it has neither."""
+    if not isinstance(value, dict):
         return ""
-    return "-".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(parts[:3]))
+    try:
+        parts = [int(p) for p in (value.get("date-parts") or [[]])[0] if p is not None]
+    except (TypeError, ValueError, IndexError):
+        parts = []
+    if parts:
+        return "-".join(f"{p:02d}" if i else f"{p:04d}" for i, p in enumerate(parts[:3]))
+    stamp = re.match(r"\d{4}-\d{2}-\d{2}", str(value.get("date-time") or ""))
+    return stamp.group(0) if stamp else ""
 
 
 def crossref_notices(message: dict) -> tuple[list[Notice], list[str]]:
@@ -394,7 +402,12 @@ ROB_STEP = {"low": "some-concerns", "some-concerns": "high", "high": "high"}
 
 def adjusted_rob(rob_by_study: dict[str, str], status: pd.DataFrame) -> dict[str, str]:
     """``grading.study_rob`` output with each study under an expression of concern one level
-    worse (low → some-concerns → high); a study without a judgement is treated as high."""
+    worse (low → some-concerns → high); a study without a judgement is treated as high.
+
+    For the integrator: a study moved to high is set aside by grading's step 2 with the other
+    flawed rows, and the body left can then grade *higher* than before (as with any study
+    found to be at high risk). Whether a concerned study should instead stay in the body and
+    rate its risk-of-bias domain down is a grading decision, not made here."""
     out = dict(rob_by_study)
     for key in concern_keys(status):
         out[key] = ROB_STEP.get(out.get(key, "high"), "high")
@@ -490,5 +503,6 @@ def load_frame(rows: list[dict]) -> pd.DataFrame:
     """A status frame from dicts (tests, notebooks): the table's columns, None for missing."""
     frame = pd.DataFrame(rows, columns=COLUMNS)
     for c in ("notice_doi", "notice_pmid"):
-        frame[c] = [v if isinstance(v, list) else ([] if v in (None, "") else str(v).split()) for v in frame[c]]
+        frame[c] = [v if isinstance(v, list) else ([] if v is None or v == "" or (isinstance(v, float) and pd.isna(v))
+                                                    else str(v).split()) for v in frame[c]]
     return none_for_missing(frame)
