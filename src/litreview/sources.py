@@ -1,5 +1,5 @@
-"""Live look-ups of bibliographic records: Crossref (by DOI, by bibliographic query) and
-PubMed E-utilities (esearch, esummary, efetch).
+"""Live look-ups of bibliographic records: Crossref (by DOI, by bibliographic query),
+PubMed E-utilities (esearch, esummary, efetch) and OpenAlex (a work by DOI or PMID).
 
 Optional: the shipped review builds and tests without any network. Every request goes
 through :class:`HttpClient`, which
@@ -9,7 +9,8 @@ through :class:`HttpClient`, which
 - retries 429 and 5xx answers with exponential backoff, honouring ``Retry-After``;
 - times out, and turns every failure into a :class:`SourceError` that says what failed.
 
-Base URLs are parameters (and ``LITREVIEW_CROSSREF_URL`` / ``LITREVIEW_EUTILS_URL``), so the
+Base URLs are parameters (and ``LITREVIEW_CROSSREF_URL`` / ``LITREVIEW_EUTILS_URL`` /
+``LITREVIEW_OPENALEX_URL``), so the
 tests point the clients at a local server that answers in the services' real formats.
 """
 
