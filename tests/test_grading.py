@@ -386,3 +386,26 @@ def test_every_claim_of_the_shipped_review_is_graded_with_reasons():
     rated = testable[(testable["evidence_rows"] > 0) & (testable["starting_certainty"].notna())]
     assert rated["inconsistency_reason"].str.contains(r"E\d{3}").all()
     assert testable["explanation"].notna().all()
+
+
+# --- study status: retractions and expressions of concern -----------------------------------
+
+def _status(key, status):
+    return pd.DataFrame([{"key": key, "bib": "library", "doi": "", "pmid": "1", "status": status,
+                          "notice_doi": ["10.1/notice"], "notice_pmid": [], "notice_date": "2024-01-01",
+                          "source": "crossref", "checked_on": "2026-11-30", "differences": "", "note": ""}])
+
+
+def test_a_retracted_study_is_graded_as_if_absent_and_listed_with_its_notice():
+    claims, evidence, rob = _review_of(ev(GOOD_RCT, ("rct", 500, "no-effect", "low", "none")))
+    without = grade_review(claims, evidence[evidence["study_key"] == "s1"], rob).iloc[0]
+    retracted = grade_review(claims, evidence, rob, study_status=_status("s2", "retracted")).iloc[0]
+    assert retracted["certainty"] == without["certainty"] and retracted["verdict"] == without["verdict"]
+    assert retracted["retracted_evidence"].startswith("E002: retracted") and "10.1/notice" in retracted["retracted_evidence"]
+
+
+def test_an_expression_of_concern_rates_risk_of_bias_down():
+    claims, evidence, rob = _review_of(ev(GOOD_RCT, GOOD_RCT))
+    row = grade_review(claims, evidence, rob, study_status=_status("s1", "expression-of-concern")).iloc[0]
+    assert row["risk_of_bias"] == "serious" and "expression of concern" in row["risk_of_bias_reason"]
+    assert row["certainty"] == "moderate"

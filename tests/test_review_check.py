@@ -184,7 +184,7 @@ def test_review_settings_are_read_and_checked(review_root):
     settings.write_text('titel = "typo"\nlimitations = "not a list"\nsearch_strategy = 3\n')
     messages = [str(p) for p in Review.load("ginger", review_root).check()]
     assert messages == ["data/ginger/review.toml:titel: unknown setting; expected one of title, search_strategy, "
-                        "indirectness_examples, limitations",
+                        "indirectness_examples, limitations, base_url",
                         "data/ginger/review.toml:limitations: expected a list of sentences",
                         "data/ginger/review.toml:search_strategy: expected text (one or two sentences on how the "
                         "searches were run (methods section))"]

@@ -1,5 +1,5 @@
 """The ``litreview`` command: ``new``, ``check``, ``build``, ``import``, ``dedup``, ``verify-refs``,
-``run-notebooks``."""
+``verify-library``, ``run-notebooks``."""
 
 from __future__ import annotations
 
@@ -41,10 +41,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if problems:
         print(f"{len(problems)} problem(s) in review {args.review}", file=sys.stderr)
         return 1
+    warned = review.warnings()
+    for warning in warned:
+        print(f"warning: {warning}", file=sys.stderr)
     counts = ", ".join(f"{len(frame)} {name.removesuffix('.csv')}" for name, frame in review.tables.items())
     print(f"review {args.review}: ok ({counts}; {len(review.library)} studies in library.bib)")
     for missing in review.missing:
         print(f"  not yet present: {missing}")
+    if warned:
+        print(f"  {len(warned)} warning(s): see above")
     return 0
 
 
@@ -87,6 +92,48 @@ def _cmd_verify_refs(args: argparse.Namespace) -> int:
     with pd.option_context("display.max_colwidth", 60, "display.width", 200):
         print(pd.DataFrame(rows)[["cited_key", "source", "title_matches", "status_if_matched", "year",
                                   "doi", "pmid", "differences"]].to_string(index=False))
+    return 0
+
+
+def _cmd_verify_library(args: argparse.Namespace) -> int:
+    """Look every library study and cited reference up in Crossref, PubMed and OpenAlex;
+    write data/<review>/study_status.csv (a row that cannot be verified today keeps what was
+    seen before). With no network, says so and changes nothing."""
+    import datetime
+
+    from .review import Review
+    from .schema import STUDY_STATUS
+    from .sources import Crossref, HttpClient, NetworkUnavailable, OpenAlex, PubMed
+    from .status import Clients, merge, report_section, verify_all, write
+
+    review = Review.load(args.review)
+    blocking = [p for p in review.problems if any(p.path.endswith(n) for n in ("library.bib", "cited.bib",
+                                                                               STUDY_STATUS.filename))]
+    if blocking:
+        for problem in blocking:
+            print(problem, file=sys.stderr)
+        print("fix these first: nothing was looked up", file=sys.stderr)
+        return 1
+    today = args.date or datetime.date.today().isoformat()
+    # answers cached per day: a run interrupted today resumes from the cache, a run on a later
+    # day asks again (a retraction can appear at any time)
+    http = HttpClient(cache_dir=paths.project_root() / ".cache" / "sources" / f"status-{today}",
+                      timeout=args.timeout)
+    clients = Clients(Crossref(http), PubMed(http), OpenAlex(http))
+    matched = {r["cited_key"]: r["matched_key"] for r in review.reference_audit.to_dict("records")}
+    target = paths.data_dir(args.review) / STUDY_STATUS.filename
+    try:
+        fresh = verify_all(review.library, review.cited, matched, clients, today,
+                           say=lambda s: print(s, file=sys.stderr))
+    except NetworkUnavailable as exc:
+        print(f"network unavailable: {exc}. Nothing was written; {review.label(target)} is unchanged.",
+              file=sys.stderr)
+        return 3
+    table = merge(review.study_status, fresh)
+    write(table, target)
+    section = report_section(table)
+    counts = ", ".join(f"{n} {s}" for s, n in section["counts"].items() if n)
+    print(f"{review.label(target)}: {len(table)} rows ({counts}). {section['sentence']}")
     return 0
 
 
@@ -165,6 +212,11 @@ def parser() -> argparse.ArgumentParser:
     vr = with_review(sub.add_parser("verify-refs", help="look up the cited references in Crossref and PubMed"))
     vr.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
     vr.set_defaults(func=_cmd_verify_refs)
+    vl = with_review(sub.add_parser("verify-library", help="look up retractions, corrections and metadata of "
+                                                           "every study (Crossref, PubMed, OpenAlex)"))
+    vl.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
+    vl.add_argument("--date", default="", help="date to record as checked_on, YYYY-MM-DD (default today)")
+    vl.set_defaults(func=_cmd_verify_library)
     imp = with_review(sub.add_parser("import", help="read database exports (RIS, MEDLINE, BibTeX, CSV) "
                                                     "into the review and de-duplicate"))
     imp.add_argument("files", nargs="+", type=Path, help="exported files")

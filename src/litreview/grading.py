@@ -252,12 +252,15 @@ def body_direction(rows: pd.DataFrame) -> str:
 
 
 def grade_claim(claim: dict, rows: pd.DataFrame, rob_by_study: dict[str, str],
-                pooled: list[Pooled] = (), searched: set[str] | None = None) -> Grade:
+                pooled: list[Pooled] = (), searched: set[str] | None = None,
+                concerns: frozenset[str] = frozenset()) -> Grade:
     """The grade of one claim from its evidence rows (``evidence.csv`` columns plus ``rob``,
     which this function adds when missing). ``pooled``: pooled estimates of the claim, only
     from rows not set aside (:func:`pool_review`); one that includes a set-aside row is
     ignored. ``searched``: the claims some logged search names, when known; a claim without
-    evidence is then told apart as not yet searched."""
+    evidence is then told apart as not yet searched. ``concerns``: studies under an editorial
+    expression of concern (``study_status.csv``); they stay in the body and rate risk of bias
+    down."""
     cid = claim["claim_id"]
     kind = claim.get("kind") or ("intervention" if claim["testable"] else "traditional-theory")
     if not claim["testable"]:
@@ -297,7 +300,7 @@ def grade_claim(claim: dict, rows: pd.DataFrame, rob_by_study: dict[str, str],
         g.domains = _as_rated_by_review(rated)
     else:
         direct = rows[rows["indirectness"] != "serious"]
-        checks = {"risk of bias": lambda: _risk_of_bias(direct),
+        checks = {"risk of bias": lambda: _risk_of_bias(direct, primary, concerns),
                   "inconsistency": lambda: _inconsistency(primary, g.pooled),
                   "indirectness": lambda: _indirectness(primary),
                   "imprecision": lambda: _imprecision(primary, g.pooled),
@@ -346,10 +349,16 @@ def _as_rated_by_review(row) -> list[Domain]:
     return out
 
 
-def _risk_of_bias(direct: pd.DataFrame) -> Domain:
-    """``direct``: every row not seriously indirect, including those at high risk (set aside)."""
+def _risk_of_bias(direct: pd.DataFrame, primary: pd.DataFrame, concerns: frozenset[str] = frozenset()) -> Domain:
+    """``direct``: every row not seriously indirect, including those at high risk (set aside).
+    An expression of concern on a study the grade rests on rates down too: the editors doubt
+    its data or conduct (GRADE handbook 5.2.1, limitations in design and execution)."""
     high = direct["rob"] == "high"
     share = _share(high, weights(direct))
+    doubted = primary[primary["study_key"].isin(concerns)]
+    if not doubted.empty:
+        return Domain("risk of bias", 1, f"an expression of concern was published on {', '.join(doubted['study_key'])} "
+                                         f"({_ids(doubted)})")
     if share > HIGH_RISK_WEIGHT:
         return Domain("risk of bias", 1, f"studies at high risk of bias carried {share:.0%} of the weight of the "
                                          f"direct evidence ({_ids(direct[high])}) and were set aside")
@@ -455,15 +464,25 @@ GRADE_COLUMNS = ["claim_id", "article_id", "group", "category", "kind", "testabl
                  "upgrade", "upgrade_reason", "computed_certainty", "direction", "context_direction",
                  "expert_verdict", "overstated", "overstatement", "small_effect", "computed_verdict", "certainty",
                  "verdict", "overridden", "override_note", "rating_value", "rating_label", "rationale",
-                 "explanation", "primary_evidence", "flawed_evidence"]
+                 "explanation", "primary_evidence", "flawed_evidence", "retracted_evidence"]
 
 
 def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame,
                  overrides: pd.DataFrame | None = None, method: str = "dl",
-                 searched: set[str] | None = None, explanations: pd.DataFrame | None = None) -> pd.DataFrame:
+                 searched: set[str] | None = None, explanations: pd.DataFrame | None = None,
+                 study_status: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per claim: computed and final certainty and verdicts, each domain with its
     reason, the direction, the rating, the rationale and the reviewer's explanation
-    (``grades.csv``). Effects are pooled with ``method`` from the rows not set aside."""
+    (``grades.csv``). Effects are pooled with ``method`` from the rows not set aside.
+    ``study_status``: rows of retracted or withdrawn studies are graded as if absent and
+    listed with the notice (``retracted_evidence``); an expression of concern rates down."""
+    from .status import concern_keys, set_aside
+
+    retracted = evidence.iloc[0:0].assign(reason="")
+    concerns: frozenset[str] = frozenset()
+    if study_status is not None and len(study_status):
+        evidence, retracted = set_aside(evidence, study_status)
+        concerns = frozenset(concern_keys(study_status))
     rob_by_study = study_rob(rob)
     ev = with_rob(evidence, rob)
     pooled = pool_claims(ev[ev["set_aside"] == ""], method) if "effect" in ev else []
@@ -475,7 +494,8 @@ def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame
     for claim in claims.to_dict("records"):
         rows = ev[ev["claim_id"] == claim["claim_id"]]
         g = grade_claim(claim, rows, rob_by_study, [p for p in pooled if p.claim_id == claim["claim_id"]],
-                        searched)
+                        searched, concerns)
+        gone = retracted[retracted["claim_id"] == claim["claim_id"]]
         row = {"claim_id": g.claim_id, "article_id": claim["article_id"], "group": claim["group"],
                "category": claim["category"], "kind": g.kind, "testable": g.testable, "evidence_rows": g.n_rows,
                "studies": rows["study_key"].nunique(), "participants": g.participants,
@@ -507,7 +527,8 @@ def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame
         row.update({"certainty": certainty, "verdict": verdict, "expert_verdict": expert, "overridden": bool(notes),
                     "override_note": " | ".join(notes), "rating_value": value, "rating_label": label,
                     "rationale": g.rationale, "explanation": explained.get(g.claim_id),
-                    "primary_evidence": " ".join(g.primary_ids), "flawed_evidence": " ".join(g.flawed_ids)})
+                    "primary_evidence": " ".join(g.primary_ids), "flawed_evidence": " ".join(g.flawed_ids),
+                    "retracted_evidence": "; ".join(f"{i}: {r}" for i, r in zip(gone["evidence_id"], gone["reason"]))})
         out.append(row)
     return pd.DataFrame(out, columns=GRADE_COLUMNS).astype(
         {"testable": bool, "overridden": bool, "overstated": bool, "small_effect": bool})

@@ -224,6 +224,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
     from . import grading, verdicts
     from .grading import DOMAINS, study_rob
     from .meta import METHODS
+    from .status import report_section as status_section
 
     claims = review.claims.merge(grades.drop(columns=["article_id", "group", "category", "kind", "testable"]),
                                  on="claim_id", how="left")
@@ -317,7 +318,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
         "review": review.name, "date": review_date(review), "n_claims": len(review.claims),
         "n_studies": ev["study_key"].nunique(), "n_rows": len(ev),
         "sections": [*([("missing", "What is missing")] if gaps else []), ("summary", "Executive summary"), ("articles", "The articles"), ("claims", "Claim by claim"),
-                     ("sof", "Summary of findings"), ("figures", "Figures"), ("audit", "The articles' own citations"),
+                     ("sof", "Summary of findings"), ("figures", "Figures"), ("audit", "The articles' own citations"), ("retractions", "Retractions and corrections"),
                      ("methods", "Methods"), ("limitations", "Limitations"), ("bibliography", "Bibliography")],
         "verdict_counts": [(v, int(counts.get(v, 0))) for v in VERDICTS],
         "summary_paragraphs": [
@@ -380,6 +381,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
              "Estimates from systematic reviews are shown unpooled, since two reviews may share trials."),
         ],
         "scale_rows": verdicts.scale_table(),
+        "status": status_section(review.study_status, ev),
         "verdict_columns": list(verdict_tab.columns),
         "verdict_rows": [(d, [(c.split(" (")[0], c.split(" (")[1].rstrip(")")) for c in verdict_tab.loc[d]])
                          for d in verdict_tab.index],

@@ -20,7 +20,7 @@ import pandas as pd
 from . import paths
 from .references import Entry, check_library, load_bib
 from .schema import (ARTICLES, CLAIMS, EVIDENCE, EXPLANATIONS, OVERRIDES, REFERENCE_AUDIT, ROB, SCREENING,
-                     SEARCH_LOG, Problem, SchemaError, TableSchema, read_table, read_text)
+                     SEARCH_LOG, STUDY_STATUS, Problem, SchemaError, TableSchema, read_table, read_text)
 
 SETTINGS_FILE = "review.toml"
 # What a review may say about itself in review.toml: the report's wording that only the
@@ -34,7 +34,8 @@ SETTINGS = {
 }
 
 REQUIRED_TABLES = (ARTICLES, CLAIMS)
-OPTIONAL_TABLES = (SEARCH_LOG, SCREENING, EVIDENCE, ROB, REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS)
+OPTIONAL_TABLES = (SEARCH_LOG, SCREENING, EVIDENCE, ROB, REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS,
+                   STUDY_STATUS)
 
 
 @dataclass
@@ -179,6 +180,11 @@ class Review:
     def explanations(self) -> pd.DataFrame:
         return self.tables[EXPLANATIONS.filename]
 
+    @property
+    def study_status(self) -> pd.DataFrame:
+        """Retractions, corrections and metadata checks per study (:mod:`litreview.status`)."""
+        return self.tables[STUDY_STATUS.filename]
+
     def study(self, key: str) -> Entry | None:
         return next((e for e in self.library if e.key == key), None)
 
@@ -248,6 +254,7 @@ class Review:
         problems += self._check_links()
         problems += self._check_imports()
         problems += self._check_explanations()
+        problems += self._check_study_status()
         return problems
 
     def _check_explanations(self) -> list[Problem]:
@@ -267,8 +274,8 @@ class Review:
         rows = list(rows)
         if not rows:
             return problems
-        grades = grade_review(self.claims, self.evidence, self.rob, self.overrides,
-                              searched=self.searched_claims()).set_index("claim_id")
+        grades = grade_review(self.claims, self.evidence, self.rob, self.overrides, searched=self.searched_claims(),
+                              study_status=self.study_status).set_index("claim_id")
         testable = set(self.claims.loc[self.claims["testable"], "claim_id"])
         for line, row in rows:
             cid = row["claim_id"]
@@ -288,6 +295,27 @@ class Review:
                                         f"{cid}: names the verdict {', '.join(map(repr, wrong))}, but the computed "
                                         f"verdict is {g['verdict']!r} ({g['expert_verdict']})"))
         return problems
+
+    # --- study status (retractions, corrections): keys known; warnings ------------------------
+    def _check_study_status(self) -> list[Problem]:
+        from .status import dangling
+
+        if STUDY_STATUS.filename not in self.loaded or {"library.bib", "cited.bib"} & self.failed:
+            return []
+        return dangling(self.study_status, self.library, self.cited,
+                        self.study_status.attrs.get("path", STUDY_STATUS.filename))
+
+    def warnings(self) -> list[Problem]:
+        """What `check` reports without failing: library entries with no DOI or PMID, and
+        entries never verified against their records (``litreview verify-library``)."""
+        from .status import warnings
+
+        if STUDY_STATUS.filename in self.failed or "library.bib" in self.failed:
+            return []
+        path = paths.data_dir(self.name, self.root) / STUDY_STATUS.filename
+        return warnings(self.library, self.study_status,
+                        self.label(paths.references_dir(self.name, self.root) / "library.bib"), self.label(path),
+                        STUDY_STATUS.filename in self.loaded)
 
     def _check_imports(self) -> list[Problem]:
         """A search whose export was imported has as many hits as records imported."""

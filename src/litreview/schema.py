@@ -511,6 +511,53 @@ EXPLANATIONS = TableSchema(
                  "own words; the report leads the claim with it and ClaimReview carries it."),
 )
 
+# --- study status: retractions, corrections, expressions of concern (litreview.status) ----------
+
+# Most serious first. A study's status is the most serious notice any source shows.
+# ``no-notice-seen``: a record of the study was read and showed no notice; ``not-verified``:
+# no record could be read, so nothing is claimed either way.
+STUDY_STATUSES = ("retracted", "withdrawn", "expression-of-concern", "corrected", "no-notice-seen",
+                  "not-verified")
+STATUS_BIBS = ("library", "cited")
+
+
+def _status_sourced(r: dict) -> tuple[str, str] | None:
+    if r["status"] == "not-verified":
+        if not r["note"]:
+            return "note", "a study not verified needs a note saying why"
+        return None
+    if not r["source"]:
+        return "source", f"status {r['status']!r} needs the source that showed it (a service or a url)"
+    if not r["checked_on"]:
+        return "checked_on", f"status {r['status']!r} needs the date it was checked"
+    if r["status"] not in ("no-notice-seen",) and not (r["notice_doi"] or r["notice_pmid"] or r["note"]):
+        return "notice_doi", f"status {r['status']!r} needs the notice's DOI or PMID, or a note naming it"
+    return None
+
+
+STUDY_STATUS = TableSchema(
+    "study_status.csv",
+    (
+        Column("key", pattern=KEY, description="a key of library.bib or cited.bib"),
+        Column("bib", vocab=STATUS_BIBS),
+        Column("doi", required=False),
+        Column("pmid", required=False, pattern=r"\d+"),
+        Column("status", vocab=STUDY_STATUSES),
+        Column("notice_doi", kind="list", required=False, description="the notices' DOIs"),
+        Column("notice_pmid", kind="list", required=False, pattern=r"\d+"),
+        Column("notice_date", required=False, pattern=r"\d{4}(-\d{2}(-\d{2})?)?"),
+        Column("source", required=False, description="services that answered, or the url read"),
+        Column("checked_on", required=False, pattern=DATE),
+        Column("differences", required=False, description="source.field: ours → the record's; ..."),
+        Column("note", required=False),
+    ),
+    key=("bib", "key"),
+    row_checks=(_status_sourced,),
+    description=("One row per library study and cited reference: retraction, withdrawal, expression of "
+                 "concern or correction as the records show them, and metadata differences. Written by "
+                 "`litreview verify-library`, or by hand from a record read."),
+)
+
 TABLES: dict[str, TableSchema] = {s.filename: s for s in
                                   (ARTICLES, CLAIMS, SEARCH_LOG, SCREENING, EVIDENCE, ROB,
-                                   REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS)}
+                                   REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS, STUDY_STATUS)}

@@ -1,5 +1,5 @@
-"""Live look-ups of bibliographic records: Crossref (by DOI, by bibliographic query) and
-PubMed E-utilities (esearch, esummary, efetch).
+"""Live look-ups of bibliographic records: Crossref (by DOI, by bibliographic query),
+PubMed E-utilities (esearch, esummary, efetch) and OpenAlex (a work by DOI or PMID).
 
 Optional: the shipped review builds and tests without any network. Every request goes
 through :class:`HttpClient`, which
@@ -9,7 +9,8 @@ through :class:`HttpClient`, which
 - retries 429 and 5xx answers with exponential backoff, honouring ``Retry-After``;
 - times out, and turns every failure into a :class:`SourceError` that says what failed.
 
-Base URLs are parameters (and ``LITREVIEW_CROSSREF_URL`` / ``LITREVIEW_EUTILS_URL``), so the
+Base URLs are parameters (and ``LITREVIEW_CROSSREF_URL`` / ``LITREVIEW_EUTILS_URL`` /
+``LITREVIEW_OPENALEX_URL``), so the
 tests point the clients at a local server that answers in the services' real formats.
 """
 
@@ -143,16 +144,43 @@ def crossref_record(message: dict) -> dict[str, str]:
         raise MalformedResponse(f"Crossref work message not in the documented shape: {exc!r}") from None
 
 
+def medline_record(art: ET.Element) -> dict[str, str]:
+    """One efetch ``PubmedArticle`` as BibTeX-style fields (abstract included)."""
+    cit = art.find("MedlineCitation")
+    a = cit.find("Article") if cit is not None else None
+    if a is None:
+        raise MalformedResponse("efetch: PubmedArticle without MedlineCitation/Article")
+    authors = " and ".join(
+        f"{au.findtext('LastName')}, {au.findtext('Initials') or ''}".strip().rstrip(",")
+        for au in a.iter("Author") if au.findtext("LastName"))
+    issue = a.find("Journal/JournalIssue")
+    doi = next((e.text for e in art.iter("ArticleId") if e.get("IdType") == "doi"), "")
+    pmid = cit.findtext("PMID") or ""
+    return _present({
+        "pmid": pmid, "title": (a.findtext("ArticleTitle") or "").rstrip("."), "author": authors,
+        "journal": a.findtext("Journal/Title") or "",
+        "year": (issue.findtext("PubDate/Year") if issue is not None else "") or "",
+        "volume": issue.findtext("Volume") if issue is not None else "",
+        "number": issue.findtext("Issue") if issue is not None else "",
+        "pages": a.findtext("Pagination/MedlinePgn") or "", "doi": doi or "",
+        "abstract": " ".join(t.text or "" for t in a.iter("AbstractText")),
+        "url": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"})
+
+
 @dataclass
 class Crossref:
     http: HttpClient
     base_url: str = field(default_factory=lambda: os.environ.get("LITREVIEW_CROSSREF_URL", CROSSREF_URL))
 
     def work(self, doi: str) -> dict[str, str]:
+        return crossref_record(self.work_message(doi))
+
+    def work_message(self, doi: str) -> dict:
+        """The whole ``work`` message, relations (``updated-by``, ``update-to``) included."""
         data = self.http.get_json(f"{self.base_url}/works/{urllib.parse.quote(doi, safe='/')}")
-        if data.get("status") != "ok" or "message" not in data:
+        if not isinstance(data, dict) or data.get("status") != "ok" or not isinstance(data.get("message"), dict):
             raise MalformedResponse(f"Crossref works/{doi}: unexpected answer {str(data)[:80]!r}")
-        return crossref_record(data["message"])
+        return data["message"]
 
     def query(self, bibliographic: str, rows: int = 5) -> list[dict[str, str]]:
         q = urllib.parse.urlencode({"query.bibliographic": bibliographic, "rows": rows})
@@ -204,30 +232,42 @@ class PubMed:
         """MEDLINE XML records (abstract included) as fields."""
         if not pmids:
             return []
+        return [medline_record(art) for art in self.efetch_articles(pmids)]
+
+    def efetch_articles(self, pmids: list[str]) -> list[ET.Element]:
+        """The ``PubmedArticle`` elements of an efetch answer, for callers that read more than
+        :meth:`efetch` keeps (publication types, CommentsCorrections)."""
+        if not pmids:
+            return []
         body = self.http.get(self._url("efetch", id=",".join(pmids), retmode="xml"))
         try:
             root = ET.fromstring(body)
         except ET.ParseError as exc:
             raise MalformedResponse(f"efetch: not XML ({exc})") from None
-        out = []
-        for art in root.iter("PubmedArticle"):
-            cit = art.find("MedlineCitation")
-            a = cit.find("Article") if cit is not None else None
-            if a is None:
-                raise MalformedResponse("efetch: PubmedArticle without MedlineCitation/Article")
-            authors = " and ".join(
-                f"{au.findtext('LastName')}, {au.findtext('Initials') or ''}".strip().rstrip(",")
-                for au in a.iter("Author") if au.findtext("LastName"))
-            issue = a.find("Journal/JournalIssue")
-            doi = next((e.text for e in art.iter("ArticleId") if e.get("IdType") == "doi"), "")
-            pmid = cit.findtext("PMID") or ""
-            out.append(_present({
-                "pmid": pmid, "title": (a.findtext("ArticleTitle") or "").rstrip("."), "author": authors,
-                "journal": a.findtext("Journal/Title") or "",
-                "year": (issue.findtext("PubDate/Year") if issue is not None else "") or "",
-                "volume": issue.findtext("Volume") if issue is not None else "",
-                "number": issue.findtext("Issue") if issue is not None else "",
-                "pages": a.findtext("Pagination/MedlinePgn") or "", "doi": doi or "",
-                "abstract": " ".join(t.text or "" for t in a.iter("AbstractText")),
-                "url": f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"}))
-        return out
+        return list(root.iter("PubmedArticle"))
+
+
+# --- OpenAlex (the retraction flag of a work) --------------------------------------------------
+
+OPENALEX_URL = "https://api.openalex.org"
+
+
+@dataclass
+class OpenAlex:
+    """OpenAlex works by DOI or PMID (``/works/doi:10.x/y``, ``/works/pmid:123``). Only the
+    raw work is returned: :mod:`litreview.status` reads ``is_retracted`` and the bibliographic
+    fields from it."""
+
+    http: HttpClient
+    base_url: str = field(default_factory=lambda: os.environ.get("LITREVIEW_OPENALEX_URL", OPENALEX_URL))
+
+    def work(self, doi: str = "", pmid: str = "") -> dict:
+        if not (doi or pmid):
+            raise ValueError("OpenAlex.work needs a doi or a pmid")
+        ident = f"doi:{doi}" if doi else f"pmid:{pmid}"
+        q = urllib.parse.urlencode({"mailto": self.http.mailto})
+        data = self.http.get_json(f"{self.base_url}/works/{urllib.parse.quote(ident, safe='/:')}?{q}")
+        if not isinstance(data, dict) or "is_retracted" not in data or not str(data.get("id", "")).startswith(
+                "https://openalex.org/W"):
+            raise MalformedResponse(f"OpenAlex works/{ident}: not a work object {str(data)[:80]!r}")
+        return data
