@@ -1,9 +1,11 @@
 """Precision and recall of litreview.dedup on labelled sets: the real ones and a generated one.
 
-    python benchmarks/dedup_quality.py [--show-errors] [--generated 3000] [--seed 0]
+    python benchmarks/dedup_quality.py [--sets DIR] [--show-errors] [--generated 3000] [--seed 0]
 
-The real sets are the three hand-labelled exports in ``shared/benchmarks/dedup/`` beside the
-repository (see its README); their columns are mapped to the record table (``author`` to
+The real sets are every sub-folder of DIR holding ``records_pre_merged.csv`` and
+``merged_record_ids.csv`` (by default the three hand-labelled exports in
+``shared/benchmarks/dedup/`` beside the repository; see its README), so other labelled sets
+in that format are measured without code changes; their columns are mapped to the record table (``author`` to
 ``authors`` with "; " between names, ``number`` to ``issue``, ``ID`` to ``record_id``).
 
 Scoring, as the README defines it: a record is a true duplicate when it shares a labelled
@@ -27,7 +29,7 @@ from litreview.importers import RECORD_COLUMNS
 from litreview.references import split_authors
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "dedup"
-SETS = ("haematology", "respiratory", "cytology_screening")
+SET_FILES = ("records_pre_merged.csv", "merged_record_ids.csv")
 COLUMN_MAP = {"ID": "record_id", "ENTRYTYPE": "entry_type", "author": "authors", "number": "issue"}
 
 
@@ -49,6 +51,16 @@ def load_set(folder: Path) -> tuple[pd.DataFrame, list[list[str]]]:
     merged = pd.read_csv(folder / "merged_record_ids.csv", dtype=str)
     groups = [ids.split(";") for ids in merged["merged_ids"]]
     return records, groups
+
+
+def find_sets(folder: Path) -> list[Path]:
+    """The sub-folders of ``folder`` that hold a labelled set (both files), by name."""
+    if not folder.is_dir():
+        raise SystemExit(f"{folder}: no such folder")
+    sets = [d for d in sorted(folder.iterdir()) if d.is_dir() and all((d / f).is_file() for f in SET_FILES)]
+    if not sets:
+        raise SystemExit(f"{folder}: no sub-folder holds {' and '.join(SET_FILES)}")
+    return sets
 
 
 def score(records: pd.DataFrame, log: pd.DataFrame, groups: list[list[str]]) -> dict:
@@ -95,19 +107,20 @@ def _row(name: str, m: dict, seconds: float) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sets", type=Path, default=DATA, metavar="DIR",
+                    help="folder with one sub-folder per labelled set (default: the shared sets)")
     ap.add_argument("--show-errors", action="store_true", help="list false positives and false negatives")
     ap.add_argument("--generated", type=int, default=3000, help="records in the generated set (0: skip)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the generated set")
     args = ap.parse_args()
+    sets = find_sets(args.sets)
     print(f"{'set':<20} {'removed':>7} {'true dups':>9} {'TP':>6} {'FP':>4} {'FN':>4} "
           f"{'precision':>9} {'recall':>7} {'F1':>7} {'seconds':>7}")
     pooled = dict(removed=0, true_duplicates=0, tp=0, fp=0, fn=0)
     total_seconds = 0.0
-    for name in SETS:
-        if not (DATA / name).is_dir():
-            print(f"{name:<20} missing: {DATA / name}")
-            continue
-        records, groups = load_set(DATA / name)
+    for folder in sets:
+        name = folder.name
+        records, groups = load_set(folder)
         start = time.perf_counter()
         log = find_duplicates(records)
         seconds = time.perf_counter() - start
@@ -121,7 +134,7 @@ def main() -> None:
     if pooled["removed"]:
         p = pooled["tp"] / pooled["removed"]
         r = pooled["tp"] / pooled["true_duplicates"]
-        print(_row("pooled (real)", dict(pooled, precision=p, recall=r, f1=2 * p * r / (p + r)), total_seconds))
+        print(_row(f"pooled ({len(sets)} sets)", dict(pooled, precision=p, recall=r, f1=2 * p * r / (p + r)), total_seconds))
     if args.generated:
         from dedup_generator import generate
 

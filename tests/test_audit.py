@@ -95,8 +95,9 @@ def test_shipped_audit_matches_the_research_verdicts():
     (r"M\"uller", "Müller"), (r"M\"{u}ller", "Müller"), (r"{\"{U}}ber", "Über"), (r"\'{e}t\'e", "été"),
     (r"Fran\c{c}ois", "François"), (r"Fran\c cois", "François"), (r"Gau\ss{} law", "Gauß law"),
     (r"\"o and", "ö and"),           # the space after an accented letter stays
-    (r"\ch{H2O}", r"\chH2O"),         # \ch is a command of its own, not a cedilla on h
-    (r"\kelvin", r"\kelvin"), (r"\log x", r"\log x"), (r"pages 10--19", "pages 10–19"),
+    (r"\ch{H2O}", "H2O"),              # \ch is a command of its own, not a cedilla on h: dropped, argument kept
+    (r"\kelvin", ""), (r"$\log x$", "log x"), (r"pages 10--19", "pages 10–19"),
+    (r"$\alpha$-synuclein", "α-synuclein"), (r"50\% of", "50% of"), (r"\emph{In vivo}", "In vivo"),
 ])
 def test_delatex(tex, text):
     from litreview.references import delatex

@@ -153,9 +153,93 @@ def test_parts_of_a_series_stay_distinct_even_without_pages():
 def test_title_features_kind_and_numbers():
     assert title_features("Correction to: Warm compresses")[1] == "erratum"
     assert title_features("In reply: warm compresses")[1] == "reply"
-    assert title_features("Response to treatment in runners")[1] == "article"
+    assert title_features("Responses of calf muscles to massage")[1] == "article"
+    assert title_features("Immune response to vaccination: a trial")[1] == "article"
     assert title_features("Stage IV cancer in 10,000 runners")[2] == frozenset({4, 10000})
     assert title_features("Vitamin X and type I diabetes")[2] == frozenset({1})
+
+
+@pytest.mark.parametrize("title", [
+    "Response to: Warm compresses", "Response to warm compresses", "Warm compresses: response",
+    "Warm compresses - Reply", "Warm compresses (reply)", "Warm compresses. Author's reply",
+    "Warm compresses: the authors reply", "Re: Warm compresses. Reply from the authors",
+    "Comment on warm compresses", "Warm compresses (comment)", "In reply: warm compresses",
+    "Warm compresses: rebuttal", "Letter to the editor: warm compresses",
+])
+def test_reply_markers_are_found_wherever_they_stand(title):
+    assert title_features(title)[1] == "reply"
+
+
+def test_a_title_that_opens_like_a_reply_still_merges_with_its_own_copies():
+    # "Response to ..." is read as a reply marker; two copies of such a title are one kind
+    title = "Response to treatment with warm compresses in tired calves"
+    records = table({"title": title}, {"title": title.upper(), "journal": "J Tests", "issue": ""})
+    assert pairs(find_duplicates(records)) == {("r2", "r1")}
+
+
+# --- generic and recurring titles, replies: wrong merges seen in real exports ---------------------
+
+HEADING = dict(title="Issues and opinions", authors="Editor, Ed", journal="Quarterly of Examples",
+               year="2006", volume="30", doi="")
+
+
+def test_a_recurring_heading_is_not_merged_across_issues():
+    # one editor's column in three issues of a volume: the second and third lack their pages
+    records = table(dict(HEADING, issue="1", pages="iii-iv"), dict(HEADING, issue="2", pages=""),
+                    dict(HEADING, issue="3", pages=""), dict(HEADING, issue="", pages=""))
+    assert find_duplicates(records).empty
+
+
+def test_a_recurring_heading_merges_when_issue_and_pages_agree_and_the_log_says_why():
+    records = table(dict(HEADING, issue="1", pages="iii-iv"), dict(HEADING, issue="2", pages="v-vi"),
+                    dict(HEADING, issue="1", pages="iii-iv", journal="Q Examples"))
+    log = find_duplicates(records)
+    assert pairs(log) == {("r3", "r1")}
+    assert "recurring title" in log.loc[0, "detail"] and "first page iii" in log.loc[0, "detail"]
+
+
+def test_a_long_title_recurring_across_years_places_a_record_without_pages_by_its_year():
+    # an article and its reprint four years later under one title: a copy of the first
+    # without pages fits only the first, so it joins it; a copy of neither year stays apart
+    records = table({}, {"year": "2024", "volume": "16", "pages": "9-19"},
+                    {"pages": "", "volume": "", "issue": "", "journal": "J Tests"},
+                    {"pages": "", "volume": "", "issue": "", "year": ""})
+    assert pairs(find_duplicates(records)) == {("r3", "r1")}
+
+
+@pytest.mark.parametrize("title", ["Introduction", "Editorial", "Letter to the editor", "Book review",
+                                   "Erratum", "Correction", "Editor's comments", "Remarks from the editor"])
+def test_generic_titles_merge_only_on_issue_and_pages(title):
+    one = dict(title=title, authors="Writer, Wendy", journal="Journal of Tests", year="2020", volume="12")
+    records = table(dict(one, issue="3", pages="5"), dict(one, issue="", pages=""),  # cannot be placed
+                    dict(one, issue="3", pages="5-6"),                                # the first, again
+                    dict(one, issue="4", pages="5"), dict(one, issue="3", pages=""))
+    log = find_duplicates(records)
+    assert pairs(log) == {("r3", "r1")}
+    assert "generic title" in log.loc[0, "detail"]
+
+
+def test_generic_titles_still_merge_on_an_identifier():
+    records = table({"title": "Editorial", "pages": "", "doi": "10.5555/ed1"},
+                    {"title": "Editorial", "pages": "", "doi": "10.5555/ED1", "journal": "J Tests"})
+    assert list(find_duplicates(records)["rule"]) == ["doi"]
+
+
+@pytest.mark.parametrize("reply", [BASE["title"] + ": Response", "Response to " + BASE["title"],
+                                   BASE["title"] + " - author's reply", "Comment on " + BASE["title"]])
+def test_a_reply_is_told_from_the_article_it_answers(reply):
+    records = table({}, {"title": reply, "pages": ""}, {"journal": "J Tests", "issue": ""})
+    assert pairs(find_duplicates(records)) == {("r3", "r1")}
+
+
+def test_no_chain_joins_an_original_to_its_reply_through_a_third_record():
+    # r2 is the reply; r3, from a database that lost the marker, shares the reply's DOI.
+    # r3 and the original r1 agree on title, year and author, but r3's group holds the reply,
+    # so they stay apart: the veto is checked against every member of both groups
+    records = table({"pages": ""}, {"title": BASE["title"] + ": Response", "doi": "10.5555/reply", "pages": ""},
+                    {"doi": "10.5555/reply", "journal": "J Tests", "pages": ""})
+    log = find_duplicates(records)
+    assert pairs(log) == {("r3", "r2")} and list(log["rule"]) == ["doi"]
 
 
 # --- groups and the log -------------------------------------------------------------------------

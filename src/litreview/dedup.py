@@ -26,6 +26,17 @@ a conference abstract and its later paper (another year, journal and pages), an 
 its article, a reply and the paper it answers, a protocol and its results, two parts of a
 series and one title used in two years stay distinct.
 
+A title that cannot identify a work on its own is no evidence of identity by itself: a
+*generic* title (one of :data:`GENERIC_TITLES`: "Introduction", "Editorial", "Letter to the
+editor", "Erratum" ...) and a *recurring* one (the same normalised title held by two records of
+one journal in different places: a department heading such as "Editor's comments" printed in
+issue after issue). Records with such a title merge by a title rule only when issue and first
+page are given on both and agree, or, for a recurring title, when the title's other records in
+that journal leave them one place; other issues or pages veto the merge (conflict ``place``),
+and the log's evidence names the title as generic or recurring. Identifiers merge as always.
+Replies, responses, comments and corrections are told from their article by a marker anywhere
+in the title ("Response to X", "X: Response", "X - author's reply", "Comment on X").
+
 Titles are compared without the notes databases add (``[Spanish]``, ``[Review] [16 refs]``,
 ``[Erratum appears in ...]``, ``<ORIGINAL> ...``), so these neither hide a duplicate nor make
 a record look like an erratum.
@@ -54,7 +65,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from tqdm.auto import tqdm
 
-from .audit import same_journal
+from .audit import _journal_words, same_journal
 from .references import STOPWORDS, author_signature, fold, normalise_doi, normalise_title, page_range
 
 DEDUP_LOG_COLUMNS = ("record_id", "duplicate_of", "rule", "score", "detail")
@@ -75,14 +86,52 @@ MIN_TITLE_WORDS = 3  # shorter titles ("Editorial", "Intrapleural therapy") also
 SMALL_BLOCK = 12  # blocks up to this size are compared pair by pair, larger ones with cdist
 PAIR_FLOOR = 50  # pairs scoring below this (0-100) are not examined further
 
+# --- titles that cannot identify a work on their own --------------------------------------------
+# Department headings journals print in issue after issue, and the names of item types that
+# databases give as a title when an item has none of its own. Drawn from the document types
+# Web of Science and Scopus index (Editorial Material, Letter, Book Review, Correction, News
+# Item, Biographical-Item, Meeting Abstract) and PubMed's publication types (Editorial,
+# Introductory Journal Article, Comment, Published Erratum, Retraction of Publication, News),
+# and from the headings those types are printed under. A record whose title, once normalised
+# and without numbers, is one of these merges with another by a title rule only when issue and
+# first page are given on both and agree (identifiers merge as always); see ``_serial``.
+GENERIC_TITLES = frozenset(normalise_title(title) for title in (
+    "Abstract", "Abstracts", "Meeting abstracts", "Conference abstracts", "Poster abstracts", "Poster",
+    "Acknowledgement", "Acknowledgements", "Acknowledgment", "Acknowledgments",
+    "Acknowledgement to reviewers", "Acknowledgment of reviewers", "Reviewers", "Thank you to our reviewers",
+    "Announcement", "Announcements", "News", "News in brief", "Notices", "Calendar", "Events", "Highlights",
+    "In this issue", "This issue", "Contents", "Table of contents", "Index", "Author index", "Subject index",
+    "Introduction", "Preface", "Foreword", "Prologue", "Epilogue", "Overview", "Summary", "Conclusion",
+    "Conclusions", "Discussion", "Editorial", "Editorials", "Guest editorial", "Editorial board",
+    "Editorial comment", "Editorial comments", "Editor's comments", "Editors' comments", "Editor's note",
+    "Editor's notes", "Editors' note", "Note from the editor", "Notes from the editor", "From the editor",
+    "From the editors", "From the editor's desk", "From the editor-in-chief", "Letter from the editor",
+    "Message from the editor", "Remarks from the editor", "Comments from the editor", "Editor's introduction",
+    "Editor's corner", "Editor's page", "President's message", "President's column", "Message from the president",
+    "Letter", "Letters", "Letter to the editor", "Letters to the editor", "Correspondence", "Comment",
+    "Comments", "Commentary", "Reply", "Response", "In reply", "Author's reply", "Authors' reply",
+    "Reply to the letter", "Response to the letter", "Book review", "Book reviews", "Books", "Review",
+    "Reviews", "Books received", "Media review", "Erratum", "Errata", "Corrigendum", "Corrigenda",
+    "Correction", "Corrections", "Retraction", "Retraction notice", "Notice of retraction",
+    "Expression of concern", "Obituary", "Obituaries", "In memoriam", "Case report", "Case reports",
+    "Images in clinical medicine", "Quiz", "Answer", "Answers", "Reply to comment", "Untitled", "No title",
+))
+_COUNTING_WORD = re.compile(r"^(\d+|[ivx]+|part|vol|volume|issue)$")  # "Editorial 2", "Erratum (vol 3)"
+
+
 # --- kinds of item recognised from the title -------------------------------------------------
 _WOS_MARK = r"\(vol\.? \w+,? (pg|p)\.? \w+,? \d{4}\)"  # Web of Science marks a correction so
 _KINDS = (
     ("erratum", re.compile(r"\b(errat(um|a)|corrigend(um|a)|correction (to|of|notice))\b|^correction\b|" + _WOS_MARK)),
     ("retraction", re.compile(r"^(notice of )?retraction\b|\bretraction (note|notice|of)\b")),
-    ("reply", re.compile(r"\b(in reply|reply to|repl(y|ies) from|authors'? reply|comments? on|commentary on"
-                         r"|editorial comment|letter to the editor)\b"
-                         r"|^(reply|response|comment)s?( to| on)?\s*[:\"'“‘-]|[:\-–]\s*reply\W*$")),
+    ("reply", re.compile(
+        # a marker anywhere in the title ...
+        r"\b(in reply|reply to|repl(y|ies) (from|of|by)|authors?['’]?s? (reply|response|rejoinder)"
+        r"|the authors? (reply|respond)s?|comments? on|commentary on|editorial comment|letter to the editor)\b"
+        # ... or the word standing as a part of its own: at the start, after a colon, a full stop, a
+        # dash or a bracket ("Response to X", "X: Response", "X (reply)", "X - Comment")
+        r"|(^|[:.;!?\[(]|\s[-–—])\s*(re:\s*)?(repl(y|ies)|respon(se|ses)|rejoinders?|rebuttals?|comments?|commentary)"
+        r"\s*($|(to|on|from|by)\b|[:.;!?\])\"'“‘-])")),
     ("protocol", re.compile(r"\bprotocol\b|\brationale and design\b|\bdesign and rationale\b")),
 )
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
@@ -95,7 +144,7 @@ _NUMBER = re.compile(r"(?<![a-z0-9])(?:\d{1,3}(?:[ ,]\d{3})+|\d+)(?![a-z0-9])")
 _SUFFIX = re.compile(r"\s+(jr|sr|ii|iii|iv)\b\.?(?=\s*(,|$))", re.IGNORECASE)
 # a cheap first test, kept in step with _KINDS: a title with none of these is an article
 _KIND_HINTS = ("errat", "corrig", "correct", "retract", "repl", "respon", "comment", "letter", "protocol",
-               "rationale", "(vol")
+               "rationale", "rejoind", "rebut", "(vol")
 _TAG = re.compile(r"<[A-Za-z]+>")  # "<ORIGINAL>": the title in its first language follows
 _WOS_CORRECTION = re.compile(r"\s*" + _WOS_MARK + r"\s*$")
 
@@ -110,6 +159,9 @@ class _Profile(NamedTuple):
     pages: tuple[int, int] | None
     kind: str
     numbers: frozenset[int]
+    issue: str = ""
+    first_page: str = ""
+    serial: str = ""  # "generic" or "recurring": the title alone does not identify the work (_serial)
 
 
 @dataclass
@@ -123,6 +175,7 @@ class _Table:
     journals: list[str]
     first_pages: list[str]
     profiles: list[_Profile]
+    peers: dict[int, frozenset[int]]  # a record of a recurring title -> the records of that title in its journal
 
 
 # --- normalised fields -------------------------------------------------------------------------
@@ -216,19 +269,132 @@ def _memo(function: Callable[[str], object], values: list[str]) -> list:
     return [computed[value] for value in values]
 
 
+def _issue(value: str) -> str:
+    """The issue as letters and digits, lower case, without leading zeros (``"03"`` is ``"3"``)."""
+    return re.sub(r"[^a-z0-9]", "", fold(value)).lstrip("0")
+
+
+def generic_title(norm_title: str) -> bool:
+    """Whether a normalised title is one of :data:`GENERIC_TITLES`, numbers aside."""
+    return " ".join(w for w in norm_title.split() if not _COUNTING_WORD.match(w)) in GENERIC_TITLES
+
+
 def _table(records: pd.DataFrame) -> _Table:
     col = {c: records[c].fillna("").astype(str).tolist()
-           for c in ("record_id", "title", "authors", "journal", "year", "volume", "pages", "doi", "pmid")}
+           for c in ("record_id", "title", "authors", "journal", "year", "volume", "issue", "pages", "doi", "pmid")}
     norm, kinds, numbers = zip(*_memo(title_features, col["title"])) if col["title"] else ((), (), ())
     first_pages, pages = zip(*_memo(_pages, col["pages"])) if col["pages"] else ((), ())
     years = _memo(_year, col["year"])
     volumes = _memo(_volume, col["volume"])
+    issues = _memo(_issue, col["issue"])
     dois = _memo(normalise_doi, col["doi"])
     pmids = _memo(lambda v: re.sub(r"\D", "", v), col["pmid"])
-    profiles = [_Profile(*fields) for fields in zip(dois, pmids, years, volumes, pages, kinds, numbers)]
+    profiles = [_Profile(*fields) for fields in zip(dois, pmids, years, volumes, pages, kinds, numbers, issues,
+                                                     first_pages)]
+    serial, peers = _serial(list(norm), col["journal"], profiles)
+    profiles = [p._replace(serial=serial[i]) if i in serial else p for i, p in enumerate(profiles)]
     families = _memo(_family, [a.split(";", 1)[0].strip() for a in col["authors"]])
     return _Table(ids=col["record_id"], titles=col["title"], norm_titles=list(norm), families=families,
-                  journals=col["journal"], first_pages=list(first_pages), profiles=profiles)
+                  journals=col["journal"], first_pages=list(first_pages), profiles=profiles, peers=peers)
+
+
+# --- generic and recurring titles --------------------------------------------------------------
+
+RECURRING_CHECK_LIMIT = 50  # more records of one title in one journal than this: recurring without a pairwise look
+# A title no longer than the longest heading of GENERIC_TITLES may be a department heading, so
+# an issue or first page that differs shows it recurring; a longer title names one work, and
+# such a difference is more often a slip in one record (it recurs only on plain evidence).
+HEADING_WORDS = max(len(title.split()) for title in GENERIC_TITLES)
+
+
+def _elsewhere(a: _Profile, b: _Profile, *, soft: bool = True) -> bool:
+    """Whether two records sit in different places of a journal. Plainly: volumes given on
+    both and different, different years without the same volume, or page ranges that do not
+    overlap. With ``soft``, also on evidence that a clerical slip can produce as well: first
+    pages that differ, or, in one volume, issues that differ while the first pages are not
+    both given and equal. An issue number places a record only within its volume, and it is
+    the field databases disagree on most (running numbers, supplements), so it counts only
+    there and gives way to agreeing pages. (To merge, a generic or recurring title still needs
+    issue and first page to agree: :func:`_serial_support`.)"""
+    same_volume = bool(a.volume and a.volume == b.volume)
+    if ((a.volume and b.volume and not same_volume)
+            or (a.year is not None and b.year is not None and a.year != b.year and not same_volume)
+            or (a.pages and b.pages and (a.pages[1] < b.pages[0] or b.pages[1] < a.pages[0]))):
+        return True
+    return soft and bool((a.first_page and b.first_page and a.first_page != b.first_page)
+                         or (same_volume and a.issue and b.issue and a.issue != b.issue
+                             and a.first_page != b.first_page))
+
+
+def _journal_key(name: str) -> tuple[str, ...]:
+    """The first letter of each significant word: equal for any two names :func:`same_journal`
+    accepts, so it can bucket records before the pairwise test."""
+    return tuple(w[0] for w in _journal_words(name))
+
+
+def _serial(norm_titles: list[str], journals: list[str],
+            profiles: list[_Profile]) -> tuple[dict[int, str], dict[int, frozenset[int]]]:
+    """Records whose title alone does not identify a work: ``generic`` when the title is one
+    of :data:`GENERIC_TITLES`; ``recurring`` when the same normalised title is held by two
+    records of one journal in different places (:func:`_elsewhere`; soft evidence counts for
+    titles of up to :data:`HEADING_WORDS` words), a department heading printed issue after
+    issue ("Editor's comments") or an article and its reprint or correction under the same
+    title. Every record of that title in that journal, and every one of that title without a
+    journal, is then recurring too. Returns the kind of each such record and, for each
+    recurring one, the records of its title in its journal (its peers)."""
+    serial = {i: "generic" for i, title in enumerate(norm_titles) if title and generic_title(title)}
+    peers: dict[int, frozenset[int]] = {}
+    for members in _shared(norm_titles):
+        if members[0] in serial:
+            continue
+        soft = len(norm_titles[members[0]].split()) <= HEADING_WORDS
+        buckets: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for m in members:
+            buckets[_journal_key(journals[m])].append(m)
+        recurring = False
+        for key, bucket in buckets.items():
+            if not key or len(bucket) < 2:
+                continue
+            if len(bucket) > RECURRING_CHECK_LIMIT:
+                found = set(bucket)
+            else:
+                found = set()
+                for i, j in combinations(bucket, 2):
+                    if _elsewhere(profiles[i], profiles[j], soft=soft) and _same_journal(journals[i], journals[j]):
+                        found.update(k for k in bucket if _same_journal(journals[k], journals[i]))
+            if found:
+                recurring = True
+                serial.update((k, "recurring") for k in found)
+                peers.update((k, frozenset(found)) for k in found)
+        if recurring:
+            unplaced = buckets.get((), [])
+            everyone = frozenset(unplaced).union(*(peers[k] for k in members if k in peers))
+            serial.update((k, "recurring") for k in unplaced)
+            peers.update((k, everyone) for k in unplaced)
+    return serial, peers
+
+
+def _serial_support(t: _Table, i: int, j: int) -> str | None:
+    """For a title rule: ``""`` when neither record has a generic or recurring title. When
+    one has, the evidence that the two sit in one place: issue and first page given on both
+    and equal; or, for a recurring title, that the other records of the title
+    in the journal leave one place for them (no record that fits one of the two sits where
+    the other cannot: a record of 2007 without pages is placed when the title's other record
+    is of 2000, not when it is of another issue of 2007). Else ``None``."""
+    a, b = t.profiles[i], t.profiles[j]
+    if not (a.serial or b.serial):
+        return ""
+    kind = a.serial or b.serial
+    if a.first_page and a.first_page == b.first_page and a.issue and a.issue == b.issue:
+        return f"{kind} title; issue {a.issue} and first page {a.first_page} agree"
+    if "generic" in (a.serial, b.serial):
+        return None
+    others = (t.peers.get(i, frozenset()) | t.peers.get(j, frozenset())) - {i, j}
+    p = t.profiles
+    if any((not _elsewhere(a, p[k]) and _elsewhere(p[k], b)) or (not _elsewhere(b, p[k]) and _elsewhere(p[k], a))
+           for k in others):
+        return None
+    return f"recurring title; the only place of it in this journal that fits both (of {len(others) + 2} records)"
 
 
 # --- conflicts and support ---------------------------------------------------------------------
@@ -236,7 +402,7 @@ def _table(records: pd.DataFrame) -> _Table:
 def conflict(a: _Profile, b: _Profile, *, title_rule: bool) -> str:
     """Why ``a`` and ``b`` cannot be one work (``""`` when they can): always when their DOIs
     differ; for the title rules also when PMIDs, years, volumes, pages, kind or counted
-    numbers disagree."""
+    numbers disagree, and, when either title is generic or recurring, issues or first pages."""
     if a.doi and b.doi and a.doi != b.doi:
         return "doi"
     if not title_rule:
@@ -250,6 +416,8 @@ def conflict(a: _Profile, b: _Profile, *, title_rule: bool) -> str:
         return "volume"
     if a.pages and b.pages and (a.pages[1] < b.pages[0] or b.pages[1] < a.pages[0]):
         return "pages"
+    if (a.serial or b.serial) and _elsewhere(a, b):  # a heading or a generic title in another place
+        return "place"
     if a.kind != b.kind:
         return "kind"
     if a.numbers and b.numbers and not (a.numbers <= b.numbers or b.numbers <= a.numbers):
@@ -369,25 +537,34 @@ def _shared(values: list[str]) -> Iterable[list[int]]:
         yield positions[members].tolist()
 
 
-def _link_equal_keys(groups: _Groups, keys: list[str], rule: str, check: str | None, label: str) -> None:
-    """Link the records that share a non-empty key, trying each distinct group met so far."""
+def _link_equal_keys(groups: _Groups, keys: list[str], rule: str, check: str | None, label: str,
+                     support: Callable[[int, int], str | None] | None = None) -> None:
+    """Link the records that share a non-empty key, trying each distinct group met so far;
+    with ``support``, only pairs it accepts (its text is added to the evidence)."""
     for members in _shared(keys):
         key = keys[members[0]]
         seen: list[int] = [members[0]]  # one record of each distinct group met
         for m in members[1:]:
             for s in seen:
                 if groups.find(s) != groups.find(m):
-                    groups.union(_Edge(s, m, rule, 1.0, f"{label} {key}"), check=check)
+                    more = support(s, m) if support else ""
+                    if more is not None:
+                        detail = f"{label} {key}" + (f"; {more}" if more else "")
+                        groups.union(_Edge(s, m, rule, 1.0, detail), check=check)
             if all(groups.find(s) != groups.find(m) for s in seen):
                 seen.append(m)
 
 
 def _title_key(t: _Table, i: int) -> str:
-    """Normalised title, year and first author; a short title also needs volume and first page."""
+    """Normalised title, year and first author; a short title also needs volume and first
+    page, a generic or recurring one issue and first page (a recurring one placed otherwise
+    is left to the fuzzy stage, through :func:`_serial_support`)."""
     p = t.profiles[i]
     if not t.norm_titles[i] or p.year is None or not t.families[i]:
         return ""
     key = f"{t.norm_titles[i]} | {p.year} | {t.families[i]}"
+    if p.serial:
+        return f"{key} | issue {p.issue} | page {p.first_page}" if p.first_page and p.issue else ""
     if len(t.norm_titles[i].split()) >= MIN_TITLE_WORDS:
         return key
     return f"{key} | {p.volume} | {t.first_pages[i]}" if p.volume and t.first_pages[i] else ""
@@ -442,9 +619,10 @@ def _link_fuzzy(t: _Table, groups: _Groups, rule: str) -> None:
         if groups.find(i) == groups.find(j):
             continue
         accepted = _fuzzy_score(t, i, j, ratio)
-        if accepted:
+        support = _serial_support(t, i, j) if accepted else None
+        if accepted and support is not None:
             score, how = accepted
-            detail = f"{how} {score:.3f}: {t.titles[i]!r} ~ {t.titles[j]!r}"
+            detail = f"{how} {score:.3f}: {t.titles[i]!r} ~ {t.titles[j]!r}" + (f"; {support}" if support else "")
             groups.union(_Edge(i, j, rule, round(score, 4), detail), check="title")
 
 
@@ -492,7 +670,7 @@ def find_duplicates(records: pd.DataFrame, decisions: pd.DataFrame | None = None
         lambda: _link_equal_keys(groups, [p.doi for p in t.profiles], doi, None, "doi"),
         lambda: _link_equal_keys(groups, [p.pmid for p in t.profiles], pmid, "doi", "pmid"),
         lambda: _link_equal_keys(groups, [_title_key(t, i) for i in range(len(t.ids))], title_year_author,
-                                 "title", "key"),
+                                 "title", "key", lambda i, j: _serial_support(t, i, j)),
         lambda: _link_fuzzy(t, groups, fuzzy_title),
     ]
     for stage in tqdm(stages, desc="de-duplicating", unit="stage", disable=not progress):

@@ -31,8 +31,8 @@ block starts:
   duplicate, which is de-duplication's job. The parser accepts a value that runs on into
   the next ``name =`` line (a missing comma); that entry is reported here. ``@string``
   macros are resolved; ``#`` concatenation is not. Any entry type is kept as written
-  (``@thesis``, ``@online``). LaTeX in values becomes plain text (delatex on each word that
-  holds a command; other control words such as ``\\emph`` are dropped, their argument kept).
+  (``@thesis``, ``@online``). LaTeX in values becomes plain text through the project's one
+  decoder (:func:`litreview.latex.to_text`, pylatexenc: ``\\emph{In vivo}`` is ``In vivo``).
 - CSV: comma, semicolon or tab separated (tab files are read without quote handling, as
   Web of Science writes them); columns are found through aliases (:data:`CSV_ALIASES`),
   case and surrounding spaces ignored. A file without a title column is an error naming the
@@ -83,7 +83,8 @@ from bibtexparser.splitter import Splitter
 from rispy.config import LIST_TYPE_TAGS, TAG_KEY_MAPPING
 from tqdm import tqdm
 
-from .references import delatex, normalise_doi, split_authors
+from .latex import to_text
+from .references import normalise_doi, split_authors
 from .schema import Problem, SchemaError
 
 RECORD_COLUMNS = ("record_id", "source_file", "source_line", "search_id", "entry_type", "authors",
@@ -414,17 +415,6 @@ def _medline_items(lines: Iterable[str]) -> Iterator[Item]:
 
 # --- BibTeX -----------------------------------------------------------------------------------
 
-# control words other than the letters delatex knows (\ss, \ae, \aa ...): \emph, \ch, \kelvin;
-# dropped before delatex, which would read "\ch" as a cedilla on "h"; their argument stays
-_LATEX_COMMAND = re.compile(r"\\(?!(?:ss|ae|AE|aa|AA)(?![A-Za-z]))[A-Za-z]{2,}\*?\s*")
-_DOTLESS = re.compile(r"\\([ij])(?![A-Za-z])")  # \'{\i} -> \'{i}, which delatex accents
-_NO_BRACES = str.maketrans("", "", "{}")
-_TEX_WORD = re.compile(r"\S*\\\S*")
-# text-mode symbols that Zotero and others write in exported .bib files
-_TEXT_SYMBOLS = {"textless": "<", "textgreater": ">", "textasciitilde": "~", "textbar": "|",
-                 "textendash": "\u2013", "textemdash": "\u2014", "textasciicircum": "^"}
-_TEX_SPACE = re.compile(r"\\[,;: ]")  # thin and other spaces
-_TEXT_SYMBOL = re.compile(r"\\(" + "|".join(_TEXT_SYMBOLS) + r")(?![A-Za-z])(?:\{\})?")
 _BIB_BLOCK_LINE = re.compile(r"^[ \t]*@[ \t]*\w+[ \t]*[{(]", re.M)
 # an @string block: from its line to the next line that starts a block
 _BIB_STRING_BLOCK = re.compile(r"^[ \t]*@[ \t]*string[ \t]*[{(].*?(?=^[ \t]*@[ \t]*\w+[ \t]*[{(]|\Z)",
@@ -456,22 +446,10 @@ def _unbrace(value: str, strings: dict[str, str]) -> str:
     return strings.get(value.lower(), value)
 
 
-def _delatex_word(match: re.Match) -> str:
-    word = _TEXT_SYMBOL.sub(lambda m: _TEXT_SYMBOLS[m.group(1)], _TEX_SPACE.sub(" ", match.group(0)))
-    return delatex(_LATEX_COMMAND.sub("", _DOTLESS.sub(r"\1", word)))
-
-
 def _tex(text: str) -> str:
-    """Plain text from LaTeX: accents resolved, braces and command names dropped.
-
-    delatex runs on each word that holds a command (an abstract has a few ``\\%`` among
-    a thousand characters); the rest only loses its braces and has ``--`` as a dash, which is
-    what delatex does to text without commands."""
-    if "\\" in text:
-        text = _squash(_TEX_WORD.sub(_delatex_word, text))
-    if "{" in text or "}" in text or "--" in text:
-        text = text.replace("--", "\u2013").translate(_NO_BRACES)
-    return text
+    """Plain text from LaTeX (:func:`litreview.latex.to_text`), white space squashed."""
+    decoded = to_text(text)
+    return _squash(decoded) if decoded is not text else text
 
 
 def _bib_authors(raw: str) -> str:

@@ -16,23 +16,11 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser.model import DuplicateBlockKeyBlock
 
+from .latex import to_text
 from .schema import Problem, SchemaError, read_text
 
 NO_ID_NOTE = "record shows no DOI or PMID"
 STOPWORDS = frozenset("a an the of on in for and to with does is".split())
-
-# LaTeX accent commands that turn up in exported .bib files: \"{o}, {\'e}, \c{c} ...
-_LATEX_ACCENTS = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303",
-                  "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
-                  "c": "\u0327", "k": "\u0328"}
-# a symbol accent may touch its letter (\"o); a letter accent may not, or it is another
-# command (\c c and \c{c} are a cedilla, \ch{...} is not)
-_LATEX_ACCENT_RE = re.compile(r"""\\(?:([\"'`^~=.])|([uvHck])(?![A-Za-z]))\s*(?:\{\s*([A-Za-z])\s*\}|([A-Za-z]))""")
-# what any of delatex's substitutions needs to see: a command, a brace or a double hyphen
-_LATEX_MARK_RE = re.compile(r"[\\{}]|--")
-_LATEX_SYMBOLS = {r"\ss": "ß", r"\o": "ø", r"\O": "Ø", r"\ae": "æ", r"\AE": "Æ", r"\aa": "å",
-                  r"\AA": "Å", r"\l": "ł", r"\L": "Ł", r"\&": "&", r"\%": "%", r"\_": "_"}
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -56,15 +44,9 @@ class Entry:
 
 
 def delatex(text: str) -> str:
-    """Turn LaTeX accents and symbols into Unicode and drop protective braces."""
-    if not _LATEX_MARK_RE.search(text):
-        return text  # fast path: nothing below would change the text
-    text = _LATEX_ACCENT_RE.sub(lambda m: unicodedata.normalize(
-        "NFC", (m.group(3) or m.group(4)) + _LATEX_ACCENTS[m.group(1) or m.group(2)]), text)
-    for command, char in _LATEX_SYMBOLS.items():
-        text = re.sub(re.escape(command) + r"(?![A-Za-z])\s*", char, text)
-    text = text.replace("--", "–")
-    return re.sub(r"[{}]", "", text)
+    """LaTeX accents, symbols, math and commands as plain Unicode text; braces dropped
+    (:func:`litreview.latex.to_text`, the project's one LaTeX decoder)."""
+    return to_text(text)
 
 
 def parse_bib(text: str, label: str) -> list[Entry]:

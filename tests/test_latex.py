@@ -1,0 +1,68 @@
+"""The one LaTeX decoder: what exports write, what they write without meaning LaTeX, and the
+fast paths agreeing with the parser."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from litreview import latex
+from litreview.latex import to_text
+
+
+@pytest.mark.parametrize("tex, text", [
+    (r"$\alpha$-synuclein", "α-synuclein"),          # math kept as its text, not dropped
+    (r"50\% of patients", "50% of patients"),        # the space after \% stays
+    (r"\emph{In vivo} imaging", "In vivo imaging"),  # command dropped, argument kept
+    (r"{\it Drosophila} genes", "Drosophila genes"),
+    (r"\textit{E. coli}", "E. coli"),
+    (r"T$_{2}$-weighted", "T_2-weighted"),
+    (r"p $<$ 0.05", "p < 0.05"),
+    (r"p \textless{} 0.05", "p < 0.05"),
+    (r"\mbox{IL-6} levels", "IL-6 levels"),
+    (r"{\AA}ngstr{\"o}m", "Ångström"),
+    (r"{\O}stergaard and \L{}ukasz", "Østergaard and Łukasz"),
+    (r"Garc{\'\i}a", "García"),
+    (r"Smith \& Wesson", "Smith & Wesson"),
+    (r"{COVID}-19 --- a review", "COVID-19 — a review"),
+])
+def test_latex_becomes_plain_text(tex, text):
+    assert to_text(tex) == text
+
+
+@pytest.mark.parametrize("plain", [
+    "50% of patients improved",       # a bare % is a percent sign, not a comment
+    "Smith & Wesson",                 # a bare & is an ampersand
+    "Costs of $5 and $10 per dose",   # dollars around plain words are money
+    "A plain title: no LaTeX at all",
+    "Crohn's disease ~ 10 years on",
+])
+def test_text_without_latex_is_kept_as_written(plain):
+    assert to_text(plain) == plain
+
+
+def test_bare_percent_beside_latex_keeps_the_rest_of_the_line():
+    assert to_text(r"50% of {M\"u}ller's patients") == "50% of Müller's patients"
+
+
+def test_malformed_latex_keeps_its_words():
+    assert "text" in to_text(r"see \href{http://example.org}{text}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab {}-", max_size=30))
+def test_braces_and_dashes_fast_path_equals_the_parser(text):
+    assert latex._braces_and_dashes(text) == latex._DECODER.latex_to_text(text)
+
+
+WORDS = [r"M\"uller", r"50\%", r"$\alpha$-synuclein", r"\emph{in vivo}", "plain", "words", r"Fran\c cois",
+         r"Gau\ss{} law", r"{\it E. coli}", "{COVID}", "10--19", r"$x^{2}$", r"\textless{}5"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=30, max_size=60))
+def test_long_text_decoded_word_by_word_equals_the_whole_parse(words):
+    text = " ".join(words)
+    assert len(text) > latex.LONG
+    assert to_text(text) == latex._parse(text)
