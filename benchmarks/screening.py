@@ -213,8 +213,9 @@ def speed_per_decision(sets: list[tuple[list[str], np.ndarray]]) -> dict[str, An
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sets", type=Path, default=DEFAULT_SETS, help="folder of labelled sets (*.csv)")
-    ap.add_argument("--seeds", type=int, default=5, help="seeds 1..N (default 5)")
+    ap.add_argument("--seeds", type=int, default=5, help="seeds 1..N (default 5; 0: only the speed measure)")
     ap.add_argument("--no-asreview", action="store_true", help="skip the comparison with ASReview LAB")
+    ap.add_argument("--no-speed", action="store_true", help="skip the ms-per-decision measure")
     ap.add_argument("--json", type=Path, default=JSON_OUT, help="where to write the figures as JSON")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
@@ -249,8 +250,10 @@ def main() -> None:
                         raise SystemExit(f"asreview did not start from the priors {prior}: {theirs[:2]}")
                     row["asreview"].append(dict(seed=seed, seconds=seconds, **measures(theirs, labels)))
             results.append(row)
-    progress(f"speed per decision at {SPEED_RECORDS:,} records")
-    timing = speed_per_decision(loaded)
+    timing = None
+    if not args.no_speed:
+        progress(f"speed per decision at {SPEED_RECORDS:,} records")
+        timing = speed_per_decision(loaded)
     report(results, timing, versions, status, args)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(dict(
@@ -285,6 +288,8 @@ def report(results: list[dict], timing: dict, versions: dict, status: str, args)
             if errors:
                 line += f"  ({len(errors)} ASReview run(s) failed: {errors[0]['error'].strip().splitlines()[-1:]})"
         print(line)
+    if timing is None:
+        return
     print(f"\nper decision (refit + re-rank) at {timing['records']:,} records, {timing['features']:,} features "
           f"(TF-IDF fitted in {timing['features_s']:.1f} s):")
     for run in timing["runs"]:

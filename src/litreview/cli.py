@@ -1,5 +1,5 @@
 """The ``litreview`` command: ``new``, ``check``, ``build``, ``import``, ``dedup``, ``verify-refs``,
-``run-notebooks``."""
+``screen``, ``run-notebooks``."""
 
 from __future__ import annotations
 
@@ -135,6 +135,43 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- screening (litreview.screening) -------------------------------------------------------
+
+def _cmd_screen(args: argparse.Namespace) -> int:
+    """The screening queue and decisions: ``next``, ``decide``, ``undo``, ``status``."""
+    from .schema import SchemaError
+    from .screening import ScreeningError, decide, queue, undo
+
+    try:
+        if args.action == "decide":
+            if not args.record or args.decision not in ("include", "exclude"):
+                print("usage: litreview screen decide RECORD_ID include|exclude [--reason WORD]", file=sys.stderr)
+                return 2
+            made = decide(args.review, args.record, args.decision, args.reason or "", args.stage)
+            print(f"{made.record_key}: {made.decision} at {made.stage}"
+                  + (f" ({made.reason})" if made.reason else "") + f", written to data/{args.review}/screening.csv")
+        elif args.action == "undo":
+            gone = undo(args.review, args.record or None, args.stage if args.record else None)
+            print(f"undone: {gone.record_key} {gone.decision} at {gone.stage}")
+        q = queue(args.review, args.stage)
+        if args.action in ("next", "status"):
+            print(q.progress())
+            print(q.stopping().describe())
+        if args.action == "next":
+            for _, rec in q.pending().head(args.n).iterrows():
+                print(f"\n{rec['record_id']}  [{rec['search_id']}] {rec['journal']} {rec['year']}\n  {rec['title']}")
+                if args.abstracts and rec["abstract"]:
+                    print(f"  {rec['abstract']}")
+    except ScreeningError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except SchemaError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    return 0
+
+
 def _cmd_run_notebooks(args: argparse.Namespace) -> int:
     from .build import run_in_place
 
@@ -176,6 +213,15 @@ def parser() -> argparse.ArgumentParser:
     group.add_argument("--keep-apart", nargs=2, metavar=("RECORD_ID", "OTHER_ID"), help="reverse a merge")
     group.add_argument("--merge", nargs=2, metavar=("RECORD_ID", "OTHER_ID"), help="force a merge")
     dd.set_defaults(func=_cmd_dedup)
+    sc = with_review(sub.add_parser("screen", help="screen imported records: next, decide, undo, status"))
+    sc.add_argument("action", choices=("next", "decide", "undo", "status"))
+    sc.add_argument("record", nargs="?", default="", help="record id (decide, undo)")
+    sc.add_argument("decision", nargs="?", default="", help="include or exclude (decide)")
+    sc.add_argument("--reason", default="", help="why excluded: one of the exclusion reasons")
+    sc.add_argument("--stage", default="title-abstract", choices=("title-abstract", "full-text"))
+    sc.add_argument("--n", type=int, default=5, help="records to show (next; default 5)")
+    sc.add_argument("--abstracts", action="store_true", help="show abstracts (next)")
+    sc.set_defaults(func=_cmd_screen)
     sub.add_parser("run-notebooks", help="re-execute the committed notebooks in place"
                    ).set_defaults(func=_cmd_run_notebooks)
     return p
