@@ -57,3 +57,22 @@ def test_figures_draw_from_the_shipped_tables():
     fig = plots.prisma_flow(prisma.counts(rv.search_log, rv.screening, rv.evidence))
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
     assert f"{rv.search_log['hits'].sum()} records" in texts
+
+
+def test_two_stages_of_one_record_are_not_a_duplicate_and_fill_the_full_text_boxes():
+    screening = pd.DataFrame({
+        "record_key": ["r1", "r1", "r2", "r2", "r3", "r3", "r4", "r4"],
+        "search_id": ["S001", "S001", "S001", "S001", "S001", "S001", "S001", "S002"],
+        "stage": ["title-abstract", "full-text", "title-abstract", "full-text", "title-abstract", "full-text",
+                  "title-abstract", "title-abstract"],
+        "decision": ["include", "include", "include", "exclude", "include", "exclude", "exclude", "exclude"],
+        "reason": ["", "", "", "not-retrieved", "", "wrong-population", "wrong-outcome", "wrong-outcome"]})
+    c = prisma.counts(pd.DataFrame({"search_id": ["S001", "S002"], "hits": [20, 5], "screened": [7, 1]}),
+                      screening, EVIDENCE)
+    assert c.duplicates == 1          # r4 met again by S002; the two stages of r1, r2, r3 are not duplicates
+    assert c.assessed == 4
+    assert (c.reports_sought, c.reports_not_retrieved, c.reports_assessed, c.reports_excluded) == (3, 1, 2, 1)
+    # vocabulary reasons are taken as they stand
+    assert c.exclusion_reasons == {"not retrieved": 1, "wrong population": 1, "wrong outcome": 1}
+    frame = c.as_frame().set_index("stage")["count"]
+    assert frame["reports not retrieved"] == 1 and frame["reports assessed for eligibility"] == 2

@@ -1,5 +1,5 @@
 """The ``litreview`` command: ``new``, ``check``, ``build``, ``import``, ``dedup``, ``verify-refs``,
-``verify-library``, ``run-notebooks``."""
+``verify-library``, ``search``, ``screen``, ``run-notebooks``."""
 
 from __future__ import annotations
 
@@ -182,6 +182,69 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- search (litreview.search) --------------------------------------------------------------
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    from .schema import SchemaError
+    from .search import SearchError, run
+    from .sources import HttpClient, NetworkUnavailable, SourceError
+
+    claims = [c for c in args.claims.replace(",", " ").split() if c]
+    try:
+        result = run(args.review, args.source, args.query, claims, limit=args.max, replay=args.replay or None,
+                     http=HttpClient(cache_dir=None, timeout=args.timeout))
+    except NetworkUnavailable as exc:
+        print(f"network unavailable: {exc}. Nothing was searched or written.", file=sys.stderr)
+        return 3
+    except (SourceError, SearchError) as exc:
+        print(f"{exc}. Nothing was written.", file=sys.stderr)
+        return 2
+    except SchemaError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    print(f"{result.search_id} {result.source}: {result.total:,} found, {result.retrieved:,} retrieved in "
+          f"{result.requests} request(s); {result.import_line}")
+    return 0
+
+
+# --- screening (litreview.screening) -------------------------------------------------------
+
+def _cmd_screen(args: argparse.Namespace) -> int:
+    """The screening queue and decisions: ``next``, ``decide``, ``undo``, ``status``."""
+    from .schema import SchemaError
+    from .screening import ScreeningError, decide, queue, undo
+
+    try:
+        if args.action == "decide":
+            if not args.record or args.decision not in ("include", "exclude"):
+                print("usage: litreview screen decide RECORD_ID include|exclude [--reason WORD]", file=sys.stderr)
+                return 2
+            made = decide(args.review, args.record, args.decision, args.reason or "", args.stage)
+            print(f"{made.record_key}: {made.decision} at {made.stage}"
+                  + (f" ({made.reason})" if made.reason else "") + f", written to data/{args.review}/screening.csv")
+        elif args.action == "undo":
+            gone = undo(args.review, args.record or None, args.stage if args.record else None)
+            print(f"undone: {gone.record_key} {gone.decision} at {gone.stage}")
+        q = queue(args.review, args.stage)
+        if args.action in ("next", "status"):
+            print(q.progress())
+            print(q.stopping().describe())
+        if args.action == "next":
+            for _, rec in q.pending().head(args.n).iterrows():
+                print(f"\n{rec['record_id']}  [{rec['search_id']}] {rec['journal']} {rec['year']}\n  {rec['title']}")
+                if args.abstracts and rec["abstract"]:
+                    print(f"  {rec['abstract']}")
+    except ScreeningError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except SchemaError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    return 0
+
+
 def _cmd_run_notebooks(args: argparse.Namespace) -> int:
     from .build import run_in_place
 
@@ -228,6 +291,25 @@ def parser() -> argparse.ArgumentParser:
     group.add_argument("--keep-apart", nargs=2, metavar=("RECORD_ID", "OTHER_ID"), help="reverse a merge")
     group.add_argument("--merge", nargs=2, metavar=("RECORD_ID", "OTHER_ID"), help="force a merge")
     dd.set_defaults(func=_cmd_dedup)
+    se = with_review(sub.add_parser("search", help="search PubMed, Europe PMC, OpenAlex or Crossref; log the "
+                                                   "search, keep the answers, import the records"))
+    se.add_argument("--source", required=True, choices=("pubmed", "europepmc", "openalex", "crossref"))
+    se.add_argument("--query", required=True, help="the query, in the service's own syntax")
+    se.add_argument("--claims", required=True, help="the claim ids searched for, e.g. C01,C02")
+    se.add_argument("--max", type=int, default=1000, help="records to retrieve at most (default 1000)")
+    se.add_argument("--replay", default="", metavar="SEARCH_ID",
+                    help="run a logged search again from its stored answers, offline, and check its records")
+    se.add_argument("--timeout", type=float, default=20.0, help="seconds per request (default 20)")
+    se.set_defaults(func=_cmd_search)
+    sc = with_review(sub.add_parser("screen", help="screen imported records: next, decide, undo, status"))
+    sc.add_argument("action", choices=("next", "decide", "undo", "status"))
+    sc.add_argument("record", nargs="?", default="", help="record id (decide, undo)")
+    sc.add_argument("decision", nargs="?", default="", help="include or exclude (decide)")
+    sc.add_argument("--reason", default="", help="why excluded: one of the exclusion reasons")
+    sc.add_argument("--stage", default="title-abstract", choices=("title-abstract", "full-text"))
+    sc.add_argument("--n", type=int, default=5, help="records to show (next; default 5)")
+    sc.add_argument("--abstracts", action="store_true", help="show abstracts (next)")
+    sc.set_defaults(func=_cmd_screen)
     sub.add_parser("run-notebooks", help="re-execute the committed notebooks in place"
                    ).set_defaults(func=_cmd_run_notebooks)
     return p

@@ -34,6 +34,11 @@ class PrismaCounts:
     included_records: int
     studies_in_review: int
     exclusion_reasons: dict[str, int] = field(default_factory=dict)
+    # PRISMA 2020's full-text boxes, from the screening rows at stage full-text
+    reports_sought: int = 0
+    reports_not_retrieved: int = 0
+    reports_assessed: int = 0
+    reports_excluded: int = 0
 
     def as_frame(self) -> pd.DataFrame:
         labels = [("searches run", self.searches), ("records identified", self.identified),
@@ -41,6 +46,10 @@ class PrismaCounts:
                   ("duplicates removed", self.duplicates), ("records assessed", self.assessed),
                   ("records excluded after assessment", self.excluded),
                   ("records included", self.included_records),
+                  ("reports sought for retrieval", self.reports_sought),
+                  ("reports not retrieved", self.reports_not_retrieved),
+                  ("reports assessed for eligibility", self.reports_assessed),
+                  ("reports excluded", self.reports_excluded),
                   ("studies in the evidence table", self.studies_in_review)]
         return pd.DataFrame(labels, columns=["stage", "count"])
 
@@ -50,17 +59,33 @@ def counts(search_log: pd.DataFrame, screening: pd.DataFrame, evidence: pd.DataF
     """``removed_on_import``: the rows of the imports' dedup log (0 when nothing was imported)."""
     identified = int(search_log["hits"].sum())
     read = int(search_log["screened"].sum())
-    included = set(screening.loc[screening["decision"] == "include", "record_key"])
-    excluded_rows = screening[(screening["decision"] == "exclude") & ~screening["record_key"].isin(included)]
+    # a record's decision is the one of its last stage (full text over title/abstract); within a
+    # stage, an include by any search stands
+    stage_of = screening["stage"] if "stage" in screening else pd.Series("title-abstract", index=screening.index)
+    last = screening[stage_of == stage_of.groupby(screening["record_key"]).transform(
+        lambda s: "full-text" if (s == "full-text").any() else "title-abstract")]
+    included = set(last.loc[last["decision"] == "include", "record_key"])
+    excluded_rows = last[(last["decision"] == "exclude") & ~last["record_key"].isin(included)]
     excluded = set(excluded_rows["record_key"])
     reasons = Counter(_reason_class(r) for r in excluded_rows.drop_duplicates("record_key")["reason"])
     assessed = len(set(screening["record_key"]))
+    # one record read at title/abstract and again at full text is one record at two stages;
+    # only the same record met again at the same stage (another search found it) is a duplicate
+    stage = screening["stage"] if "stage" in screening else pd.Series("title-abstract", index=screening.index)
+    readings = len(set(zip(screening["record_key"], stage)))
+    full = screening[stage == "full-text"]
+    sought = set(full["record_key"])
+    not_retrieved = set(full.loc[(full["decision"] == "exclude") & (full["reason"] == "not-retrieved"), "record_key"])
+    full_included = set(full.loc[full["decision"] == "include", "record_key"])
+    reports_excluded = set(full.loc[full["decision"] == "exclude", "record_key"]) - not_retrieved - full_included
     return PrismaCounts(
         searches=len(search_log), identified=identified, excluded_on_title=identified - read - removed_on_import,
-        screening_rows=len(screening), duplicates=len(screening) - assessed + removed_on_import, assessed=assessed,
+        screening_rows=len(screening), duplicates=len(screening) - readings + removed_on_import, assessed=assessed,
         excluded=len(excluded), included_records=len(included),
         studies_in_review=int(evidence["study_key"].nunique()),
-        exclusion_reasons=dict(reasons.most_common()))
+        exclusion_reasons=dict(reasons.most_common()),
+        reports_sought=len(sought), reports_not_retrieved=len(not_retrieved - full_included),
+        reports_assessed=len(sought - (not_retrieved - full_included)), reports_excluded=len(reports_excluded))
 
 
 _REASON_CLASSES = (
@@ -75,6 +100,13 @@ _REASON_CLASSES = (
 
 
 def _reason_class(reason: str | None) -> str:
+    """A reason of the screening vocabulary (litreview.screening.EXCLUSION_REASONS, what the
+    screen command and widget write) is taken as it stands; only older free-text reasons are
+    classed by the words they contain."""
+    from .screening import EXCLUSION_REASONS
+
+    if reason in EXCLUSION_REASONS:
+        return reason.replace("-", " ")
     text = (reason or "").lower()
     for name, words in _REASON_CLASSES:
         if any(w in text for w in words):

@@ -204,6 +204,12 @@ class Review:
 
         return counts(self.search_log, self.screening, self.evidence, self.imports.removed)
 
+    def _imported_record_ids(self) -> set[str]:
+        """Ids of the imported records (screening.csv keys of litreview.screening)."""
+        if not (paths.data_dir(self.name, self.root) / "imports" / "records.csv").is_file():
+            return set()
+        return set(self.imports.records["record_id"])
+
     def searched_claims(self) -> set[str]:
         """Claims named by at least one logged search."""
         return {c for ids in self.search_log["claim_ids"] for c in (ids or [])}
@@ -410,11 +416,18 @@ class Review:
                 problems.append(Problem(label, line, "study_key",
                                         f"{row['study_key']} has no risk-of-bias rows in rob.csv"))
                 assessed.add(row["study_key"])
+        # screening of imported records (litreview.screening): their rows are written one
+        # decision at a time and counted from screening.csv itself, and an included record
+        # is an import id until it is added to library.bib
+        imported_ids = self._imported_record_ids()
         # a search's `screened` count is the number of records its screening rows show
         if SCREENING.filename in self.loaded:
             per_search = self.screening.groupby("search_id").size()
+            screened_imports = set(self.screening.loc[self.screening["record_key"].isin(imported_ids), "search_id"])
             label, rows = self._rows(SEARCH_LOG)
             for line, row in rows:
+                if row["search_id"] in screened_imports:
+                    continue
                 recorded = int(per_search.get(row["search_id"], 0))
                 if row["screened"] != recorded:
                     problems.append(Problem(label, line, "screened",
@@ -423,7 +436,7 @@ class Review:
         # an included screening record is a library study
         label, rows = self._rows(SCREENING)
         for line, row in rows:
-            if row["decision"] == "include" and row["record_key"] not in study_keys:
+            if row["decision"] == "include" and row["record_key"] not in study_keys | imported_ids:
                 problems.append(Problem(label, line, "record_key",
                                         f"included record {row['record_key']!r} is not in library.bib"))
         return problems

@@ -16,6 +16,8 @@ tests point the clients at a local server that answers in the services' real for
 
 from __future__ import annotations
 
+import datetime
+import email.utils
 import hashlib
 import json
 import os
@@ -91,8 +93,7 @@ class HttpClient:
                 if (exc.code == 429 or exc.code >= 500) and attempt < self.retries:
                     delay = self.backoff * 2 ** attempt
                     retry_after = exc.headers.get("Retry-After") if exc.headers else None
-                    if retry_after and retry_after.isdigit():
-                        delay = max(delay, float(retry_after))
+                    delay = max(delay, _retry_after_seconds(retry_after))
                     self.sleep(delay)
                     attempt += 1
                     continue
@@ -100,6 +101,10 @@ class HttpClient:
                                    + (f" after {attempt} retries" if attempt else ""), exc.code) from None
             except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
                 reason = getattr(exc, "reason", exc)
+                if isinstance(reason, (socket.timeout, TimeoutError)) and attempt < self.retries:
+                    self.sleep(self.backoff * 2 ** attempt)  # a slow answer may come next time
+                    attempt += 1
+                    continue
                 raise NetworkUnavailable(f"could not reach {host}: {reason}") from None
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
@@ -114,6 +119,22 @@ class HttpClient:
             return json.loads(body)
         except json.JSONDecodeError as exc:
             raise MalformedResponse(f"{url}: expected JSON, got {body[:60]!r} ({exc.msg})") from None
+
+
+def _retry_after_seconds(value: str | None) -> float:
+    """``Retry-After`` in seconds: delta-seconds or an HTTP-date (RFC 9110 section 10.2.3)."""
+    if not value:
+        return 0.0
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 0.0
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
 
 
 def _present(fields: dict[str, str | None]) -> dict[str, str]:

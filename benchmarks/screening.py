@@ -1,0 +1,302 @@
+"""How early the screening ranking finds the relevant records, beside ASReview LAB's default.
+
+    python benchmarks/screening.py                      # the sets in ../shared/benchmarks/screening/
+    python benchmarks/screening.py --sets DIR --seeds 3 --no-asreview
+
+Input. Every ``*.csv`` in the sets folder with the columns of the labelled screening sets
+(``title``, ``abstract``, ``label_included``; see that folder's README). A record's text is its
+title and abstract (:func:`litreview.ranking.record_text`).
+
+Simulation, per set and seed s = 1..N: one relevant and one irrelevant prior record are drawn
+with ``numpy.random.default_rng(s)`` and labelled first; then the ranking
+(:class:`litreview.ranking.Ranker`, refit after every decision) picks the next record, whose
+true label is revealed, until both measures are known. The same priors are given to ASReview
+LAB's ``asreview simulate`` (``--prior-idx``, its default model, ``--seed s``), which runs to
+its own end (the last relevant record); its labelling order is read back from the project
+file it writes.
+
+Measures, computed here in the same way for both orders (the priors count as screened):
+- WSS@95 = (records not yet screened when ceil(0.95 R) of the R relevant records are found) / N
+  - 0.05;
+- recall@10% = relevant records among the first ceil(0.1 N) screened / R.
+Each is the mean over the seeds.
+
+Speed: per decision (refit plus re-rank of every unread record) at 10,000 records: the sets'
+records together, repeated to 10,000, with their true labels; the median and maximum of 20
+successive decisions after 100, 1,000 and 5,000 decisions. The process is pinned to two
+cores, with the thread-pool variables set to two.
+
+ASReview LAB lives in its own environment, ``.cache/benchmarks/asreview-lab-env``, installed
+from benchmarks/requirements-asreview-lab.txt with the first Python >= 3.12 found (as
+benchmarks/speed.py does for asreview-datatools); without one, our figures are printed alone.
+Figures go to stdout and to reports/benchmarks/screening.json; progress to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+
+CORES = 2
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, str(CORES))
+
+import argparse  # noqa: E402
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import shutil  # noqa: E402
+import sqlite3  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import zipfile  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from litreview.ranking import Ranker, record_text  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SETS = ROOT.parent / "shared" / "benchmarks" / "screening"
+REQUIREMENTS = Path(__file__).with_name("requirements-asreview-lab.txt")
+ENV = ROOT / ".cache" / "benchmarks" / "asreview-lab-env"
+JSON_OUT = ROOT / "reports" / "benchmarks" / "screening.json"
+RECALL = 0.95
+SHARE = 0.10
+SPEED_RECORDS = 10_000
+SPEED_AFTER = (100, 1_000, 5_000)
+SPEED_STEPS = 20
+TARGET_MS = 100.0
+
+
+def progress(message: str) -> None:
+    print(f"[screening] {message}", file=sys.stderr, flush=True)
+
+
+def _speed_module():
+    """benchmarks/speed.py, for its Python finder and 2-core measured runs."""
+    spec = importlib.util.spec_from_file_location("speed", Path(__file__).with_name("speed.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["speed"] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+# --- sets and measures ----------------------------------------------------------------------
+
+def load_set(path: Path) -> tuple[list[str], np.ndarray]:
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in ("title", "abstract", "label_included") if c not in frame.columns]
+    if missing:
+        raise SystemExit(f"{path}: missing column(s) {', '.join(missing)}")
+    texts = [record_text(t, a) for t, a in zip(frame["title"], frame["abstract"])]
+    return texts, frame["label_included"].astype(int).to_numpy()
+
+
+def priors(labels: np.ndarray, seed: int) -> list[int]:
+    rng = np.random.default_rng(seed)
+    return [int(rng.choice(np.flatnonzero(labels == 1))), int(rng.choice(np.flatnonzero(labels == 0)))]
+
+
+def measures(order: list[int], labels: np.ndarray) -> dict[str, float]:
+    """WSS@95 and recall@10% of a screening order (row numbers, priors first)."""
+    n, relevant = len(labels), int(labels.sum())
+    found = np.cumsum(labels[np.asarray(order)])
+    reached = np.flatnonzero(found >= math.ceil(RECALL * relevant))
+    if not len(reached):
+        raise ValueError("the order ends before 95% of the relevant records are found")
+    screened_at_95 = int(reached[0]) + 1
+    first = math.ceil(SHARE * n)
+    if len(order) < first:
+        raise ValueError("the order ends before 10% of the records are screened")
+    return dict(wss95=(n - screened_at_95) / n - (1 - RECALL), recall10=int(found[first - 1]) / relevant)
+
+
+def simulate_ours(ranker: Ranker, labels: np.ndarray, prior: list[int]) -> tuple[list[int], float]:
+    """Our screening order until both measures are known, and the mean ms per decision."""
+    n, relevant = len(labels), int(labels.sum())
+    known = {i: int(labels[i]) for i in prior}
+    order, found = list(prior), int(labels[prior].sum())
+    need, first = math.ceil(RECALL * relevant), math.ceil(SHARE * n)
+    spent, steps = 0.0, 0
+    while len(order) < n and (found < need or len(order) < first):
+        start = time.perf_counter()
+        nxt = int(ranker.order(known)[0])
+        spent += time.perf_counter() - start
+        steps += 1
+        known[nxt] = int(labels[nxt])
+        order.append(nxt)
+        found += known[nxt]
+    return order, 1000 * spent / max(steps, 1)
+
+
+# --- ASReview LAB ---------------------------------------------------------------------------
+
+def asreview_env(speed) -> tuple[Path | None, str]:
+    wanted = REQUIREMENTS.read_text(encoding="utf-8")
+    stamp, command = ENV / "installed-requirements.txt", ENV / "bin" / "asreview"
+    if command.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == wanted:
+        return command, "reused"
+    python = speed.find_python()
+    if python is None:
+        return None, "no Python >= 3.12 found (python3.x on PATH or under `pyenv root`): ASReview LAB was not run"
+    progress(f"building the comparison environment with {python} in {ENV.relative_to(ROOT)}")
+    shutil.rmtree(ENV, ignore_errors=True)
+    for step in ([python, "-m", "venv", str(ENV)],
+                 [str(ENV / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)]):
+        out = subprocess.run(step, capture_output=True, text=True)
+        if out.returncode != 0:
+            return None, f"could not build the comparison environment ({' '.join(step[:4])} ...):\n{out.stderr[-2000:]}"
+    stamp.write_text(wanted, encoding="utf-8")
+    return command, f"built with {python}"
+
+
+def asreview_version(command: Path) -> dict[str, str]:
+    code = "from importlib.metadata import version; import sys; print(version('asreview'), sys.version.split()[0])"
+    asreview, python = subprocess.run([str(command.with_name("python")), "-c", code], capture_output=True,
+                                      text=True, check=True).stdout.split()
+    return {"asreview": asreview, "python": python}
+
+
+def simulate_asreview(speed, command: Path, path: Path, prior: list[int], seed: int,
+                      tmp: Path) -> tuple[list[int] | None, float, str]:
+    """ASReview's labelling order (row numbers), the run's seconds, and an error message."""
+    project = tmp / f"{path.stem}-{seed}.asreview"
+    run = speed.run_measured([str(command), "simulate", str(path), "--prior-idx", *map(str, prior),
+                              "--seed", str(seed), "-o", str(project)], tmp / "asreview.out", cwd=tmp)
+    if run.returncode != 0:
+        return None, run.seconds, run.stderr[-2000:]
+    with zipfile.ZipFile(project) as archive:
+        archive.extract("results.db", tmp)
+    with sqlite3.connect(tmp / "results.db") as db:
+        rows = db.execute("SELECT record.dataset_row FROM results JOIN record "
+                          "ON results.record_id = record.record_id ORDER BY results.rowid").fetchall()
+    (tmp / "results.db").unlink()
+    project.unlink()
+    return [int(r[0]) for r in rows], run.seconds, ""
+
+
+# --- speed at 10,000 records ----------------------------------------------------------------
+
+def speed_per_decision(sets: list[tuple[list[str], np.ndarray]]) -> dict[str, Any]:
+    texts = [t for s in sets for t in s[0]]
+    labels = np.concatenate([s[1] for s in sets])
+    repeat = math.ceil(SPEED_RECORDS / len(texts))
+    texts, labels = (texts * repeat)[:SPEED_RECORDS], np.tile(labels, repeat)[:SPEED_RECORDS]
+    start = time.perf_counter()
+    ranker = Ranker(texts)
+    features_s = time.perf_counter() - start
+    rng = np.random.default_rng(0)
+    visit = list(rng.permutation(len(texts)))
+    positives = [i for i in visit if labels[i] == 1][:1]
+    rows = []
+    for after in SPEED_AFTER:
+        chosen = positives + [i for i in visit if i not in positives][:after - 1]
+        known = {int(i): int(labels[i]) for i in chosen}
+        times = []
+        for _ in range(SPEED_STEPS):
+            t = time.perf_counter()
+            nxt = int(ranker.order(known)[0])
+            times.append(1000 * (time.perf_counter() - t))
+            known[nxt] = int(labels[nxt])
+        rows.append(dict(decisions=after, median_ms=statistics.median(times), max_ms=max(times)))
+    return dict(records=len(texts), features=int(ranker.features.shape[1]), features_s=features_s, runs=rows)
+
+
+# --- main -----------------------------------------------------------------------------------
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sets", type=Path, default=DEFAULT_SETS, help="folder of labelled sets (*.csv)")
+    ap.add_argument("--seeds", type=int, default=5, help="seeds 1..N (default 5; 0: only the speed measure)")
+    ap.add_argument("--no-asreview", action="store_true", help="skip the comparison with ASReview LAB")
+    ap.add_argument("--no-speed", action="store_true", help="skip the ms-per-decision measure")
+    ap.add_argument("--json", type=Path, default=JSON_OUT, help="where to write the figures as JSON")
+    args = ap.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:CORES]))
+    files = sorted(args.sets.glob("*.csv"))
+    if not files:
+        raise SystemExit(f"no *.csv in {args.sets}")
+    speed = _speed_module()
+    command, status = (None, "not requested (--no-asreview)") if args.no_asreview else asreview_env(speed)
+    versions = asreview_version(command) if command else {}
+    results, loaded = [], []
+    with tempfile.TemporaryDirectory(prefix="litreview-screening-") as folder:
+        tmp = Path(folder)
+        for path in files:
+            texts, labels = load_set(path)
+            loaded.append((texts, labels))
+            ranker = Ranker(texts)
+            row: dict[str, Any] = dict(file=path.name, records=len(labels), relevant=int(labels.sum()),
+                                       ours=[], asreview=[])
+            for seed in range(1, args.seeds + 1):
+                prior = priors(labels, seed)
+                progress(f"{path.name} seed {seed}: ours")
+                order, ms = simulate_ours(ranker, labels, prior)
+                row["ours"].append(dict(seed=seed, prior=prior, ms_per_decision=ms, **measures(order, labels)))
+                if command:
+                    progress(f"{path.name} seed {seed}: asreview simulate")
+                    theirs, seconds, error = simulate_asreview(speed, command, path, prior, seed, tmp)
+                    if theirs is None:
+                        row["asreview"].append(dict(seed=seed, error=error))
+                        continue
+                    if theirs[:2] != prior:
+                        raise SystemExit(f"asreview did not start from the priors {prior}: {theirs[:2]}")
+                    row["asreview"].append(dict(seed=seed, seconds=seconds, **measures(theirs, labels)))
+            results.append(row)
+    timing = None
+    if not args.no_speed:
+        progress(f"speed per decision at {SPEED_RECORDS:,} records")
+        timing = speed_per_decision(loaded)
+    report(results, timing, versions, status, args)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(dict(
+        measured=datetime.now(timezone.utc).isoformat(timespec="seconds"), seeds=args.seeds,
+        sets=args.sets.name, asreview=dict(status=status, **versions), results=results, speed=timing),
+        indent=2) + "\n", encoding="utf-8")
+    progress(f"figures written to {args.json}")
+
+
+def _mean(runs: list[dict], key: str) -> float:
+    values = [r[key] for r in runs if key in r]
+    return statistics.mean(values) if values else math.nan
+
+
+def report(results: list[dict], timing: dict, versions: dict, status: str, args) -> None:
+    print(f"screening prioritisation, {args.seeds} seed(s), one relevant + one irrelevant prior per seed, "
+          f"{CORES} cores")
+    theirs = bool(versions)
+    print(("ASReview LAB " + versions["asreview"] + f" (Python {versions['python']}), `asreview simulate` "
+           "with its default model (ELAS u4), same priors") if theirs else f"NOTICE: {status}")
+    head = f"{'set':<36} {'records':>7} {'relevant':>8} {'WSS@95':>7} {'rec@10%':>7}"
+    if theirs:
+        head += f" {'ASR WSS@95':>10} {'ASR rec@10%':>11} {'ms/decision':>11}"
+    print(head)
+    for row in results:
+        line = (f"{row['file']:<36} {row['records']:>7,} {row['relevant']:>8,} "
+                f"{_mean(row['ours'], 'wss95'):>7.3f} {_mean(row['ours'], 'recall10'):>7.3f}")
+        if theirs:
+            errors = [r for r in row["asreview"] if "error" in r]
+            line += (f" {_mean(row['asreview'], 'wss95'):>10.3f} {_mean(row['asreview'], 'recall10'):>11.3f}"
+                     f" {_mean(row['ours'], 'ms_per_decision'):>11.1f}")
+            if errors:
+                line += f"  ({len(errors)} ASReview run(s) failed: {errors[0]['error'].strip().splitlines()[-1:]})"
+        print(line)
+    if timing is None:
+        return
+    print(f"\nper decision (refit + re-rank) at {timing['records']:,} records, {timing['features']:,} features "
+          f"(TF-IDF fitted in {timing['features_s']:.1f} s):")
+    for run in timing["runs"]:
+        verdict = "PASS" if run["max_ms"] < TARGET_MS else "FAIL"
+        print(f"  after {run['decisions']:>5,} decisions: median {run['median_ms']:.1f} ms, max {run['max_ms']:.1f} ms "
+              f"of {SPEED_STEPS}  {verdict} (< {TARGET_MS:.0f} ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+"""Prioritised screening: which unscreened record to read next, and when reading on stops paying.
+
+Ranking (active learning)
+-------------------------
+Each record is its title and abstract, as TF-IDF features fitted once on every record of the
+queue (the features are unsupervised, so the unread records shape them too). Once the
+reviewer has included at least one record and excluded at least one, a linear support vector
+machine is refit on every decision and the unread records are ordered by its decision value,
+highest first ("certainty-based" or "max" querying: read next what looks most relevant).
+
+The model is the family ASReview LAB 2 and 3 use by default, their "ELAS u4" configuration
+(asreview/models/models.py, ``AI_MODEL_CONFIGURATIONS``; parameters tuned by the ASReview
+team on the SYNERGY datasets): word uni- and bigrams with sublinear term frequency and
+terms in more than 95 % of records dropped, ``LinearSVC(C=0.11, loss="squared_hinge")``,
+and sample weights that give the included records together ``BALANCE_RATIO`` times the weight
+of the excluded ones (relevant records are rare; unweighted, the model learns to exclude).
+
+Cold start: before the first include and exclude there is nothing to learn from, so records
+are ordered by cosine similarity of their TF-IDF vector to the text of the claims being
+searched (their restatement and PICO terms). With includes only, by similarity to those
+records and the claims together; with nothing at all, in their given order.
+
+Stopping
+--------
+The statistical stopping rule of Callaghan & Müller-Hansen (2020), "Statistical stopping
+criteria for automated screening in systematic reviews", Systematic Reviews 9:273,
+doi:10.1186/s13643-020-01521-4. Treat the last n records read as a sample drawn without
+replacement from themselves plus every unread record. The null hypothesis is that recall is
+below the target, i.e. that at least ``floor(found / target) + 1`` relevant records exist in
+total. Under it the urn holds ``K = floor(found / target) + 1 - found_before_the_sample``
+relevant records, and the chance of seeing as few as the ``k`` found in the sample is the
+hypergeometric ``P(X <= k)``. That is computed for every n (the last 1, 2, ... records) and
+the smallest p is kept; when it is below ``ALPHA`` the rule suggests stopping. Prioritised
+ranking puts relevant records earlier than random sampling would, so treating its last
+records as random errs on the side of reading on.
+
+The estimate of relevant records still unread inverts the same test: the largest number of
+relevant unread records not rejected at ``ALPHA`` in the sample that gives the smallest p
+(an upper bound at 95 % confidence under the same assumption).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+from scipy.stats import hypergeom
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+
+# ASReview LAB's default model, ELAS u4 (see the module docstring)
+TFIDF = dict(ngram_range=(1, 2), sublinear_tf=True, min_df=1, max_df=0.95)
+SVM_C = 0.11
+BALANCE_RATIO = 9.8
+SEED = 0
+
+# Callaghan & Müller-Hansen 2020: stop when H0 "recall < RECALL_TARGET" is rejected at ALPHA
+RECALL_TARGET = 0.95
+ALPHA = 0.05
+
+INCLUDE, EXCLUDE = 1, 0
+
+
+def record_text(title: str | None, abstract: str | None) -> str:
+    """What the model reads of a record: its title, then its abstract."""
+    return f"{title or ''} {abstract or ''}".strip()
+
+
+def balanced_weights(y: np.ndarray) -> np.ndarray:
+    """ASReview's "balanced" sample weights: the excluded records together weigh
+    1 / BALANCE_RATIO of the included ones; all weights are then scaled to sum to the number of
+    records."""
+    included, excluded = int((y == INCLUDE).sum()), int((y == EXCLUDE).sum())
+    weight = np.where(y == INCLUDE, 1.0, included / (BALANCE_RATIO * excluded))
+    return weight * (len(y) / weight.sum())
+
+
+class Ranker:
+    """The ranking of one queue of records.
+
+    ``texts``: one string per record (:func:`record_text`); ``query``: the claims' text used
+    for the cold start. Records are referred to by their position in ``texts``."""
+
+    def __init__(self, texts: Sequence[str], query: str = "", seed: int = SEED):
+        self.n = len(texts)
+        self.seed = seed
+        settings = dict(TFIDF)
+        if self.n < 20:  # a handful of records: a term in 95 % of them is still a term
+            settings["max_df"] = 1.0
+        self.vectorizer = TfidfVectorizer(**settings)
+        try:
+            self.features = self.vectorizer.fit_transform(list(texts)).tocsr()
+        except ValueError:  # no words at all (empty queue, or records without title and abstract)
+            self.vectorizer = None
+            self.features = None
+        self.query = (self.vectorizer.transform([query]) if self.vectorizer is not None and query.strip()
+                      else None)
+
+    def scores(self, labels: Mapping[int, int]) -> np.ndarray:
+        """A score per record (higher: read sooner), given the decisions so far
+        (``{position: INCLUDE or EXCLUDE}``)."""
+        if self.features is None:
+            return np.zeros(self.n)
+        included = [i for i, y in labels.items() if y == INCLUDE]
+        excluded = [i for i, y in labels.items() if y == EXCLUDE]
+        if included and excluded:
+            return self._model_scores(included, excluded)
+        if included:  # similar to what was included, and to the claims
+            centroid = np.asarray(self.features[included].mean(axis=0)).ravel()
+            if self.query is not None:
+                centroid = centroid + self.query.toarray().ravel()
+            return self.features @ centroid
+        if self.query is not None:
+            return np.asarray((self.features @ self.query.T).todense()).ravel()
+        return np.zeros(self.n)
+
+    def _model_scores(self, included: list[int], excluded: list[int]) -> np.ndarray:
+        rows = np.array(included + excluded)
+        y = np.array([INCLUDE] * len(included) + [EXCLUDE] * len(excluded))
+        model = LinearSVC(C=SVM_C, loss="squared_hinge", random_state=self.seed)
+        model.fit(self.features[rows], y, sample_weight=balanced_weights(y))
+        return model.decision_function(self.features)
+
+    def order(self, labels: Mapping[int, int]) -> np.ndarray:
+        """Positions of the records without a decision, the one to read next first (ties keep
+        the given order)."""
+        scores = self.scores(labels)
+        read = np.zeros(self.n, dtype=bool)
+        read[list(labels)] = True
+        unread = np.flatnonzero(~read)
+        return unread[np.argsort(-scores[unread], kind="stable")]
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """Where screening stands against the stopping rule (see the module docstring)."""
+
+    total: int                  # records in the queue
+    screened: int               # records with a decision
+    found: int                  # records included
+    p_value: float              # smallest p of H0 "recall < target" (1.0 before any sample)
+    unseen_relevant_max: int    # upper bound (1 - ALPHA) on relevant records still unread
+    recall_target: float = RECALL_TARGET
+    alpha: float = ALPHA
+
+    @property
+    def unread(self) -> int:
+        return self.total - self.screened
+
+    @property
+    def stop(self) -> bool:
+        """True when the rule suggests stopping: recall is at least the target with
+        confidence ``1 - alpha``, or nothing is left to read."""
+        return self.unread == 0 or self.p_value < self.alpha
+
+    @property
+    def recall_min(self) -> float | None:
+        """Lower bound on recall so far, from the upper bound on what is still unread."""
+        possible = self.found + self.unseen_relevant_max
+        return self.found / possible if possible else None
+
+    def describe(self) -> str:
+        if self.unread == 0:
+            return f"all {self.total:,} records screened; {self.found:,} included"
+        advice = ("the stopping rule is met: you may stop" if self.stop else "keep screening")
+        bound = (f"at most {self.unseen_relevant_max:,} relevant record(s) still unread "
+                 f"({1 - self.alpha:.0%} confidence)")
+        return (f"{self.screened:,} of {self.total:,} screened, {self.found:,} included; {bound}; "
+                f"H0 'recall < {self.recall_target:.0%}' p = {self.p_value:.3g}: {advice} "
+                "(Callaghan & Müller-Hansen 2020)")
+
+
+def stopping(decisions: Sequence[int], total: int, recall_target: float = RECALL_TARGET,
+             alpha: float = ALPHA) -> Stopping:
+    """The stopping rule for the decisions so far, in the order they were made
+    (1 include, 0 exclude), in a queue of ``total`` records."""
+    labels = np.asarray(decisions, dtype=int)
+    screened, found = len(labels), int(labels.sum())
+    unread = total - screened
+    if screened > total:
+        raise ValueError(f"{screened} decisions for {total} records")
+    if screened == 0:
+        return Stopping(total, 0, 0, 1.0, unread, recall_target, alpha)
+    p, n = _h0(labels, unread, recall_target)
+    k = int(labels[screened - n:].sum())
+    return Stopping(total, screened, found, p, _unseen_bound(k, n, unread, alpha), recall_target, alpha)
+
+
+def _h0(labels: np.ndarray, unread: int, recall_target: float) -> tuple[float, int]:
+    """The smallest p over the samples "the last n records read", and the n that gives it."""
+    found = int(labels.sum())
+    last = labels[::-1]
+    in_sample = np.cumsum(last)                      # k for the last 1, 2, ... records
+    n = np.arange(1, len(labels) + 1)
+    relevant_h0 = math.floor(found / recall_target) + 1
+    in_urn = relevant_h0 - (found - in_sample)       # K under H0 for each sample
+    population = n + unread
+    p = hypergeom.cdf(in_sample, population, np.minimum(in_urn, population), n)
+    best = int(np.argmin(p))
+    return float(p[best]), int(n[best])
+
+
+def _unseen_bound(k: int, n: int, unread: int, alpha: float) -> int:
+    """The largest number of relevant unread records U such that seeing only ``k`` relevant in
+    a random sample of ``n`` from an urn of ``n + unread`` records holding ``k + U`` relevant
+    is not rejected at ``alpha``."""
+    population = n + unread
+    low, high = 0, unread  # P(X <= k) falls as U grows: find the last U with P >= alpha
+    if hypergeom.cdf(k, population, k + high, n) >= alpha:
+        return high
+    while low < high:
+        mid = (low + high + 1) // 2
+        if hypergeom.cdf(k, population, k + mid, n) >= alpha:
+            low = mid
+        else:
+            high = mid - 1
+    return low

@@ -1,0 +1,269 @@
+"""Screening the imported records: the queue, in ranked order, and decisions written at once.
+
+The queue of a stage is every de-duplicated imported record (``imports/records.csv`` less
+the records ``imports/dedup_log.csv`` removed) that no row of ``screening.csv`` covers at
+that stage. The title/abstract queue holds every such record; the full-text queue holds the
+records included at title/abstract and not yet decided at full text. A record's key in
+``screening.csv`` is its import id (``<file name>:<n>``), its search the one it was imported
+for. The queue is ordered by :class:`litreview.ranking.Ranker` from the decisions of that
+stage, with the claims' text (restatement and PICO) of the record's searches for the cold
+start.
+
+Decisions are appended to ``screening.csv`` one row at a time, the moment they are made:
+under an exclusive lock (``fcntl.flock`` on ``.screening.csv.lock`` beside it), the file is
+read again, the decision refused if the record already has one at that stage (so two open
+notebooks or a notebook and a terminal cannot write the same decision twice), then the row is
+appended, flushed and fsync'ed. A crash loses at most the decision being written. ``undo``
+removes the last decision (or a named one) by writing the file anew beside the old one and
+swapping it in, under the same lock.
+
+An exclusion carries a reason from :data:`EXCLUSION_REASONS`, the words PRISMA 2020 flow
+diagrams report; it is written to the ``reason`` column as that word.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from . import paths
+from .ranking import EXCLUDE, INCLUDE, Ranker, Stopping, record_text, stopping
+from .schema import SCREENING, SCREENING_STAGES, SchemaError, read_table
+
+# Reasons a record is excluded, as PRISMA 2020 flow diagrams report them (Page et al. 2021,
+# BMJ 372:n71, item 16a and the flow diagram's "reports excluded, with reasons")
+EXCLUSION_REASONS = ("wrong-population", "wrong-intervention", "wrong-comparator", "wrong-outcome",
+                     "wrong-study-design", "not-a-study", "duplicate", "not-retrieved", "wrong-language",
+                     "other")
+TITLE_ABSTRACT, FULL_TEXT = SCREENING_STAGES
+LOCK_NAME = ".screening.csv.lock"
+
+
+class ScreeningError(ValueError):
+    """A decision could not be recorded; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    record_key: str
+    search_id: str
+    stage: str
+    decision: str
+    reason: str = ""
+
+    def row(self) -> list[str]:
+        return [self.record_key, self.search_id, self.stage, self.decision, self.reason]
+
+
+def screening_path(review: str, root: Path | None = None) -> Path:
+    return paths.data_dir(review, root) / SCREENING.filename
+
+
+@contextmanager
+def locked(review: str, root: Path | None = None) -> Iterator[Path]:
+    """Hold the review's screening lock (exclusive, blocking) for the block."""
+    import fcntl
+
+    path = screening_path(review, root)
+    with open(path.with_name(LOCK_NAME), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield path
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def read_decisions(review: str, root: Path | None = None) -> pd.DataFrame:
+    """``screening.csv`` through its schema (empty when the file is absent)."""
+    path = screening_path(review, root)
+    if not path.is_file():
+        return SCREENING.empty()
+    return read_table(path, SCREENING, f"data/{review}/{SCREENING.filename}")
+
+
+def unique_records(review: str, root: Path | None = None) -> pd.DataFrame:
+    """The imported records that de-duplication kept, in import order."""
+    from .collect import load
+
+    imports = load(review, root)
+    removed = set(imports.log["record_id"])
+    return imports.records[~imports.records["record_id"].isin(removed)].reset_index(drop=True)
+
+
+@dataclass
+class Queue:
+    """The records of one stage, the decisions made on them so far, and the ranking."""
+
+    review: str
+    stage: str
+    records: pd.DataFrame          # every record of the stage, decided or not
+    decided: dict[str, str]        # record_key -> include | exclude, at this stage
+    order_decided: list[str]       # record keys in the order they were decided
+    ranker: Ranker
+
+    @property
+    def position(self) -> dict[str, int]:
+        return {key: i for i, key in enumerate(self.records["record_id"])}
+
+    def labels(self) -> dict[int, int]:
+        at = self.position
+        return {at[k]: (INCLUDE if d == "include" else EXCLUDE) for k, d in self.decided.items() if k in at}
+
+    def pending(self) -> pd.DataFrame:
+        """The undecided records, the one to read next first."""
+        order = self.ranker.order(self.labels())
+        return self.records.iloc[order]
+
+    def next(self) -> dict | None:
+        pending = self.pending()
+        return None if pending.empty else pending.iloc[0].to_dict()
+
+    def stopping(self) -> Stopping:
+        sequence = [1 if self.decided[k] == "include" else 0 for k in self.order_decided]
+        return stopping(sequence, total=len(self.records))
+
+    def progress(self) -> str:
+        done = len(self.decided)
+        included = sum(d == "include" for d in self.decided.values())
+        return (f"{self.stage}: {done:,} of {len(self.records):,} records decided "
+                f"({included:,} included, {done - included:,} excluded)")
+
+
+def claims_text(review: str, search_ids: set[str], root: Path | None = None) -> str:
+    """The restatement and PICO terms of the claims the searches were run for."""
+    from .review import Review
+
+    rv = Review.load(review, root)
+    wanted = {c for ids in rv.search_log[rv.search_log["search_id"].isin(search_ids)]["claim_ids"]
+              for c in (ids or [])}
+    claims = rv.claims[rv.claims["claim_id"].isin(wanted)]
+    columns = ("claim", "population", "intervention", "comparator", "outcome")
+    return " ".join(str(v) for c in columns if c in claims for v in claims[c] if v)
+
+
+def pico_terms(review: str, search_ids: set[str], root: Path | None = None) -> list[str]:
+    """The words of the claims' PICO fields (for highlighting), longest first."""
+    from .review import Review
+
+    rv = Review.load(review, root)
+    wanted = {c for ids in rv.search_log[rv.search_log["search_id"].isin(search_ids)]["claim_ids"]
+              for c in (ids or [])}
+    claims = rv.claims[rv.claims["claim_id"].isin(wanted)]
+    words = {w.strip(".,;:()").lower() for c in ("population", "intervention", "comparator", "outcome")
+             if c in claims for v in claims[c] if v for w in str(v).split()}
+    return sorted((w for w in words if len(w) > 3), key=lambda w: (-len(w), w))
+
+
+def queue(review: str, stage: str = TITLE_ABSTRACT, root: Path | None = None) -> Queue:
+    """The queue of ``stage`` (see the module docstring)."""
+    if stage not in SCREENING_STAGES:
+        raise ScreeningError(f"stage {stage!r}: expected one of {', '.join(SCREENING_STAGES)}")
+    records = unique_records(review, root)
+    decisions = read_decisions(review, root)
+    if stage == FULL_TEXT:
+        passed = decisions[(decisions["stage"] == TITLE_ABSTRACT) & (decisions["decision"] == "include")]
+        records = records[records["record_id"].isin(set(passed["record_key"]))].reset_index(drop=True)
+    here = decisions[(decisions["stage"] == stage) & decisions["record_key"].isin(set(records["record_id"]))]
+    decided = dict(zip(here["record_key"], here["decision"]))
+    texts = [record_text(t, a) for t, a in zip(records["title"], records["abstract"])]
+    query = claims_text(review, set(records["search_id"]) - {""}, root) if len(records) else ""
+    return Queue(review, stage, records, decided, list(here["record_key"]), Ranker(texts, query))
+
+
+def _check(decision: Decision) -> None:
+    if decision.stage not in SCREENING_STAGES:
+        raise ScreeningError(f"stage {decision.stage!r}: expected one of {', '.join(SCREENING_STAGES)}")
+    if decision.decision not in ("include", "exclude"):
+        raise ScreeningError(f"decision {decision.decision!r}: expected include or exclude")
+    if decision.decision == "exclude" and decision.reason not in EXCLUSION_REASONS:
+        raise ScreeningError(f"an exclusion needs a reason, one of {', '.join(EXCLUSION_REASONS)}; "
+                             f"found {decision.reason!r}")
+    if not decision.search_id:
+        raise ScreeningError(f"record {decision.record_key!r} was imported without a search id; import its "
+                             "export again with --search-id so its screening counts in the PRISMA flow")
+
+
+def decide(review: str, record_key: str, decision: str, reason: str = "", stage: str = TITLE_ABSTRACT,
+           root: Path | None = None) -> Decision:
+    """Append one decision to ``screening.csv`` now (see the module docstring)."""
+    records = unique_records(review, root)
+    match = records[records["record_id"] == record_key]
+    if match.empty:
+        raise ScreeningError(f"no imported record {record_key!r} in data/{review}/imports/records.csv "
+                             "(or it was removed as a duplicate)")
+    made = Decision(record_key, str(match.iloc[0]["search_id"]), stage, decision,
+                    reason if decision == "exclude" else reason.strip())
+    _check(made)
+    with locked(review, root) as path:
+        current = read_decisions(review, root)  # read again under the lock: another writer may have been first
+        if stage == FULL_TEXT:
+            passed = current[(current["record_key"] == record_key) & (current["stage"] == TITLE_ABSTRACT)]
+            if not (passed["decision"] == "include").any():
+                raise ScreeningError(f"{record_key} was not included at title/abstract: no full-text decision")
+        clash = current[(current["record_key"] == record_key) & (current["stage"] == stage)]
+        if not clash.empty:
+            raise ScreeningError(f"{record_key} already has a {stage} decision ({clash.iloc[0]['decision']}); "
+                                 "undo it first to change it")
+        _append(path, made)
+    return made
+
+
+def _append(path: Path, decision: Decision) -> None:
+    new = not path.is_file() or path.stat().st_size == 0
+    with open(path, "a+b") as handle:
+        if not new:
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) != b"\n":
+                handle.write(b"\n")
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        if new:
+            writer.writerow(SCREENING.names)
+        writer.writerow(decision.row())
+        handle.write(text.getvalue().encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def undo(review: str, record_key: str | None = None, stage: str | None = None,
+         root: Path | None = None) -> Decision:
+    """Remove the last decision of ``screening.csv`` (or the one of ``record_key`` at
+    ``stage``), and return it. Other rows are kept byte for byte."""
+    with locked(review, root) as path:
+        if not path.is_file():
+            raise ScreeningError(f"data/{review}/{SCREENING.filename} does not exist: nothing to undo")
+        read_decisions(review, root)  # a malformed file is reported, never rewritten
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        # one physical line per row is what decide() writes; a quoted newline inside a
+        # hand-written row would break that, so undo only touches the rows it can place
+        if len(rows) != len(lines):
+            raise ScreeningError(f"data/{review}/{SCREENING.filename} has values spanning lines; undo by hand")
+        header, body = rows[0], rows[1:]
+        at = [i for i, r in enumerate(body) if r and (record_key is None or r[header.index("record_key")] == record_key)
+              and (stage is None or r[header.index("stage")] == stage)]
+        if not at:
+            raise ScreeningError("no such decision in screening.csv" if record_key else "no decision to undo")
+        index = at[-1]
+        removed = dict(zip(header, body[index]))
+        keep = lines[:1] + [line for i, line in enumerate(lines[1:]) if i != index]
+        tmp = path.with_name(f".{path.name}.new")
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            handle.write("".join(keep))
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    return Decision(removed["record_key"], removed["search_id"], removed["stage"], removed["decision"],
+                    removed.get("reason", ""))
+
+
+__all__ = ["EXCLUSION_REASONS", "Decision", "Queue", "ScreeningError", "SchemaError", "decide", "queue",
+           "undo", "unique_records", "pico_terms"]

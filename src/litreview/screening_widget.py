@@ -1,0 +1,125 @@
+"""The screening widget of notebook 03: one record at a time, in ranked order.
+
+It shows the record's title, journal and year, and its abstract with the claims' PICO words
+highlighted; buttons include it, exclude it with a reason from
+:data:`litreview.screening.EXCLUSION_REASONS`, or undo the last decision; progress and the
+stopping rule's advice are shown under it. Every decision goes through
+:func:`litreview.screening.decide` and :func:`litreview.screening.undo`, so it is in
+``screening.csv`` the moment the button is pressed, and the CLI sees it.
+
+Keyboard: JupyterLab gives widgets no key bindings, so the widget has a small "keys" box; with
+it focused, ``i`` includes, ``1``-``9``/``0`` exclude with the reason of that number (as
+listed beside the buttons), and ``u`` undoes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from .screening import (EXCLUSION_REASONS, FULL_TEXT, TITLE_ABSTRACT, ScreeningError, decide, pico_terms,
+                        queue, undo)
+
+KEYS = {str((n + 1) % 10): reason for n, reason in enumerate(EXCLUSION_REASONS)}
+
+
+def highlight(text: str, terms: list[str]) -> str:
+    """``text`` as HTML with every whole-word occurrence of ``terms`` in ``<mark>``."""
+    escaped = html.escape(text or "")
+    if not terms:
+        return escaped
+    pattern = re.compile(r"\b(" + "|".join(re.escape(html.escape(t)) for t in terms) + r")\w*", re.I)
+    return pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped)
+
+
+def record_html(record: dict, terms: list[str]) -> str:
+    meta = " · ".join(v for v in (record.get("journal", ""), record.get("year", ""), record.get("record_id", "")) if v)
+    return (f"<h3 style='margin:0.2em 0'>{highlight(record.get('title', ''), terms)}</h3>"
+            f"<div style='color:#555'>{html.escape(meta)}</div>"
+            f"<p style='max-width:60em'>{highlight(record.get('abstract', '') or '(no abstract)', terms)}</p>")
+
+
+class ScreeningWidget:
+    """The widget for one review and stage; ``display(widget.box)`` or just the object."""
+
+    def __init__(self, review: str, stage: str = TITLE_ABSTRACT, root: Path | None = None):
+        import ipywidgets as w
+
+        self.review, self.stage, self.root = review, stage, root
+        self.record: dict | None = None
+        self.view = w.HTML()
+        self.status = w.HTML()
+        self.message = w.HTML()
+        self.include = w.Button(description="Include (i)", button_style="success")
+        self.include.on_click(lambda _: self._decide("include"))
+        self.excludes = []
+        for key, reason in KEYS.items():
+            button = w.Button(description=f"{reason} ({key})", button_style="danger",
+                              layout=w.Layout(width="auto"))
+            button.on_click(lambda _, r=reason: self._decide("exclude", r))
+            self.excludes.append(button)
+        self.undo_button = w.Button(description="Undo (u)", button_style="warning")
+        self.undo_button.on_click(lambda _: self._undo())
+        self.keys = w.Text(placeholder="keys: i, 1-9/0, u", layout=w.Layout(width="12em"))
+        self.keys.observe(self._key, names="value")
+        self.progress = w.IntProgress(min=0, max=1, value=0)
+        self.box = w.VBox([self.view, w.HBox([self.include, self.undo_button, self.keys]),
+                           w.HBox(self.excludes, layout=w.Layout(flex_flow="row wrap")),
+                           self.progress, self.status, self.message])
+        self.refresh()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.box)
+
+    def refresh(self) -> None:
+        q = queue(self.review, self.stage, self.root)
+        self.terms = pico_terms(self.review, set(q.records["search_id"]) - {""}, self.root) if len(q.records) else []
+        self.record = q.next()
+        self.progress.max, self.progress.value = max(len(q.records), 1), len(q.decided)
+        self.status.value = html.escape(f"{q.progress()}. {q.stopping().describe()}")
+        if len(q.records) == 0:
+            self.view.value = ("<p>No records to screen at this stage: import or search first "
+                               "(<code>litreview search</code>, <code>litreview import</code>).</p>")
+        elif self.record is None:
+            self.view.value = f"<p>Every record of the {html.escape(self.stage)} stage has a decision.</p>"
+        else:
+            self.view.value = record_html(self.record, self.terms)
+        for button in [self.include, *self.excludes]:
+            button.disabled = self.record is None
+
+    def _decide(self, decision: str, reason: str = "") -> None:
+        if self.record is None:
+            return
+        try:
+            made = decide(self.review, self.record["record_id"], decision, reason, self.stage, self.root)
+            self.message.value = html.escape(f"written: {made.record_key} {made.decision}"
+                                             + (f" ({made.reason})" if made.reason else ""))
+        except ScreeningError as exc:  # e.g. decided meanwhile in another notebook
+            self.message.value = f"<b>not written:</b> {html.escape(str(exc))}"
+        self.refresh()
+
+    def _undo(self) -> None:
+        try:
+            gone = undo(self.review, root=self.root)
+            self.message.value = html.escape(f"undone: {gone.record_key} {gone.decision} at {gone.stage}")
+        except ScreeningError as exc:
+            self.message.value = f"<b>nothing undone:</b> {html.escape(str(exc))}"
+        self.refresh()
+
+    def _key(self, change) -> None:
+        key = (change["new"] or "")[-1:].lower()
+        if not key:
+            return
+        self.keys.value = ""
+        if key == "i":
+            self._decide("include")
+        elif key == "u":
+            self._undo()
+        elif key in KEYS:
+            self._decide("exclude", KEYS[key])
+
+
+__all__ = ["FULL_TEXT", "TITLE_ABSTRACT", "ScreeningWidget", "highlight", "record_html"]

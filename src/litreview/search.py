@@ -1,0 +1,332 @@
+"""``litreview search``: run a query against a bibliographic service, keep its raw answers,
+log the search and import its records.
+
+Sources and the requests made (every page until the service's total or ``--max``):
+
+- ``pubmed``: E-utilities ``esearch.fcgi`` (JSON; ``retstart``/``retmax`` paging) for the PMIDs,
+  then ``efetch.fcgi`` (MEDLINE XML, abstracts included) in batches;
+- ``europepmc``: Europe PMC REST ``search`` (``format=json``, ``resultType=core``, ``cursorMark``);
+- ``openalex``: OpenAlex ``works?search=`` (``cursor`` paging; the abstract is rebuilt from
+  its inverted index);
+- ``crossref``: Crossref ``works?query=`` (``cursor`` paging).
+
+Every answer is kept byte for byte in ``data/<review>/searches/<search id>/`` (``NNN.json`` or
+``NNN.xml``, with ``requests.csv`` naming the URL of each), and ``--replay`` runs the search
+again from those files with no network, producing the same records. The records are written
+as ``records.ris`` beside them and imported through :func:`litreview.collect.import_files`
+(the importers and de-duplication), for a new ``search_log.csv`` row written by the command
+(date, source, query, hits = records retrieved; the total the service reported goes in the
+note when ``--max`` cut it short).
+
+Nothing is written until every page has arrived: without a network, or on an answer not in
+the service's documented format, the command says so and the review is unchanged. The
+requests go through :class:`litreview.sources.HttpClient` (polite interval, retries of 429,
+5xx and timeouts honouring ``Retry-After``), without its cache, since the answers are kept here.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import shutil
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import paths
+from .sources import (CROSSREF_URL, EUTILS_URL, HttpClient, MalformedResponse, PubMed, SourceError,
+                      crossref_record)
+
+SOURCES = ("pubmed", "europepmc", "openalex", "crossref")
+EUROPEPMC_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest"
+OPENALEX_URL = "https://api.openalex.org"
+BASE_URLS = {"pubmed": ("LITREVIEW_EUTILS_URL", EUTILS_URL),
+             "europepmc": ("LITREVIEW_EUROPEPMC_URL", EUROPEPMC_URL),
+             "openalex": ("LITREVIEW_OPENALEX_URL", OPENALEX_URL),
+             "crossref": ("LITREVIEW_CROSSREF_URL", CROSSREF_URL)}
+PAGE_SIZE = {"pubmed": 200, "europepmc": 100, "openalex": 100, "crossref": 100}
+DEFAULT_MAX = 1000
+FOLDER = "searches"
+
+
+class SearchError(ValueError):
+    """The search could not be run or recorded; nothing was written."""
+
+
+class Recorder:
+    """``get``/``get_json`` in front of an :class:`HttpClient`, keeping every answer in order;
+    or, replaying, answering each URL from the kept answers with no network."""
+
+    def __init__(self, http: HttpClient | None, replay: list[tuple[str, str]] | None = None):
+        self.http, self.answers = http, []
+        self._replay = list(replay) if replay is not None else None
+
+    def get(self, url: str) -> str:
+        if self._replay is not None:
+            if not self._replay:
+                raise SearchError(f"replay: no stored answer for {url}")
+            stored_url, body = self._replay.pop(0)
+            if stored_url != url:
+                raise SearchError(f"replay: expected a request for {stored_url}, the search asked for {url}")
+        else:
+            body = self.http.get(url)
+        self.answers.append((url, body))
+        return body
+
+    def get_json(self, url: str) -> dict:
+        body = self.get(url)
+        try:
+            return json.loads(body)
+        except json.JSONDecodeError as exc:
+            raise MalformedResponse(f"{url}: expected JSON, got {body[:60]!r} ({exc.msg})") from None
+
+
+@dataclass
+class Found:
+    """What a search found: the total the service reported and the records retrieved (RIS fields)."""
+
+    total: int
+    records: list[dict[str, str]] = field(default_factory=list)
+
+
+def _base(source: str) -> str:
+    env, default = BASE_URLS[source]
+    return os.environ.get(env, default).rstrip("/")
+
+
+def _need(condition: bool, what: str) -> None:
+    if not condition:
+        raise MalformedResponse(what)
+
+
+def search_pubmed(get: Recorder, query: str, limit: int, page: int) -> Found:
+    base = _base("pubmed")
+    pmids: list[str] = []
+    total = None
+    while total is None or len(pmids) < min(total, limit):
+        params = dict(db="pubmed", term=query, retmode="json", retstart=len(pmids), retmax=min(page, limit - len(pmids)))
+        data = get.get_json(f"{base}/esearch.fcgi?{urllib.parse.urlencode(params)}")
+        result = data.get("esearchresult") if isinstance(data, dict) else None
+        _need(isinstance(result, dict) and "count" in result and isinstance(result.get("idlist"), list),
+              f"esearch: no esearchresult.count/idlist in {str(data)[:80]!r}")
+        total = int(result["count"])
+        if not result["idlist"]:
+            break
+        pmids += [str(i) for i in result["idlist"]]
+    pmids = pmids[:limit]
+    client = PubMed(get, base_url=base)  # efetch through the recorder, so its XML is kept
+    records = []
+    for start in range(0, len(pmids), page):
+        for rec in client.efetch(pmids[start:start + page]):
+            records.append(dict(title=rec.get("title", ""), authors=rec.get("author", "").split(" and "),
+                                journal=rec.get("journal", ""), year=rec.get("year", ""),
+                                volume=rec.get("volume", ""), issue=rec.get("number", ""),
+                                pages=rec.get("pages", ""), doi=rec.get("doi", ""), pmid=rec.get("pmid", ""),
+                                abstract=rec.get("abstract", "")))
+    return Found(total or 0, records)
+
+
+def search_europepmc(get: Recorder, query: str, limit: int, page: int) -> Found:
+    base, cursor, records, total = _base("europepmc"), "*", [], None
+    while total is None or len(records) < min(total, limit):
+        params = dict(query=query, format="json", resultType="core", pageSize=min(page, limit - len(records)),
+                      cursorMark=cursor)
+        data = get.get_json(f"{base}/search?{urllib.parse.urlencode(params)}")
+        _need(isinstance(data, dict) and "hitCount" in data and isinstance(data.get("resultList", {}).get("result"), list),
+              f"Europe PMC search: no hitCount/resultList.result in {str(data)[:80]!r}")
+        total = int(data["hitCount"])
+        batch = data["resultList"]["result"]
+        for r in batch:
+            journal = (r.get("journalInfo") or {})
+            records.append(dict(title=r.get("title", ""), authors=[a.strip() for a in (r.get("authorString") or "").rstrip(".").split(",") if a.strip()],
+                                journal=(journal.get("journal") or {}).get("title", ""), year=str(r.get("pubYear", "")),
+                                volume=journal.get("volume", ""), issue=journal.get("issue", ""),
+                                pages=r.get("pageInfo", ""), doi=r.get("doi", ""),
+                                pmid=r.get("pmid", ""), abstract=_strip_tags(r.get("abstractText", ""))))
+        following = data.get("nextCursorMark")
+        if not batch or not following or following == cursor:
+            break
+        cursor = following
+    return Found(total or 0, records[:limit])
+
+
+def search_openalex(get: Recorder, query: str, limit: int, page: int) -> Found:
+    base, cursor, records, total = _base("openalex"), "*", [], None
+    while total is None or len(records) < min(total, limit):
+        params = {"search": query, "per-page": min(page, limit - len(records)), "cursor": cursor}
+        data = get.get_json(f"{base}/works?{urllib.parse.urlencode(params)}")
+        _need(isinstance(data, dict) and "count" in (data.get("meta") or {}) and isinstance(data.get("results"), list),
+              f"OpenAlex works: no meta.count/results in {str(data)[:80]!r}")
+        total = int(data["meta"]["count"])
+        for w in data["results"]:
+            biblio = w.get("biblio") or {}
+            source = ((w.get("primary_location") or {}).get("source") or {})
+            pmid = ((w.get("ids") or {}).get("pmid") or "").rstrip("/").rsplit("/", 1)[-1]
+            first, last = biblio.get("first_page") or "", biblio.get("last_page") or ""
+            records.append(dict(title=w.get("title") or w.get("display_name") or "",
+                                authors=[(a.get("author") or {}).get("display_name", "") for a in w.get("authorships", [])],
+                                journal=source.get("display_name", "") or "", year=str(w.get("publication_year") or ""),
+                                volume=biblio.get("volume") or "", issue=biblio.get("issue") or "",
+                                pages=f"{first}-{last}" if first and last and last != first else first,
+                                doi=(w.get("doi") or "").removeprefix("https://doi.org/"), pmid=pmid,
+                                abstract=_inverted(w.get("abstract_inverted_index"))))
+        following = (data["meta"] or {}).get("next_cursor")
+        if not data["results"] or not following:
+            break
+        cursor = following
+    return Found(total or 0, records[:limit])
+
+
+def search_crossref(get: Recorder, query: str, limit: int, page: int) -> Found:
+    base, cursor, records, total = _base("crossref"), "*", [], None
+    while total is None or len(records) < min(total, limit):
+        params = dict(query=query, rows=min(page, limit - len(records)), cursor=cursor)
+        data = get.get_json(f"{base}/works?{urllib.parse.urlencode(params)}")
+        message = data.get("message") if isinstance(data, dict) else None
+        _need(isinstance(message, dict) and "total-results" in message and isinstance(message.get("items"), list),
+              f"Crossref works: no message.total-results/items in {str(data)[:80]!r}")
+        total = int(message["total-results"])
+        for item in message["items"]:
+            rec = crossref_record(item)
+            records.append(dict(title=rec.get("title", ""), authors=rec.get("author", "").split(" and "),
+                                journal=rec.get("journal", ""), year=rec.get("year", ""),
+                                volume=rec.get("volume", ""), issue=rec.get("number", ""),
+                                pages=rec.get("pages", "").replace("--", "-"), doi=rec.get("doi", ""), pmid="",
+                                abstract=_strip_tags(item.get("abstract", ""))))
+        following = message.get("next-cursor")
+        if not message["items"] or not following:
+            break
+        cursor = following
+    return Found(total or 0, records[:limit])
+
+
+SEARCHERS: dict[str, Callable[[Recorder, str, int, int], Found]] = {
+    "pubmed": search_pubmed, "europepmc": search_europepmc, "openalex": search_openalex,
+    "crossref": search_crossref}
+
+
+def _strip_tags(text: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", text or "").split())
+
+
+def _inverted(index: dict | None) -> str:
+    """OpenAlex's abstract_inverted_index ({word: [positions]}) back to text."""
+    if not index:
+        return ""
+    at = {p: w for w, positions in index.items() for p in positions}
+    return " ".join(at[p] for p in sorted(at))
+
+
+def to_ris(records: list[dict]) -> str:
+    out = []
+    for r in records:
+        first, _, last = (r.get("pages") or "").partition("-")
+        tags = [("TY", "JOUR")] + [("AU", a) for a in r.get("authors", []) if a]
+        tags += [("TI", r.get("title", "")), ("T2", r.get("journal", "")), ("PY", r.get("year", "")),
+                 ("VL", r.get("volume", "")), ("IS", r.get("issue", "")), ("SP", first), ("EP", last),
+                 ("DO", r.get("doi", "")), ("AN", r.get("pmid", "")), ("DB", "PubMed" if r.get("pmid") else ""),
+                 ("AB", r.get("abstract", ""))]
+        out.append("".join(f"{t}  - {' '.join(str(v).split())}\n" for t, v in tags if str(v).strip()) + "ER  - \n\n")
+    return "".join(out)
+
+
+@dataclass
+class SearchResult:
+    search_id: str
+    source: str
+    query: str
+    total: int
+    retrieved: int
+    requests: int
+    import_line: str
+
+
+def _next_search_id(log_path: Path) -> str:
+    from .schema import SEARCH_LOG, read_table
+
+    log = read_table(log_path, SEARCH_LOG) if log_path.is_file() else SEARCH_LOG.empty()
+    numbers = [int(s[1:]) for s in log["search_id"]]
+    return f"S{max(numbers, default=0) + 1:03d}"
+
+
+def stored(review: str, search_id: str, root: Path | None = None) -> list[tuple[str, str]]:
+    """The kept answers of a search, in the order they were received."""
+    folder = paths.data_dir(review, root) / FOLDER / search_id
+    index = folder / "requests.csv"
+    if not index.is_file():
+        raise SearchError(f"no stored answers for {search_id} in data/{review}/{FOLDER}/{search_id}/")
+    with index.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [(r["url"], (folder / r["file"]).read_bytes().decode("utf-8")) for r in rows]
+
+
+def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: int = DEFAULT_MAX,
+        replay: str | None = None, http: HttpClient | None = None, root: Path | None = None,
+        page: int | None = None, today: str | None = None) -> SearchResult:
+    """Run (or replay) one search, keep its answers, log it and import its records."""
+    from .collect import import_files
+    from .review import Review
+
+    if source not in SOURCES:
+        raise SearchError(f"source {source!r}: expected one of {', '.join(SOURCES)}")
+    root = root or paths.project_root()
+    data = paths.data_dir(review, root)
+    rv = Review.load(review, root)
+    known = set(rv.claims["claim_id"])
+    unknown = [c for c in claim_ids if c not in known]
+    if not claim_ids or unknown:
+        raise SearchError(f"--claims: expected claim ids of data/{review}/claims.csv, found {', '.join(unknown) or 'none'}")
+    recorder = Recorder(None, stored(review, replay, root)) if replay else Recorder(http or HttpClient(cache_dir=None))
+    found = SEARCHERS[source](recorder, query, limit, page or PAGE_SIZE[source])  # network: nothing written yet
+    if replay:  # a check, never a second copy: the records must come out as they were kept
+        kept = (data / FOLDER / replay / f"{replay}-{source}.ris").read_bytes()
+        if to_ris(found.records).encode("utf-8") != kept:
+            raise SearchError(f"replay of {replay}: the stored answers no longer give the records kept in "
+                              f"data/{review}/{FOLDER}/{replay}/{replay}-{source}.ris")
+        return SearchResult(replay, source, query, found.total, len(found.records), len(recorder.answers),
+                            "replayed from the stored answers: the same records, byte for byte; nothing written")
+    log_path = data / "search_log.csv"
+    search_id = _next_search_id(log_path)
+    target = data / FOLDER / search_id
+    before = log_path.read_bytes() if log_path.is_file() else None
+    note = (f"{source} reported {found.total:,}; the first {len(found.records):,} retrieved"
+            if found.total > len(found.records) else "")
+    try:
+        with paths.staged(target) as tmp:
+            rows = []
+            for n, (url, body) in enumerate(recorder.answers, start=1):
+                name = f"{n:03d}.{'xml' if body.lstrip().startswith('<') else 'json'}"
+                (tmp / name).write_bytes(body.encode("utf-8"))
+                rows.append({"file": name, "url": url})
+            with (tmp / "requests.csv").open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=["file", "url"], lineterminator="\n")
+                writer.writeheader()
+                writer.writerows(rows)
+            (tmp / "records.ris").write_text(to_ris(found.records), encoding="utf-8", newline="\n")
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerow(
+            [search_id, " ".join(claim_ids), source, query, today or dt.date.today().isoformat(),
+             len(found.records), 0, note])
+        with log_path.open("a", encoding="utf-8", newline="") as handle:
+            handle.write(text.getvalue())
+        renamed = target / f"{search_id}-{source}.ris"  # import ids are <file name>:<n>: one name per search
+        (target / "records.ris").rename(renamed)
+        if found.records:
+            summary = import_files(review, [renamed], search_id=search_id, root=root, progress=False)
+            line = summary.library.describe()
+        else:
+            line = "no records to import"
+    except BaseException:
+        if before is not None:
+            log_path.write_bytes(before)
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    return SearchResult(search_id, source, query, found.total, len(found.records), len(recorder.answers), line)
+
+
+__all__ = ["SOURCES", "SearchError", "SourceError", "run", "stored", "to_ris"]

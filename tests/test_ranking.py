@@ -1,0 +1,138 @@
+"""The screening ranking (TF-IDF + linear SVM refit on each decision) and the stopping rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from litreview.ranking import (BALANCE_RATIO, EXCLUDE, INCLUDE, Ranker, balanced_weights, record_text,
+                               stopping)
+
+TEXTS = [
+    "Calf massage reduces delayed onset muscle soreness after eccentric exercise in athletes",  # 0
+    "Stock market volatility and interest rates in emerging economies",                         # 1
+    "Massage therapy for muscle soreness: a randomised trial in runners",                       # 2
+    "Crop yields under drought: irrigation strategies for wheat",                               # 3
+    "Effect of sports massage on muscle recovery and soreness after exercise",                  # 4
+    "Monetary policy, inflation expectations and interest rates",                                # 5
+    "Wheat irrigation and fertiliser trials in semi-arid regions",                               # 6
+    "Soreness and recovery after massage of the calf muscles: a controlled trial",              # 7
+]
+
+
+def test_record_text_joins_title_and_abstract():
+    assert record_text("Title.", "Abstract") == "Title. Abstract"
+    assert record_text(None, "Abstract") == "Abstract"
+    assert record_text("", "") == ""
+
+
+def test_cold_start_ranks_by_similarity_to_the_claims():
+    ranker = Ranker(TEXTS, query="massage muscle soreness recovery")
+    order = list(ranker.order({}))
+    assert set(order[:4]) == {0, 2, 4, 7}
+    assert set(order[4:]) == {1, 3, 5, 6}
+
+
+def test_without_query_or_decisions_the_given_order_stands():
+    assert list(Ranker(TEXTS).order({})) == list(range(len(TEXTS)))
+
+
+def test_includes_only_rank_similar_records_first():
+    order = list(Ranker(TEXTS).order({0: INCLUDE}))
+    assert 0 not in order
+    assert set(order[:3]) == {2, 4, 7}
+
+
+def test_the_model_learns_from_includes_and_excludes():
+    # the claims' text points at economics; the decisions say massage: the decisions win
+    ranker = Ranker(TEXTS, query="interest rates inflation")
+    assert set(ranker.order({})[:2]) == {1, 5}
+    order = list(ranker.order({0: INCLUDE, 1: EXCLUDE, 3: EXCLUDE}))
+    assert set(order[:3]) == {2, 4, 7}
+    assert {0, 1, 3}.isdisjoint(order)
+
+
+def test_model_scores_separate_the_classes_and_refit_on_each_decision():
+    ranker = Ranker(TEXTS)
+    first = ranker.scores({0: INCLUDE, 1: EXCLUDE})
+    second = ranker.scores({0: INCLUDE, 1: EXCLUDE, 2: INCLUDE, 5: EXCLUDE})
+    assert first[4] > first[5] and second[4] > second[6]
+    assert not np.allclose(first, second)
+
+
+def test_balanced_weights_give_the_included_ratio_times_the_weight_of_the_excluded():
+    y = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 0])
+    w = balanced_weights(y)
+    assert w[y == 1].sum() / w[y == 0].sum() == pytest.approx(BALANCE_RATIO)
+    assert w.sum() == pytest.approx(len(y))
+    assert len(set(w[y == 0])) == 1 and len(set(w[y == 1])) == 1
+
+
+def test_records_without_text_do_not_break_the_queue():
+    ranker = Ranker(["", "", ""])
+    assert list(ranker.order({0: INCLUDE})) == [1, 2]
+    assert list(Ranker([]).order({})) == []
+
+
+def test_active_ranking_finds_the_relevant_records_before_random_order():
+    rng = np.random.default_rng(3)
+    topic = ["massage", "calf", "soreness", "muscle", "recovery", "trial"]
+    other = ["bank", "wheat", "rates", "soil", "market", "policy", "rain", "crop", "loan", "price"]
+    filler = [f"w{i}" for i in range(200)]
+    texts, labels = [], []
+    for i in range(300):
+        relevant = i % 15 == 0
+        words = list(rng.choice(topic if relevant else other, 3)) + list(rng.choice(filler, 8))
+        texts.append(" ".join(words))
+        labels.append(int(relevant))
+    labels = np.array(labels)
+    ranker = Ranker(texts)
+    known = {0: INCLUDE, 1: EXCLUDE}
+    while sum(known.values()) < labels.sum():
+        nxt = int(ranker.order(known)[0])
+        known[nxt] = int(labels[nxt])
+    # 20 relevant of 300: random order would need about 95 % of the records to find them all
+    assert len(known) < 60
+
+
+# --- stopping rule -------------------------------------------------------------------------
+
+def test_stopping_p_value_by_hand():
+    # found 2 of 4 read, 10 records: H0 needs floor(2 / 0.95) + 1 = 3 relevant in all.
+    # last 2 read (k=0): urn of 2 + 6 unread holds 3 - 2 = 1 relevant; P(X <= 0) = C(7,2)/C(8,2) = 0.75.
+    # last 1: 6/7; last 3: 1 - 7/84; last 4: 1 - 7/210. The smallest is 0.75.
+    state = stopping([1, 1, 0, 0], total=10)
+    assert state.p_value == pytest.approx(0.75)
+    assert not state.stop
+    # the same sample (n=2, k=0) bounds the unread relevant records: P(X=0) = C(8-U, 2)/C(8, 2)
+    # is 3/28 >= 0.05 for U=5 and 1/28 < 0.05 for U=6
+    assert state.unseen_relevant_max == 5
+    assert state.recall_min == pytest.approx(2 / 7)
+
+
+def test_stopping_after_a_long_run_of_exclusions():
+    # 20 found, then 300 excluded, 80 unread. H0 needs 22 relevant: 2 in the urn of the last
+    # 300 + 80 unread, and none among the 300 read: P = (80/380) * (79/379) = 0.0439 < 0.05
+    decisions = [1] * 20 + [0] * 300
+    state = stopping(decisions, total=400)
+    assert state.stop and state.p_value == pytest.approx(80 / 380 * 79 / 379)
+    assert state.unseen_relevant_max == 1
+    # the same run in a queue of 2,000 leaves 1,680 unread: not enough evidence yet
+    larger = stopping(decisions, total=2000)
+    assert not larger.stop and larger.unseen_relevant_max > 1
+    early = stopping([1] * 20 + [0] * 10, total=2000)
+    assert not early.stop and early.unseen_relevant_max > larger.unseen_relevant_max
+
+
+def test_stopping_before_any_decision_and_after_the_last():
+    assert not stopping([], total=5).stop
+    assert stopping([], total=5).unseen_relevant_max == 5
+    done = stopping([1, 0, 0], total=3)
+    assert done.stop and done.unread == 0 and "all 3 records screened" in done.describe()
+    with pytest.raises(ValueError):
+        stopping([1, 0, 0, 0], total=3)
+
+
+def test_describe_cites_the_rule_and_gives_the_bound():
+    text = stopping([1, 1, 0, 0], total=10).describe()
+    assert "Callaghan & Müller-Hansen 2020" in text and "at most 5 relevant" in text and "keep screening" in text
