@@ -116,6 +116,7 @@ GENERIC_TITLES = frozenset(normalise_title(title) for title in (
     "Expression of concern", "Obituary", "Obituaries", "In memoriam", "Case report", "Case reports",
     "Images in clinical medicine", "Quiz", "Answer", "Answers", "Reply to comment", "Untitled", "No title",
 ))
+_GENERIC_WORDS = max(len(title.split()) for title in GENERIC_TITLES)
 _COUNTING_WORD = re.compile(r"^(\d+|[ivx]+|part|vol|volume|issue)$")  # "Editorial 2", "Erratum (vol 3)"
 
 
@@ -276,7 +277,10 @@ def _issue(value: str) -> str:
 
 def generic_title(norm_title: str) -> bool:
     """Whether a normalised title is one of :data:`GENERIC_TITLES`, numbers aside."""
-    return " ".join(w for w in norm_title.split() if not _COUNTING_WORD.match(w)) in GENERIC_TITLES
+    words = norm_title.split()
+    if len(words) > _GENERIC_WORDS + 4:  # no room for a generic title and a few numbers
+        return False
+    return " ".join(w for w in words if not _COUNTING_WORD.match(w)) in GENERIC_TITLES
 
 
 def _table(records: pd.DataFrame) -> _Table:
@@ -304,7 +308,7 @@ RECURRING_CHECK_LIMIT = 50  # more records of one title in one journal than this
 # A title no longer than the longest heading of GENERIC_TITLES may be a department heading, so
 # an issue or first page that differs shows it recurring; a longer title names one work, and
 # such a difference is more often a slip in one record (it recurs only on plain evidence).
-HEADING_WORDS = max(len(title.split()) for title in GENERIC_TITLES)
+HEADING_WORDS = _GENERIC_WORDS
 
 
 def _elsewhere(a: _Profile, b: _Profile, *, soft: bool = True) -> bool:
@@ -326,6 +330,7 @@ def _elsewhere(a: _Profile, b: _Profile, *, soft: bool = True) -> bool:
                              and a.first_page != b.first_page))
 
 
+@lru_cache(maxsize=1 << 16)
 def _journal_key(name: str) -> tuple[str, ...]:
     """The first letter of each significant word: equal for any two names :func:`same_journal`
     accepts, so it can bucket records before the pairwise test."""
@@ -342,7 +347,7 @@ def _serial(norm_titles: list[str], journals: list[str],
     title. Every record of that title in that journal, and every one of that title without a
     journal, is then recurring too. Returns the kind of each such record and, for each
     recurring one, the records of its title in its journal (its peers)."""
-    serial = {i: "generic" for i, title in enumerate(norm_titles) if title and generic_title(title)}
+    serial = {i: "generic" for i, generic in enumerate(_memo(generic_title, norm_titles)) if generic}
     peers: dict[int, frozenset[int]] = {}
     for members in _shared(norm_titles):
         if members[0] in serial:

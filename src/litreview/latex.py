@@ -48,8 +48,8 @@ LONG = 200  # characters: longer text is decoded word by word
 
 def to_text(text: str) -> str:
     """``text`` (a BibTeX value, or any field that may hold LaTeX) as plain Unicode text."""
-    if not _MARKS.search(text):
-        return text
+    if "\\" not in text and "{" not in text and "}" not in text and "$" not in text and "--" not in text:
+        return text  # the common case, tested without a regex
     if not _NEEDS_PARSER.search(text):
         return _braces_and_dashes(text)
     if len(text) <= LONG:

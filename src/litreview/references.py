@@ -84,7 +84,7 @@ def load_bib(path: Path, label: str | None = None) -> list[Entry]:
 
 def fold(text: str) -> str:
     """Lower case, accents removed, LaTeX resolved: the form two spellings share."""
-    text = delatex(text)
+    text = to_text(text)
     if text.isascii():
         return text.lower()  # fast path: ASCII has no accents to decompose or letters to map
     text = unicodedata.normalize("NFKD", text).translate(_UNDECOMPOSABLE)
@@ -136,7 +136,7 @@ def author_signature(name: str) -> tuple[str, str]:
 
 def page_range(pages: str) -> tuple[str, str]:
     """``("447", "454")`` from ``447-454``, ``447 - 454``, ``447–54`` or ``447--454``."""
-    pages = delatex(pages)
+    pages = to_text(pages)
     parts = [p for p in re.split(r"\s*[-–—]+\s*", pages.strip()) if p]
     if not parts:
         return "", ""
