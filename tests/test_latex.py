@@ -66,3 +66,22 @@ def test_long_text_decoded_word_by_word_equals_the_whole_parse(words):
     text = " ".join(words)
     assert len(text) > latex.LONG
     assert to_text(text) == latex._parse(text)
+
+
+ACCENTED = ['\\"{u}', '{\\"o}', "\\'e", "\\`a", "\\^o", "\\~n", "\\~{n}", "\\c{c}", "\\c c", "\\v{S}", "\\u{g}",
+            "\\H{o}", "\\k{a}", "\\r{u}", "\\={a}", "\\.{z}", "\\'{\\i}", "{\\ss}", "\\o{}", "{\\aa}", "\\l{}", "{\\L}",
+            "\\&", "\\%", "\\#", "\\_", "M", "ller", " ", "-", "--", "{", "}", "'", "5'", "~", "&", "%", "\\emph{x}", "$"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(ACCENTED), max_size=8))
+def test_accent_fast_path_equals_the_parser_or_steps_aside(parts):
+    text = "".join(parts)
+    fast = latex._fast(text)
+    if fast is not None:
+        assert fast == latex._parse(text)
+
+
+@pytest.mark.parametrize("tex", ['M\\"{u}ller', "Fran\\c cois", "Stra{\\ss}e", "A \\& B", "\\'{\\i}"])
+def test_common_accents_take_the_fast_path(tex):
+    assert latex._fast(tex) is not None and latex._fast(tex) == latex._parse(tex)

@@ -20,6 +20,7 @@ the white space between top-level words, and only the words that hold LaTeX are 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
@@ -46,12 +47,47 @@ _CONTROL_END = re.compile(r"\\(?:[A-Za-z]+|[\"'`^~=.uvHckbdrt])$")  # "\ss", "\c
 LONG = 200  # characters: longer text is decoded word by word
 
 
+# The accents and escapes most exports use, read without the parser (most values with LaTeX
+# hold nothing else); tests hold the result equal to pylatexenc's.
+_ACCENTS = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303", "=": "\u0304",
+            ".": "\u0307", "c": "\u0327", "v": "\u030c", "u": "\u0306", "H": "\u030b", "k": "\u0328",
+            "r": "\u030a"}
+_LETTERS = {"ss": "ß", "o": "ø", "O": "Ø", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ",
+            "l": "ł", "L": "Ł", "i": "ı"}
+_ACCENT = re.compile(r"""\\(["'`^~=.])\s*(?:\{([A-Za-z]|\\i)\}|([A-Za-z]))"""
+                     r"|\\([cvuHkr])(?:\{([A-Za-z]|\\i)\}|\s+([A-Za-z]))")
+_LETTER = re.compile(r"\\(ss|aa|AA|ae|AE|oe|OE|[oOlLi])(?:\{\}|(?![A-Za-z]))")
+_ESCAPE = re.compile(r"\\([&%#_])")
+_LEFT = re.compile(r"[\\$~`]|''")
+
+
+def _accent(m: re.Match) -> str:
+    mark = m.group(1) or m.group(4)
+    base = m.group(2) or m.group(3) or m.group(5) or m.group(6)
+    return unicodedata.normalize("NFC", ("i" if base == "\\i" else base) + _ACCENTS[mark])
+
+
+def _fast(text: str) -> str | None:
+    """``text`` decoded when its only LaTeX is accents, special letters, escaped ``& % # _``,
+    braces and dashes; None when anything else is left for the parser."""
+    out = _ESCAPE.sub(r"\1", _LETTER.sub(lambda m: _LETTERS[m.group(1)], _ACCENT.sub(_accent, text)))
+    if _LEFT.search(out) or _BARE_AFTER.search(text):
+        return None
+    return _braces_and_dashes(out)
+
+
+_BARE_AFTER = re.compile(r"(?<!\\)[%&#]")  # a bare %, & or # goes to the parser, which keeps it literal
+
+
 def to_text(text: str) -> str:
     """``text`` (a BibTeX value, or any field that may hold LaTeX) as plain Unicode text."""
     if "\\" not in text and "{" not in text and "}" not in text and "$" not in text and "--" not in text:
         return text  # the common case, tested without a regex
     if not _NEEDS_PARSER.search(text):
         return _braces_and_dashes(text)
+    fast = _fast(text)
+    if fast is not None:
+        return fast
     if len(text) <= LONG:
         return _parse(text)
     return "".join(_parse(piece) if _MARKS.search(piece) else piece for piece in _pieces(text))
