@@ -29,7 +29,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import os
 import re
 import shutil
@@ -40,7 +39,7 @@ from typing import Callable
 
 from . import paths
 from .sources import (CROSSREF_URL, EUTILS_URL, HttpClient, MalformedResponse, PubMed, SourceError,
-                      crossref_record)
+                      crossref_record, parse_json)
 
 SOURCES = ("pubmed", "europepmc", "openalex", "crossref")
 EUROPEPMC_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest"
@@ -79,11 +78,7 @@ class Recorder:
         return body
 
     def get_json(self, url: str) -> dict:
-        body = self.get(url)
-        try:
-            return json.loads(body)
-        except json.JSONDecodeError as exc:
-            raise MalformedResponse(f"{url}: expected JSON, got {body[:60]!r} ({exc.msg})") from None
+        return parse_json(url, self.get(url))
 
 
 @dataclass

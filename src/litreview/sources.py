@@ -114,11 +114,16 @@ class HttpClient:
         return body
 
     def get_json(self, url: str) -> dict:
-        body = self.get(url)
-        try:
-            return json.loads(body)
-        except json.JSONDecodeError as exc:
-            raise MalformedResponse(f"{url}: expected JSON, got {body[:60]!r} ({exc.msg})") from None
+        return parse_json(url, self.get(url))
+
+
+def parse_json(url: str, body: str) -> dict:
+    """A service's JSON answer; a body that is not JSON is a :class:`MalformedResponse` naming
+    the url."""
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise MalformedResponse(f"{url}: expected JSON, got {body[:60]!r} ({exc.msg})") from None
 
 
 def _retry_after_seconds(value: str | None) -> float:
