@@ -409,3 +409,9 @@ def test_an_expression_of_concern_rates_risk_of_bias_down():
     row = grade_review(claims, evidence, rob, study_status=_status("s1", "expression-of-concern")).iloc[0]
     assert row["risk_of_bias"] == "serious" and "expression of concern" in row["risk_of_bias_reason"]
     assert row["certainty"] == "moderate"
+
+
+def test_the_verdict_table_of_a_tradition_never_says_yes():
+    table = verdict_table("tradition")
+    assert table.loc["supports", "high"] == "accurate description (not applicable)"
+    assert not table.stack().str.contains(r"\(.*yes").any()

@@ -51,6 +51,7 @@ import pandas as pd
 from . import verdicts
 from .meta import Pooled, pool_claims
 from .schema import CERTAINTIES, RATIO_MEASURES, REVIEW_DESIGNS
+from .status import concern_keys, set_aside
 
 LEVELS = tuple(reversed(CERTAINTIES))  # "very low" … "high"; index = points - 1
 POINTS = {name: i + 1 for i, name in enumerate(LEVELS)}
@@ -157,31 +158,24 @@ def study_rob(rob: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def set_aside_reason(row) -> str:
-    """Why an evidence row is set aside from the rating, or ""."""
-    why = []
-    if row["rob"] == "high":
-        why.append("high risk of bias")
-    if row["indirectness"] == "serious":
-        why.append("seriously indirect")
-    return " and ".join(why)
-
-
-def with_rob(evidence: pd.DataFrame, rob: pd.DataFrame) -> pd.DataFrame:
-    """The evidence with each row's overall risk of bias (a study without rob.csv rows counts
-    as high) and why it is set aside (``set_aside``, "" when it is rated)."""
-    by_study = study_rob(rob)
+def with_rob(evidence: pd.DataFrame, rob_by_study: dict[str, str]) -> pd.DataFrame:
+    """The evidence with each row's overall risk of bias (:func:`study_rob`); a study without
+    rob.csv rows counts as high."""
     ev = evidence.copy()
-    ev["rob"] = [by_study.get(k, "high") for k in ev["study_key"]]
-    ev["set_aside"] = [set_aside_reason(r) for r in ev.to_dict("records")] if len(ev) else pd.Series(dtype=object)
+    ev["rob"] = [rob_by_study.get(k, "high") for k in ev["study_key"]]
     return ev
+
+
+def is_set_aside(rows: pd.DataFrame) -> pd.Series:
+    """Rows set aside from the rating: at high risk of bias, or seriously indirect."""
+    return (rows["rob"] == "high") | (rows["indirectness"] == "serious")
 
 
 def pool_review(evidence: pd.DataFrame, rob: pd.DataFrame, method: str = "dl") -> list[Pooled]:
     """Pooled estimates from the rows the grade rests on only: a row set aside never enters a
     pooled estimate."""
-    ev = with_rob(evidence, rob)
-    return pool_claims(ev[ev["set_aside"] == ""], method)
+    ev = with_rob(evidence, study_rob(rob))
+    return pool_claims(ev[~is_set_aside(ev)], method)
 
 
 # --- the grade of one claim --------------------------------------------------------------------
@@ -267,16 +261,14 @@ def grade_claim(claim: dict, rows: pd.DataFrame, rob_by_study: dict[str, str],
         return Grade(cid, False, len(rows), None, kind=kind, certainty=None, direction="none",
                      expert="not applicable", verdict="not testable",
                      rationale="A statement of traditional theory, not testable by experiment.")
-    rows = rows.copy()
-    if "rob" not in rows:
-        rows["rob"] = [rob_by_study.get(k, "high") for k in rows["study_key"]]
+    rows = rows.copy() if "rob" in rows else with_rob(rows, rob_by_study)
     if "review_certainty" not in rows:
         rows["review_certainty"] = None
     if rows.empty:
         g = Grade(cid, True, 0, None, kind=kind, certainty="very low")
         g.rationale = NO_STUDY_FOUND if searched is None or cid in searched else NOT_SEARCHED
         return _verdict(g, claim)
-    flawed = (rows["rob"] == "high") | (rows["indirectness"] == "serious")
+    flawed = is_set_aside(rows)
     sound = rows[~flawed]
     g = Grade(cid, True, len(rows), None, kind=kind, flawed_ids=list(rows.loc[flawed, "evidence_id"]),
               context_direction=body_direction(rows[flawed]))
@@ -476,16 +468,14 @@ def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame
     (``grades.csv``). Effects are pooled with ``method`` from the rows not set aside.
     ``study_status``: rows of retracted or withdrawn studies are graded as if absent and
     listed with the notice (``retracted_evidence``); an expression of concern rates down."""
-    from .status import concern_keys, set_aside
-
     retracted = evidence.iloc[0:0].assign(reason="")
     concerns: frozenset[str] = frozenset()
     if study_status is not None and len(study_status):
         evidence, retracted = set_aside(evidence, study_status)
         concerns = frozenset(concern_keys(study_status))
     rob_by_study = study_rob(rob)
-    ev = with_rob(evidence, rob)
-    pooled = pool_claims(ev[ev["set_aside"] == ""], method) if "effect" in ev else []
+    ev = with_rob(evidence, rob_by_study)
+    pooled = pool_claims(ev[~is_set_aside(ev)], method) if "effect" in ev else []
     ov = {} if overrides is None or overrides.empty else {
         (r["claim_id"], r["field"]): r for r in overrides.to_dict("records")}
     explained = {} if explanations is None or explanations.empty else dict(
@@ -547,8 +537,8 @@ def verdict_table(kind: str = "intervention") -> pd.DataFrame:
     for d in directions:
         table[d] = {}
         for c in reversed(LEVELS):
-            expert = verdicts.expert_label(d, c)
-            table[d][c] = f"{verdicts.fact_check(expert, kind, d if d != 'none' else 'mixed', False, c)} ({expert})"
+            expert = verdicts.expert_label(d, c, kind=kind)
+            table[d][c] = f"{verdicts.fact_check(expert, kind, d, False, c)} ({expert})"
     return pd.DataFrame(table).T.loc[:, list(reversed(LEVELS))]
 
 

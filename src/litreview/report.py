@@ -56,8 +56,9 @@ def claimreviews(review: Review, grades: pd.DataFrame, base_url: str = "") -> li
         appearance = {"@type": "CreativeWork", "headline": article["title"]}
         if article["url"]:
             appearance["url"] = article["url"]
-        if iso_date(article["date_shown"]):
-            appearance["datePublished"] = iso_date(article["date_shown"])
+        published = iso_date(article["date_shown"])
+        if published:
+            appearance["datePublished"] = published
         explanation = g.get("explanation")
         rating = {"@type": "Rating", "alternateName": g["rating_label"],
                   "bestRating": BEST_RATING, "worstRating": WORST_RATING,
