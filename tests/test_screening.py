@@ -154,3 +154,30 @@ def test_the_screen_command(imported, capsys):
 
 def test_the_reasons_are_prisma_words():
     assert "not-retrieved" in EXCLUSION_REASONS and "wrong-population" in EXCLUSION_REASONS
+
+
+def test_a_session_sees_new_imports_and_decisions_made_elsewhere(imported):
+    """The records, decisions and features are kept between clicks, but never past a change
+    of the files they were read from."""
+    first = queue("ginger")
+    assert len(first.records) == 4
+    assert queue("ginger").ranker is first.ranker  # the features are fitted once per version
+    export = imported / "more.ris"
+    export.write_text(ris([("Ginger capsules for motion sickness at sea", "Sailors took ginger.")]), encoding="utf-8")
+    import_files("ginger", [export], search_id="S002", progress=False)
+    again = queue("ginger")
+    assert len(again.records) == 5 and again.ranker is not first.ranker
+    # a decision written by another writer (here: a line appended by hand) is seen at once
+    path = imported / "data/ginger/screening.csv"
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("export.ris:3,S002,title-abstract,exclude,wrong-population\n")
+    assert queue("ginger").decided == {"export.ris:3": "exclude"}
+
+
+def test_row_line_numbers_are_shared_by_copies_of_a_table(imported):
+    """pandas deep-copies ``attrs`` on every operation; the line numbers are immutable and shared."""
+    decide("ginger", "export.ris:1", "include")
+    frame = read_decisions("ginger")
+    lines = (imported / "data/ginger/screening.csv").read_text(encoding="utf-8").splitlines()
+    assert frame.attrs["lines"][-1] == len(lines) and lines[-1].startswith("export.ris:1,")
+    assert frame[frame["decision"] == "include"].attrs["lines"] is frame.attrs["lines"]

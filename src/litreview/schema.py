@@ -269,8 +269,17 @@ def read_table(path: Path, schema: TableSchema, label: str | None = None) -> pd.
     # an empty optional cell is None, never NaN
     frame = none_for_missing(pd.DataFrame.from_records(records, columns=schema.names)) if records else schema.empty()
     frame.attrs["path"] = label
-    frame.attrs["lines"] = lines
+    frame.attrs["lines"] = LineNumbers(lines)
     return frame
+
+
+class LineNumbers(tuple):
+    """The file line of each row of a table read by :func:`read_table`. pandas deep-copies a
+    frame's ``attrs`` on every operation; being immutable, this one is shared instead (a copy
+    per filter cost 10,000-row screening files tens of milliseconds)."""
+
+    def __deepcopy__(self, memo):
+        return self
 
 
 # --- row checks -----------------------------------------------------------------------------

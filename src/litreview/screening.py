@@ -24,6 +24,7 @@ diagrams report; it is written to the ``reason`` column as that word.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 from contextlib import contextmanager
@@ -80,21 +81,58 @@ def locked(review: str, root: Path | None = None) -> Iterator[Path]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+_decisions_cache: dict[tuple, pd.DataFrame] = {}
+
+
 def read_decisions(review: str, root: Path | None = None) -> pd.DataFrame:
-    """``screening.csv`` through its schema (empty when the file is absent)."""
+    """``screening.csv`` through its schema (empty when the file is absent); read once per
+    version of the file, since a click both writes a decision and shows the queue."""
     path = screening_path(review, root)
     if not path.is_file():
         return SCREENING.empty()
-    return read_table(path, SCREENING, f"data/{review}/{SCREENING.filename}")
+    stamp = _stamp([path])
+    if stamp not in _decisions_cache:
+        frame = read_table(path, SCREENING, f"data/{review}/{SCREENING.filename}")
+        _decisions_cache.clear()
+        _decisions_cache[stamp] = frame
+    return _decisions_cache[stamp]
+
+
+def _stamp(files: list[Path]) -> tuple:
+    """What identifies the contents of ``files`` without reading them: inode, size and
+    modification time of each (absent files included; the writers replace files whole)."""
+    out = []
+    for f in files:
+        try:
+            st = f.stat()
+            out.append((str(f), st.st_ino, st.st_size, st.st_mtime_ns))
+        except FileNotFoundError:
+            out.append((str(f), None, None, None))
+    return tuple(out)
+
+
+def _imports_stamp(review: str, root: Path | None) -> tuple:
+    from .collect import FILES, folder
+
+    return _stamp([folder(review, root) / name for name in FILES.values()])
+
+
+# The imported records change only when an import or de-duplication writes them, while a
+# widget re-reads the queue on every click: they are read once per version of the files.
+_unique_cache: dict[tuple, pd.DataFrame] = {}
 
 
 def unique_records(review: str, root: Path | None = None) -> pd.DataFrame:
     """The imported records that de-duplication kept, in import order."""
     from .collect import load
 
-    imports = load(review, root)
-    removed = set(imports.log["record_id"])
-    return imports.records[~imports.records["record_id"].isin(removed)].reset_index(drop=True)
+    stamp = _imports_stamp(review, root)
+    if stamp not in _unique_cache:
+        imports = load(review, root)
+        removed = set(imports.log["record_id"])
+        _unique_cache.clear()
+        _unique_cache[stamp] = imports.records[~imports.records["record_id"].isin(removed)].reset_index(drop=True)
+    return _unique_cache[stamp]
 
 
 @dataclass
@@ -108,13 +146,10 @@ class Queue:
     order_decided: list[str]       # record keys in the order they were decided
     ranker: Ranker
 
-    @property
-    def position(self) -> dict[str, int]:
-        return {key: i for i, key in enumerate(self.records["record_id"])}
-
     def labels(self) -> dict[int, int]:
-        at = self.position
-        return {at[k]: (INCLUDE if d == "include" else EXCLUDE) for k, d in self.decided.items() if k in at}
+        keys = list(self.decided)
+        at = pd.Index(self.records["record_id"]).get_indexer(keys)
+        return {int(i): (INCLUDE if self.decided[k] == "include" else EXCLUDE) for k, i in zip(keys, at) if i >= 0}
 
     def pending(self) -> pd.DataFrame:
         """The undecided records, the one to read next first."""
@@ -161,6 +196,28 @@ def pico_terms(review: str, search_ids: set[str], root: Path | None = None) -> l
     return sorted((w for w in words if len(w) > 3), key=lambda w: (-len(w), w))
 
 
+# Rankers by queue content. Fitting TF-IDF is the slow part of a queue (seconds at 10,000
+# records) and does not change between decisions, so a session (the widget, a script) fits it
+# once per version of the imported records, of the claims and of the search log; the model
+# itself is still refit on every decision.
+RANKER_CACHE_SIZE = 4
+_rankers: dict[str, Ranker] = {}
+
+
+def _ranker(review: str, records: pd.DataFrame, root: Path | None) -> Ranker:
+    data = paths.data_dir(review, root)
+    stamp = (_imports_stamp(review, root), _stamp([data / "claims.csv", data / "search_log.csv"]))
+    ids = pd.util.hash_pandas_object(records["record_id"], index=False).to_numpy().tobytes()
+    digest = hashlib.sha256(repr(stamp).encode("utf-8") + ids).hexdigest()
+    if digest not in _rankers:
+        while len(_rankers) >= RANKER_CACHE_SIZE:
+            _rankers.pop(next(iter(_rankers)))
+        texts = [record_text(t, a) for t, a in zip(records["title"], records["abstract"])]
+        query = claims_text(review, set(records["search_id"]) - {""}, root) if len(records) else ""
+        _rankers[digest] = Ranker(texts, query)
+    return _rankers[digest]
+
+
 def queue(review: str, stage: str = TITLE_ABSTRACT, root: Path | None = None) -> Queue:
     """The queue of ``stage`` (see the module docstring)."""
     if stage not in SCREENING_STAGES:
@@ -172,9 +229,7 @@ def queue(review: str, stage: str = TITLE_ABSTRACT, root: Path | None = None) ->
         records = records[records["record_id"].isin(set(passed["record_key"]))].reset_index(drop=True)
     here = decisions[(decisions["stage"] == stage) & decisions["record_key"].isin(set(records["record_id"]))]
     decided = dict(zip(here["record_key"], here["decision"]))
-    texts = [record_text(t, a) for t, a in zip(records["title"], records["abstract"])]
-    query = claims_text(review, set(records["search_id"]) - {""}, root) if len(records) else ""
-    return Queue(review, stage, records, decided, list(here["record_key"]), Ranker(texts, query))
+    return Queue(review, stage, records, decided, list(here["record_key"]), _ranker(review, records, root))
 
 
 def _check(decision: Decision) -> None:

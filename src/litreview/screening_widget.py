@@ -48,6 +48,8 @@ class ScreeningWidget:
 
         self.review, self.stage, self.root = review, stage, root
         self.record: dict | None = None
+        self._terms_of = None  # the ranker the highlighted terms were read for
+        self.terms: list[str] = []
         self.view = w.HTML()
         self.status = w.HTML()
         self.message = w.HTML()
@@ -76,7 +78,9 @@ class ScreeningWidget:
 
     def refresh(self) -> None:
         q = queue(self.review, self.stage, self.root)
-        self.terms = pico_terms(self.review, set(q.records["search_id"]) - {""}, self.root) if len(q.records) else []
+        if q.ranker is not self._terms_of:  # the records or the claims changed: read the terms again
+            self.terms = pico_terms(self.review, set(q.records["search_id"]) - {""}, self.root) if len(q.records) else []
+            self._terms_of = q.ranker
         self.record = q.next()
         self.progress.max, self.progress.value = max(len(q.records), 1), len(q.decided)
         self.status.value = html.escape(f"{q.progress()}. {q.stopping().describe()}")
