@@ -76,3 +76,23 @@ def test_two_stages_of_one_record_are_not_a_duplicate_and_fill_the_full_text_box
     assert c.exclusion_reasons == {"not retrieved": 1, "wrong population": 1, "wrong outcome": 1}
     frame = c.as_frame().set_index("stage")["count"]
     assert frame["reports not retrieved"] == 1 and frame["reports assessed for eligibility"] == 2
+    assert c.excluded_at_title_abstract == 1  # r4; r2 and r3 left at full text
+    texts = [t.get_text() for t in plots.prisma_flow(c).axes[0].texts]
+    for box in ("Reports sought for retrieval\n3", "Reports not retrieved\n1", "Reports assessed for eligibility\n2"):
+        assert box in texts
+    # each box lists the reasons of the records that left at its stage
+    assert c.full_text_reasons == {"not retrieved": 1, "wrong population": 1}
+    excluded = next(t for t in texts if t.startswith("Reports excluded\n1\n"))
+    assert "wrong population: 1" in excluded and "wrong outcome" not in excluded
+    title_abstract = next(t for t in texts if t.startswith("Excluded after assessment\n1\n"))
+    assert "wrong outcome: 1" in title_abstract and "wrong population" not in title_abstract
+
+
+def test_a_review_without_full_text_decisions_says_so_in_the_flow():
+    screening = pd.DataFrame({"record_key": ["r1", "r2"], "search_id": ["S001", "S001"],
+                              "stage": ["title-abstract"] * 2, "decision": ["include", "exclude"],
+                              "reason": ["", "wrong-outcome"]})
+    c = prisma.counts(pd.DataFrame({"search_id": ["S001"], "hits": [9], "screened": [2]}), screening, EVIDENCE)
+    texts = [t.get_text() for t in plots.prisma_flow(c).axes[0].texts]
+    assert "Reports sought for retrieval\n0\n(no full-text decisions recorded)" in texts
+    assert any(t.startswith("Excluded after assessment\n1") and "wrong outcome: 1" in t for t in texts)

@@ -114,10 +114,13 @@ def verdicts_by_certainty(grades: pd.DataFrame):
 
 
 def prisma_flow(c: PrismaCounts):
-    """A PRISMA 2020-style flow diagram with the computed counts."""
-    fig, ax = plt.subplots(figsize=(7.2, 5.2))
+    """A PRISMA 2020-style flow diagram with the computed counts (Page et al. 2021, BMJ
+    372:n71, the flow diagram for new reviews that searched databases): identification,
+    screening with the full-text boxes (reports sought, not retrieved, assessed, excluded),
+    and inclusion. A review that recorded no full-text decisions says so in those boxes."""
+    fig, ax = plt.subplots(figsize=(7.2, 8.0))
     ax.set_xlim(0, 10)
-    ax.set_ylim(0, 10)
+    ax.set_ylim(0, 15)
     ax.axis("off")
 
     def box(x, y, w, h, text, fc="#f5f7fb"):
@@ -127,23 +130,47 @@ def prisma_flow(c: PrismaCounts):
     def arrow(x1, y1, x2, y2):
         ax.annotate("", xy=(x2, y2), xytext=(x1, y1), arrowprops=dict(arrowstyle="->", color="#37474f", lw=0.9))
 
-    reasons = "\n".join(f"{k}: {v}" for k, v in list(c.exclusion_reasons.items())[:6])
-    box(0.3, 8.3, 5.2, 1.3, f"Records identified\n{c.searches} searches, {c.identified} records")
-    box(6.3, 8.3, 3.4, 1.3, f"Excluded on title\n{c.excluded_on_title}", fc="#fbeeee")
-    box(0.3, 6.0, 5.2, 1.4, f"Record read beyond the title\n{c.screening_rows} readings of\n{c.assessed} distinct records")
-    box(6.3, 6.0, 3.4, 1.4, f"Duplicates removed\n(met in several searches)\n{c.duplicates}", fc="#fbeeee")
-    box(0.3, 3.5, 5.2, 1.5, f"Records assessed\n{c.assessed}")
-    box(6.3, 2.6, 3.4, 3.0, f"Excluded after assessment\n{c.excluded}\n\n{reasons}", fc="#fbeeee")
-    box(0.3, 0.6, 5.2, 1.6, f"Included\n{c.included_records} records\n{c.studies_in_review} studies in the evidence table",
-        fc="#eef7ee")
-    arrow(2.9, 8.3, 2.9, 7.4)
-    arrow(5.5, 8.95, 6.3, 8.95)
-    arrow(2.9, 6.0, 2.9, 5.0)
-    arrow(5.5, 6.7, 6.3, 6.7)
-    arrow(2.9, 3.5, 2.9, 2.2)
-    arrow(5.5, 4.2, 6.3, 4.2)
-    for y, label in ((9.0, "Identification"), (5.5, "Screening"), (1.4, "Included")):
-        ax.text(-0.2, y, label, rotation=90, va="center", ha="center", fontsize=8, color="#37474f")
+    def listed(reasons: dict[str, int]) -> str:
+        return "".join(f"\n{k}: {v}" for k, v in list(reasons.items())[:6])
+
+    full_text = c.reports_sought > 0
+    none = "" if full_text else "\n(no full-text decisions recorded)"
+    # each box lists the reasons of the records that left at its stage
+    at_title_abstract = {k: v - c.full_text_reasons.get(k, 0) for k, v in c.exclusion_reasons.items()
+                         if v - c.full_text_reasons.get(k, 0) > 0}
+    excluded = f"Excluded after assessment\n{c.excluded_at_title_abstract}\n{listed(at_title_abstract)}"
+    reports_excluded = f"Reports excluded\n{c.reports_excluded}" + (
+        f"\n{listed(c.full_text_reasons)}" if c.full_text_reasons else "")
+    # (left text, right text, left height, right height, left colour) per row, top to bottom
+    rows = [
+        (f"Records identified\n{c.searches} searches, {c.identified} records", f"Excluded on title\n{c.excluded_on_title}",
+         1.1, 1.1, "#f5f7fb"),
+        (f"Read beyond the title\n{c.screening_rows} readings of\n{c.assessed} distinct records",
+         f"Duplicates removed\n(on import, or met in\nseveral searches)\n{c.duplicates}", 1.3, 1.3, "#f5f7fb"),
+        (f"Records assessed\n(title and abstract)\n{c.assessed}", excluded, 1.2, 2.4, "#f5f7fb"),
+        (f"Reports sought for retrieval\n{c.reports_sought}{none}", f"Reports not retrieved\n{c.reports_not_retrieved}",
+         1.1, 1.1, "#f5f7fb"),
+        (f"Reports assessed for eligibility\n{c.reports_assessed}{none}", reports_excluded, 1.1,
+         2.0 if c.full_text_reasons else 1.1, "#f5f7fb"),
+        (f"Included\n{c.included_records} records\n{c.studies_in_review} studies in the evidence table", "", 1.3, 0,
+         "#eef7ee"),
+    ]
+    y, centres = 14.7, []
+    for left, right, lh, rh, colour in rows:
+        height = max(lh, rh)
+        middle = y - height / 2
+        box(0.3, middle - lh / 2, 5.2, lh, left, fc=colour)
+        if right:
+            box(6.3, middle - rh / 2, 3.4, rh, right, fc="#fbeeee")
+            arrow(5.5, middle, 6.3, middle)
+        centres.append((middle, lh))
+        y -= height + 0.75
+    for (m1, h1), (m2, h2) in zip(centres, centres[1:]):
+        arrow(2.9, m1 - h1 / 2, 2.9, m2 + h2 / 2)
+    ax.set_ylim(y + 0.4, 15)
+    for (top, bottom), label in (((0, 0), "Identification"), ((1, 4), "Screening"), ((5, 5), "Included")):
+        ax.text(-0.2, (centres[top][0] + centres[bottom][0]) / 2, label, rotation=90, va="center", ha="center",
+                fontsize=8, color="#37474f")
     fig.tight_layout()
     return fig
 

@@ -39,6 +39,14 @@ class PrismaCounts:
     reports_not_retrieved: int = 0
     reports_assessed: int = 0
     reports_excluded: int = 0
+    # the reasons of the records that left at full text (a part of exclusion_reasons)
+    full_text_reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def excluded_at_title_abstract(self) -> int:
+        """Records whose last decision, an exclusion, was made at title/abstract (the full-text
+        exclusions and the reports not retrieved have boxes of their own)."""
+        return self.excluded - self.reports_excluded - self.reports_not_retrieved
 
     def as_frame(self) -> pd.DataFrame:
         labels = [("searches run", self.searches), ("records identified", self.identified),
@@ -67,7 +75,10 @@ def counts(search_log: pd.DataFrame, screening: pd.DataFrame, evidence: pd.DataF
     included = set(last.loc[last["decision"] == "include", "record_key"])
     excluded_rows = last[(last["decision"] == "exclude") & ~last["record_key"].isin(included)]
     excluded = set(excluded_rows["record_key"])
-    reasons = Counter(_reason_class(r) for r in excluded_rows.drop_duplicates("record_key")["reason"])
+    leaving = excluded_rows.drop_duplicates("record_key")
+    reasons = Counter(_reason_class(r) for r in leaving["reason"])
+    leaving_stage = leaving["stage"] if "stage" in leaving else pd.Series("title-abstract", index=leaving.index)
+    full_text_reasons = Counter(_reason_class(r) for r in leaving.loc[leaving_stage == "full-text", "reason"])
     assessed = len(set(screening["record_key"]))
     # one record read at title/abstract and again at full text is one record at two stages;
     # only the same record met again at the same stage (another search found it) is a duplicate
@@ -83,7 +94,7 @@ def counts(search_log: pd.DataFrame, screening: pd.DataFrame, evidence: pd.DataF
         screening_rows=len(screening), duplicates=len(screening) - readings + removed_on_import, assessed=assessed,
         excluded=len(excluded), included_records=len(included),
         studies_in_review=int(evidence["study_key"].nunique()),
-        exclusion_reasons=dict(reasons.most_common()),
+        exclusion_reasons=dict(reasons.most_common()), full_text_reasons=dict(full_text_reasons.most_common()),
         reports_sought=len(sought), reports_not_retrieved=len(not_retrieved - full_included),
         reports_assessed=len(sought - (not_retrieved - full_included)), reports_excluded=len(reports_excluded))
 
