@@ -191,3 +191,21 @@ def test_review_settings_are_read_and_checked(review_root):
     settings.write_text('title = "unclosed\n')
     [problem] = Review.load("ginger", review_root).check()
     assert str(problem).startswith("data/ginger/review.toml:1: not valid TOML")
+
+
+def test_a_claim_without_an_explanation_is_a_gap_not_an_error(review_root):
+    """A review in progress (a claim searched or extracted, not yet explained) still passes
+    check and builds; what is missing is listed instead."""
+    path = review_root / "data/ginger/explanations.csv"
+    path.write_text("\n".join(line for line in path.read_text().splitlines() if not line.startswith("G01,")) + "\n")
+    rv = Review.load("ginger", review_root)
+    assert rv.check() == []
+    assert rv.unexplained_claims() == ["G01"]
+    assert any("without the reviewer's explanation" in g and "G01" in g for g in rv.gaps())
+
+
+def test_an_explanation_naming_another_verdict_is_an_error(review_root):
+    path = review_root / "data/ginger/explanations.csv"
+    path.write_text(path.read_text().replace("It is a single review", "The claim is contradicted; it is a single review"))
+    [problem] = problems_of(review_root)
+    assert problem.startswith("data/ginger/explanations.csv:2:explanation:") and "contradicted" in problem
