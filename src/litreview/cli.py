@@ -192,7 +192,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
     claims = [c for c in args.claims.replace(",", " ").split() if c]
     try:
         result = run(args.review, args.source, args.query, claims, limit=args.max, replay=args.replay or None,
-                     http=HttpClient(cache_dir=None, timeout=args.timeout))
+                     answers=args.answers, http=HttpClient(cache_dir=None, timeout=args.timeout))
     except NetworkUnavailable as exc:
         print(f"network unavailable: {exc}. Nothing was searched or written.", file=sys.stderr)
         return 3
@@ -299,6 +299,9 @@ def parser() -> argparse.ArgumentParser:
     se.add_argument("--max", type=int, default=1000, help="records to retrieve at most (default 1000)")
     se.add_argument("--replay", default="", metavar="SEARCH_ID",
                     help="run a logged search again from its stored answers, offline, and check its records")
+    se.add_argument("--answers", type=Path, default=None, metavar="DIR",
+                    help="take the service's answers from DIR (requests.csv + files, as a search keeps them) "
+                         "instead of the network")
     se.add_argument("--timeout", type=float, default=20.0, help="seconds per request (default 20)")
     se.set_defaults(func=_cmd_search)
     sc = with_review(sub.add_parser("screen", help="screen imported records: next, decide, undo, status"))

@@ -252,18 +252,34 @@ def _next_search_id(log_path: Path) -> str:
 def stored(review: str, search_id: str, root: Path | None = None) -> list[tuple[str, str]]:
     """The kept answers of a search, in the order they were received."""
     folder = paths.data_dir(review, root) / FOLDER / search_id
+    if not (folder / "requests.csv").is_file():
+        raise SearchError(f"no stored answers for {search_id} in data/{review}/{FOLDER}/{search_id}/")
+    return answers_in(folder)
+
+
+def answers_in(folder: Path) -> list[tuple[str, str]]:
+    """The answers kept in ``folder`` (``requests.csv`` naming the URL and file of each, in the
+    order they were received): a search's own folder, or answers brought from elsewhere."""
     index = folder / "requests.csv"
     if not index.is_file():
-        raise SearchError(f"no stored answers for {search_id} in data/{review}/{FOLDER}/{search_id}/")
+        raise SearchError(f"{folder}: no requests.csv naming stored answers")
     with index.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    missing = [r.get("file") for r in rows if not r.get("file") or not (folder / r["file"]).is_file()]
+    if not rows or missing or any(not r.get("url") for r in rows):
+        raise SearchError(f"{index}: expected rows of file,url naming files beside it"
+                          + (f"; missing {', '.join(map(str, missing))}" if missing else ""))
     return [(r["url"], (folder / r["file"]).read_bytes().decode("utf-8")) for r in rows]
 
 
 def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: int = DEFAULT_MAX,
-        replay: str | None = None, http: HttpClient | None = None, root: Path | None = None,
-        page: int | None = None, today: str | None = None) -> SearchResult:
-    """Run (or replay) one search, keep its answers, log it and import its records."""
+        replay: str | None = None, answers: Path | None = None, http: HttpClient | None = None,
+        root: Path | None = None, page: int | None = None, today: str | None = None) -> SearchResult:
+    """Run (or replay) one search, keep its answers, log it and import its records.
+
+    ``answers``: a folder of stored answers (:func:`answers_in`) to take instead of the
+    network, for a search run elsewhere or offline; the search is logged and imported as if it
+    had been run, and its log note names the folder."""
     from .collect import import_files
     from .review import Review
 
@@ -276,7 +292,11 @@ def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: in
     unknown = [c for c in claim_ids if c not in known]
     if not claim_ids or unknown:
         raise SearchError(f"--claims: expected claim ids of data/{review}/claims.csv, found {', '.join(unknown) or 'none'}")
-    recorder = Recorder(None, stored(review, replay, root)) if replay else Recorder(http or HttpClient(cache_dir=None))
+    if replay and answers:
+        raise SearchError("--replay checks a search already logged; --answers runs a new one: give one of them")
+    recorder = (Recorder(None, stored(review, replay, root)) if replay
+                else Recorder(None, answers_in(answers)) if answers
+                else Recorder(http or HttpClient(cache_dir=None)))
     found = SEARCHERS[source](recorder, query, limit, page or PAGE_SIZE[source])  # network: nothing written yet
     if replay:  # a check, never a second copy: the records must come out as they were kept
         kept = (data / FOLDER / replay / f"{replay}-{source}.ris").read_bytes()
@@ -289,8 +309,10 @@ def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: in
     search_id = _next_search_id(log_path)
     target = data / FOLDER / search_id
     before = log_path.read_bytes() if log_path.is_file() else None
-    note = (f"{source} reported {found.total:,}; the first {len(found.records):,} retrieved"
-            if found.total > len(found.records) else "")
+    note = "; ".join(part for part in (
+        f"{source} reported {found.total:,}; the first {len(found.records):,} retrieved"
+        if found.total > len(found.records) else "",
+        f"answered from the stored answers in {answers.name}/, not the network" if answers else "") if part)
     try:
         with paths.staged(target) as tmp:
             rows = []
@@ -324,4 +346,4 @@ def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: in
     return SearchResult(search_id, source, query, found.total, len(found.records), len(recorder.answers), line)
 
 
-__all__ = ["SOURCES", "SearchError", "SourceError", "run", "stored", "to_ris"]
+__all__ = ["SOURCES", "SearchError", "SourceError", "answers_in", "run", "stored", "to_ris"]
