@@ -154,9 +154,11 @@ def _pages(pages: str) -> str:
 
 
 def _describe(record: Mapping[str, str]) -> str:
+    """``record export.csv:3 (export.csv line 4)``: the record and where its export holds it."""
     where = ""
     if record.get("source_file"):
-        where = f" ({record['source_file']}" + (f" line {record['source_line']}" if record.get("source_line") else "") + ")"
+        line = f" line {record['source_line']}" if record.get("source_line") else ""
+        where = f" ({record['source_file']}{line})"
     return f"record {record.get('record_id', '?')}{where}"
 
 
