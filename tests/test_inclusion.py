@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -153,6 +154,33 @@ def test_a_study_already_in_the_library_returns_its_key_and_writes_nothing(revie
     assert (done.key, done.written, done.matched) == ("mariner2016ginger", False, "doi")
     assert "already in references/ginger/library.bib (same doi); nothing written" in done.describe("ginger")
     assert library(review).read_bytes() == before
+
+
+def test_the_same_study_is_found_by_its_pmid_too(review):
+    library(review).write_text(library(review).read_text().replace(
+        "  doi = {10.1000/party.2020.1},\n", "  pmid = {31000002},\n"))
+    before = library(review).read_bytes()
+    done = include("ginger", included(2))
+    assert (done.key, done.written, done.matched) == ("tester2020ginger", False, "pmid")
+    assert library(review).read_bytes() == before
+
+
+def _includer(args):
+    import os
+
+    root, record_key = args
+    os.environ["LITREVIEW_ROOT"] = root
+    return include("ginger", record_key).key
+
+
+def test_two_writers_at_once_take_different_keys(review):
+    # records 1 and 5 both want tester2020ginger, which is taken: one gets b, the other c
+    keys = [included(1), included(5)]
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        written = pool.map(_includer, [(str(review), k) for k in keys])
+    assert sorted(written) == ["tester2020gingerb", "tester2020gingerc"]
+    assert {e.key for e in load_bib(library(review))} >= set(written)
+    assert [str(p) for p in Review.load("ginger").check()] == []
 
 
 def test_a_key_taken_by_another_study_gets_a_letter_and_the_old_entry_is_untouched(review):

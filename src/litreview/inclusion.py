@@ -314,12 +314,15 @@ def include(review: str, record_key: str, *, decide: bool = False, root: Path | 
         key = free_key(key, {e.key for e in entries})
         after = _with_entry(path, label, key, kind, fields, before, entries)
         tmp = path.with_name(f".{path.name}.new")
-        with open(tmp, "wb") as handle:
-            handle.write(after)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "wb") as handle:
+                handle.write(after)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     return Inclusion(key, True)
 
 
