@@ -279,6 +279,15 @@ def test_names_and_types_as_bibtex_reads_them():
     assert entry_type("") == "article"
 
 
+def test_a_medline_title_loses_its_full_stop_and_nothing_else():
+    medline = {"record_id": "x.nbib:1", "entry_type": "Randomized Controlled Trial", "authors": "Chef A",
+               "title": "Is ginger safe? A trial in 20 cooks.", "year": "2003", "pmid": "31000009"}
+    key, fields = library_entry(medline)
+    assert fields["title"] == "Is ginger safe? A trial in 20 cooks"
+    assert key == "chef2003ginger" and fields["author"] == "Chef, A."
+    assert library_entry(dict(medline, title="Is ginger safe?"))[1]["title"] == "Is ginger safe?"
+
+
 def test_a_chapter_has_a_booktitle_and_a_key_by_the_scheme():
     chapter = {"record_id": "x.ris:1", "entry_type": "CHAP", "authors": "Chef, A.", "title": "The ginger root",
                "journal": "A Book of Roots", "year": "2001", "doi": "10.1000/roots.1"}

@@ -13,6 +13,7 @@ Only the form changes on the way:
 - authors: the record's ``"; "``-separated names joined with ``and``; a PubMed-style name
   (``Langevin HM``, family name then initials) is written ``Langevin, H. M.`` so that BibTeX
   reads the family name as the family name; other names are kept as written;
+- title: without the full stop MEDLINE and many exports end it with;
 - pages: a range with one dash (``447-54``) becomes ``447--454`` (:func:`references.page_range`
   completes the elided digits); anything else is kept as written;
 - DOI through :func:`references.normalise_doi`;
@@ -145,6 +146,12 @@ def record_url(doi: str, pmid: str) -> str:
     return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 
 
+def _title(title: str) -> str:
+    """The title without the full stop MEDLINE and many exports end it with (the library's
+    titles have none; a citation style adds its own); a ``?`` or ``!`` is the title's own."""
+    return title[:-1].rstrip() if title.endswith(".") and not title.endswith("..") else title
+
+
 def _pages(pages: str) -> str:
     pages = " ".join(pages.split())
     if _RANGE.fullmatch(pages):
@@ -184,7 +191,7 @@ def library_entry(record: Mapping[str, str]) -> tuple[str, dict[str, str]]:
     names = [bibtex_name(n) for n in value["authors"].split(";") if n.strip()]
     fields = {
         "author": " and ".join(names),
-        "title": value["title"],
+        "title": _title(value["title"]),
         "booktitle" if kind in BOOK_PARTS else "journal": value["journal"],
         "year": value["year"],
         "volume": value["volume"],
