@@ -41,7 +41,8 @@ from pathlib import Path
 from typing import Iterator, Mapping
 from urllib.parse import quote
 
-from . import paths
+from . import paths, screening
+from .collect import load
 from .references import (Entry, check_library, citation_key, load_bib, normalise_doi, page_range,
                          parse_bib)
 from .schema import SchemaError
@@ -246,8 +247,8 @@ def locked(review: str, root: Path | None = None) -> Iterator[Path]:
 
 
 def find_record(review: str, record_key: str, root: Path | None = None) -> dict[str, str]:
-    from .collect import load
-
+    """Record ``record_key`` of ``imports/records.csv`` (any record, also one de-duplication
+    later set aside: its screening decisions stand)."""
     records = load(review, root).records
     match = records[records["record_id"] == record_key]
     if match.empty:
@@ -256,10 +257,8 @@ def find_record(review: str, record_key: str, root: Path | None = None) -> dict[
 
 
 def _included_at_full_text(review: str, record_key: str, root: Path | None) -> bool:
-    from .screening import FULL_TEXT, read_decisions
-
-    rows = read_decisions(review, root)
-    here = rows[(rows["record_key"] == record_key) & (rows["stage"] == FULL_TEXT)]
+    rows = screening.read_decisions(review, root)
+    here = rows[(rows["record_key"] == record_key) & (rows["stage"] == screening.FULL_TEXT)]
     return bool((here["decision"] == "include").any())
 
 
@@ -291,9 +290,6 @@ def include(review: str, record_key: str, *, decide: bool = False, root: Path | 
     included at title/abstract), once the entry is known to be writable. Raises
     :class:`InclusionError` (or :class:`~litreview.schema.SchemaError` for an unreadable
     library) with nothing written."""
-    from .screening import FULL_TEXT, ScreeningError
-    from .screening import decide as record_decision
-
     record = find_record(review, record_key, root)
     key, fields = library_entry(record)
     kind = entry_type(record["entry_type"])
@@ -306,20 +302,16 @@ def include(review: str, record_key: str, *, decide: bool = False, root: Path | 
             raise InclusionError(f"{record_key} is not included at full text in data/{review}/screening.csv; "
                                  f"record that decision first (litreview screen decide {record_key} include "
                                  "--stage full-text), or pass --decide")
-        # refuse before deciding when the library would refuse the entry
-        _with_entry(path, label, key, kind, fields)
+        _appended(path, label, key, kind, fields)  # refuses before the decision is written
         try:
-            record_decision(review, record_key, "include", stage=FULL_TEXT, root=root)
-        except ScreeningError as exc:
+            screening.decide(review, record_key, "include", stage=screening.FULL_TEXT, root=root)
+        except screening.ScreeningError as exc:
             raise InclusionError(str(exc)) from None
     with locked(review, root):
-        before = path.read_bytes()
-        entries = load_bib(path, label)
-        found = same_study(entries, fields.get("doi", ""), fields.get("pmid", ""))
-        if found:
-            return Inclusion(found[0].key, False, found[1])
-        key = free_key(key, {e.key for e in entries})
-        after = _with_entry(path, label, key, kind, fields, before, entries)
+        planned = _appended(path, label, key, kind, fields)
+        if isinstance(planned, Inclusion):
+            return planned
+        key, after = planned
         tmp = path.with_name(f".{path.name}.new")
         try:
             with open(tmp, "wb") as handle:
@@ -333,18 +325,17 @@ def include(review: str, record_key: str, *, decide: bool = False, root: Path | 
     return Inclusion(key, True)
 
 
-def _with_entry(path: Path, label: str, key: str, kind: str, fields: Mapping[str, str],
-                before: bytes | None = None, entries: list[Entry] | None = None) -> bytes:
-    """The library's bytes with the entry appended, refused unless the result parses and adds
-    no problem to :func:`references.check_library` (a same-title study, say)."""
-    if before is None:
-        before = path.read_bytes()
-        entries = load_bib(path, label)
-        found = same_study(entries, fields.get("doi", ""), fields.get("pmid", ""))
-        if found:
-            return before
-        key = free_key(key, {e.key for e in entries})
-    assert entries is not None
+def _appended(path: Path, label: str, key: str, kind: str,
+              fields: Mapping[str, str]) -> Inclusion | tuple[str, bytes]:
+    """The study's existing entry (same DOI or PMID), or its free key and the library's bytes
+    with the entry appended. Refused unless the result parses and adds no problem to
+    :func:`references.check_library` (a study of the same title, say)."""
+    before = path.read_bytes()
+    entries = load_bib(path, label)
+    found = same_study(entries, fields.get("doi", ""), fields.get("pmid", ""))
+    if found:
+        return Inclusion(found[0].key, False, found[1])
+    key = free_key(key, {e.key for e in entries})
     text = before.decode("utf-8")
     gap = "" if not text.strip() else ("\n" if text.endswith("\n") else "\n\n")
     after = text + gap + render(key, kind, fields)
@@ -356,7 +347,7 @@ def _with_entry(path: Path, label: str, key: str, kind: str, fields: Mapping[str
     new = [str(p) for p in check_library(new_entries, label) if str(p) not in old]
     if new:
         raise InclusionError(f"{key} was not added: " + "; ".join(new))
-    return after.encode("utf-8")
+    return key, after.encode("utf-8")
 
 
 __all__ = ["Inclusion", "InclusionError", "bibtex_name", "entry_type", "escape", "include", "library_entry",
