@@ -1,5 +1,5 @@
 """The ``litreview`` command: ``new``, ``check``, ``build``, ``import``, ``dedup``, ``verify-refs``,
-``verify-library``, ``search``, ``screen``, ``run-notebooks``."""
+``verify-library``, ``search``, ``screen``, ``include``, ``run-notebooks``."""
 
 from __future__ import annotations
 
@@ -245,6 +245,27 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- inclusion (litreview.inclusion) --------------------------------------------------------
+
+def _cmd_include(args: argparse.Namespace) -> int:
+    """Add a record included at full text to library.bib; print its key."""
+    from .inclusion import InclusionError, include
+    from .schema import SchemaError
+
+    try:
+        done = include(args.review, args.record, decide=args.decide)
+    except InclusionError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except SchemaError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    print(done.key)
+    print(done.describe(args.review), file=sys.stderr)
+    return 0
+
+
 def _cmd_run_notebooks(args: argparse.Namespace) -> int:
     from .build import run_in_place
 
@@ -313,6 +334,12 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("--n", type=int, default=5, help="records to show (next; default 5)")
     sc.add_argument("--abstracts", action="store_true", help="show abstracts (next)")
     sc.set_defaults(func=_cmd_screen)
+    inc = with_review(sub.add_parser("include", help="add a record included at full text to library.bib, "
+                                                     "from the record's own metadata; print its key"))
+    inc.add_argument("record", help="record id (data/<review>/imports/records.csv)")
+    inc.add_argument("--decide", action="store_true",
+                     help="record the full-text include in screening.csv first")
+    inc.set_defaults(func=_cmd_include)
     sub.add_parser("run-notebooks", help="re-execute the committed notebooks in place"
                    ).set_defaults(func=_cmd_run_notebooks)
     return p
