@@ -135,8 +135,9 @@ def test_a_broken_table_is_never_appended_to(root):
     before = path.read_bytes()
     assert validate_row(NAME, good_row()) == [f"{LABEL}:3:claim_id: expected a value matching [A-Z][0-9]{{2,3}}, "
                                               "found 'M1'"]
-    with pytest.raises(Exception):
+    with pytest.raises(RowRefused) as refused:
         append_row(NAME, good_row())
+    assert refused.value.messages == [f"{LABEL}:3:claim_id: expected a value matching [A-Z][0-9]{{2,3}}, found 'M1'"]
     assert path.read_bytes() == before
 
 

@@ -90,3 +90,14 @@ def test_copy_from_prefills_for_the_picked_claim_and_leaves_the_judgements_empty
     form.save.click()  # not judged yet: refused
     assert evidence_file(root).read_bytes() == before
     assert f"{LABEL}:5:direction: a value is required" in form.message.value
+
+
+def test_a_study_given_to_the_form_but_not_in_the_library_is_refused_on_save(root):  # noqa: F811
+    before = evidence_file(root).read_bytes()
+    form = ExtractionForm(NAME, study_key="smith2099nowhere", claim_id="M01")
+    assert form.fields["study_key"].value == "smith2099nowhere"
+    fill(form, design="rct", population="athletes", intervention="massage", outcome="soreness", direction="supports",
+         indirectness="none", finding="Less soreness.", locator="abstract")
+    form.save.click()
+    assert evidence_file(root).read_bytes() == before
+    assert f"{LABEL}:5:study_key: unknown study (not in library.bib) &#x27;smith2099nowhere&#x27;" in form.message.value

@@ -120,7 +120,8 @@ def prefill_from(review: str | Review, evidence_id: str, claim_id: str, root: Pa
     same study): the study, design, PICO, n, effect, finding and locator are copied; the
     direction, the indirectness and its note are left empty, to be judged afresh against
     the new claim as the article states it (see :data:`REJUDGED`). The row has no id until
-    it is appended."""
+    it is appended. ``claim_id`` may be the row's own claim, for another outcome of the
+    same study."""
     evidence = _read_evidence(_load(review, root))
     found = evidence[evidence["evidence_id"] == evidence_id]
     if found.empty:
@@ -135,7 +136,7 @@ def prefill_from(review: str | Review, evidence_id: str, claim_id: str, root: Pa
 
 # --- checking ---------------------------------------------------------------------------------
 
-def _cell(value) -> str:
+def cell_text(value) -> str:
     """A value as the text of its cell: empty for nothing, numbers without a stray ``.0`` for
     whole counts, text with its runs of whitespace (a text area's line breaks) made one space,
     so each row stays one tidy line."""
@@ -152,7 +153,7 @@ def _line(row: dict) -> list[str]:
     unknown = [k for k in row if k not in EVIDENCE.names]
     if unknown:
         raise ValueError(f"unknown evidence column(s) {', '.join(unknown)}; expected only {', '.join(EVIDENCE.names)}")
-    return [_cell(row.get(name)) for name in EVIDENCE.names]
+    return [cell_text(row.get(name)) for name in EVIDENCE.names]
 
 
 def _candidate(existing: bytes | None, row: dict) -> tuple[bytes, int]:
@@ -218,12 +219,14 @@ def _written(directory: Path, data: bytes) -> Iterator[Path]:
 
 def validate_row(review: str | Review, row: dict, root: Path | None = None) -> list[str]:
     """Every problem of ``row`` as ``data/<review>/evidence.csv:<row>:<column>: message``, in
-    the words of ``litreview check``; empty when the row can be appended. The row's id is
-    the next one when none is given. Nothing is written to the review."""
+    the words of ``litreview check``; empty when the row can be appended. The row is checked
+    as :func:`append_row` would write it: with the next id, after the rows there now (whose
+    own problems are listed too: nothing is appended to a table that does not read).
+    Nothing is written to the review."""
     rv = _load(review, root)
     path = evidence_path(rv.name, rv.root)
     existing = path.read_bytes() if path.is_file() else None
-    row = {**row, "evidence_id": row.get("evidence_id") or _next_id(_ids(rv, existing))}
+    row = {**row, "evidence_id": _next_id(_ids(rv, existing))}
     data, line = _candidate(existing, row)
     with tempfile.TemporaryDirectory() as tmp, _written(Path(tmp), data) as file:
         problems = _problems(rv, row, file, line)
@@ -268,7 +271,6 @@ def append_row(review: str | Review, row: dict, root: Path | None = None) -> str
     rv = _load(review, root)
     with locked(rv.name, rv.root) as path:
         existing = path.read_bytes() if path.is_file() else None
-        _read_evidence(rv)  # a table that does not read is reported, never appended to
         row = {**row, "evidence_id": _next_id(_ids(rv, existing))}
         data, line = _candidate(existing, row)
         with _written(path.parent, data) as file:

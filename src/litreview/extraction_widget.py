@@ -52,8 +52,9 @@ class ExtractionForm:
         if study_key and study_key not in {k for _, k in studies}:
             studies.append((f"{study_key} (not in library.bib)", study_key))  # kept, so Save says so
         wide = w.Layout(width="46em")
-        self.claim = w.Dropdown(options=[(EMPTY, None), *claims], value=claim_id if claim_id in
-                                {c for _, c in claims} else None, description="claim", layout=wide)
+        if claim_id and claim_id not in {c for _, c in claims}:
+            claims.append((f"{claim_id} (not in claims.csv)", claim_id))
+        self.claim = w.Dropdown(options=[(EMPTY, None), *claims], value=claim_id, description="claim", layout=wide)
         self.fields: dict[str, w.Widget] = {
             "study_key": w.Dropdown(options=[(EMPTY, None), *studies], value=study_key, description="study",
                                     layout=wide)}
