@@ -1,0 +1,382 @@
+"""From an included study to an evidence row: numbering, pre-filling, validating and appending
+one row of ``evidence.csv``, and the claim's grade before and after.
+
+The functions here are what the extraction form (:mod:`litreview.extraction_widget`) calls;
+they hold no widget and can be driven from a script.
+
+- A row is a dict of :data:`litreview.schema.EVIDENCE` column names to values (``None`` or
+  ``""`` for an empty cell; numbers as numbers or as the text a reviewer typed).
+- :func:`validate_row` reports every problem of the row as ``file:row:column: message``, the
+  row being the line the row will have once appended, in the words ``litreview check`` uses:
+  the row is checked by :func:`litreview.schema.read_table` on the file as it would be
+  written, so the column checks, the row checks and the unique id are the schema's own; then
+  its claim and study are cross-checked by :class:`litreview.review.Review`'s own link
+  checks.
+- :func:`append_row` refuses a row with any problem and writes nothing; otherwise it numbers
+  the row and swaps the new file in at once (see its docstring), every other row kept byte
+  for byte.
+- What ``litreview check`` will still ask for after a save is not a reason to refuse the row,
+  since a reviewer extracts before appraising: risk-of-bias rows of a new study
+  (``rob.csv``) and the reviewer's explanation of a claim now worked on
+  (``explanations.csv``), or an explanation that names a verdict the new row changed.
+  :func:`still_needed` lists those problems so the form can say what is left; nothing here
+  writes them.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import os
+import re
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from . import paths
+from .grading import DOMAINS, grade_review
+from .review import Review
+from .schema import CLAIMS, EVIDENCE, EXPLANATIONS, Problem, SchemaError, read_table
+
+LOCK_NAME = ".evidence.csv.lock"
+ID_PATTERN = re.compile(r"E([0-9]+)")
+ID_LIMIT = 9999  # the schema's pattern, E[0-9]{3,4}
+
+# Carried over by prefill_from: what the study is and found, which does not depend on the claim.
+# Not carried: the direction and the indirectness (with its note), which are judged against
+# the claim exactly as the article states it; a copy leaves them empty, so the row cannot be
+# saved until the reviewer has judged them for the new claim.
+COPIED = ("study_key", "design", "population", "n", "intervention", "comparator", "outcome", "effect_measure",
+          "effect", "ci_low", "ci_high", "finding", "locator", "review_certainty")
+REJUDGED = ("direction", "indirectness", "indirectness_note")
+TEXT_COLUMNS = ("population", "intervention", "comparator", "outcome", "indirectness_note", "finding", "locator")
+
+ROB_MISSING = "has no risk-of-bias rows in rob.csv"  # the ending of Review's message for it
+
+
+class RowRefused(SchemaError):
+    """The row has problems and nothing was written; ``messages`` lists them as
+    ``file:row:column: message``."""
+
+    @property
+    def messages(self) -> list[str]:
+        return [str(p) for p in self.problems]
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+def evidence_path(review: str, root: Path | None = None) -> Path:
+    return paths.data_dir(review, root) / EVIDENCE.filename
+
+
+def _load(review: str | Review, root: Path | None) -> Review:
+    return review if isinstance(review, Review) else Review.load(review, root)
+
+
+def _label(rv: Review) -> str:
+    return rv.label(evidence_path(rv.name, rv.root))
+
+
+def _read_evidence(rv: Review) -> pd.DataFrame:
+    """``evidence.csv`` read now (empty when absent); a table that does not read is an error,
+    since a row cannot be numbered or appended safely after rows that do not parse."""
+    path = evidence_path(rv.name, rv.root)
+    if not path.is_file():
+        return EVIDENCE.empty()
+    return read_table(path, EVIDENCE, _label(rv))
+
+
+def _next_id(ids) -> str:
+    numbers = [int(m.group(1)) for i in ids if i and (m := ID_PATTERN.fullmatch(str(i)))]
+    n = max(numbers, default=0) + 1
+    if n > ID_LIMIT:
+        raise ValueError(f"evidence ids are used up to E{ID_LIMIT}; the schema allows no more")
+    return f"E{n:03d}"
+
+
+def next_evidence_id(review: str | Review, root: Path | None = None) -> str:
+    """The id the next row gets: one past the highest ``E<number>`` in ``evidence.csv``
+    (``E001`` for none). Gaps left by deleted rows are not reused, so an id never names two
+    different rows over the review's history."""
+    return _next_id(_read_evidence(_load(review, root))["evidence_id"])
+
+
+# --- making a row -----------------------------------------------------------------------------
+
+def blank_row(claim_id: str | None = None, study_key: str | None = None) -> dict:
+    """A row with every column empty but the claim and the study."""
+    row = {name: None for name in EVIDENCE.names}
+    row.update(claim_id=claim_id, study_key=study_key)
+    return row
+
+
+def prefill_from(review: str | Review, evidence_id: str, claim_id: str, root: Path | None = None) -> dict:
+    """A new row for ``claim_id`` copied from row ``evidence_id`` (another claim's row of the
+    same study): the study, design, PICO, n, effect, finding and locator are copied; the
+    direction, the indirectness and its note are left empty, to be judged afresh against
+    the new claim as the article states it (see :data:`REJUDGED`). The row has no id until
+    it is appended. ``claim_id`` may be the row's own claim, for another outcome of the
+    same study."""
+    evidence = _read_evidence(_load(review, root))
+    found = evidence[evidence["evidence_id"] == evidence_id]
+    if found.empty:
+        raise KeyError(f"no evidence row {evidence_id!r} in {evidence.attrs.get('path', EVIDENCE.filename)}")
+    source = found.iloc[0].to_dict()
+    row = blank_row(claim_id, source["study_key"])
+    row.update({c: source[c] for c in COPIED})
+    if row["n"] is not None:
+        row["n"] = int(row["n"])  # a count, though pandas holds the column as floats beside empty cells
+    return row
+
+
+# --- checking ---------------------------------------------------------------------------------
+
+def cell_text(value) -> str:
+    """A value as the text of its cell: empty for nothing, numbers without a stray ``.0`` for
+    whole counts, text with its runs of whitespace (a text area's line breaks) made one space,
+    so each row stays one tidy line."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return " ".join(str(value).split())
+
+
+def _line(row: dict) -> list[str]:
+    unknown = [k for k in row if k not in EVIDENCE.names]
+    if unknown:
+        raise ValueError(f"unknown evidence column(s) {', '.join(unknown)}; expected only {', '.join(EVIDENCE.names)}")
+    return [cell_text(row.get(name)) for name in EVIDENCE.names]
+
+
+def _candidate(existing: bytes | None, row: dict) -> tuple[bytes, int]:
+    """The bytes of ``evidence.csv`` with ``row`` appended, and the row's line number. The
+    existing bytes are kept as they are; the new line follows the file's own line ending."""
+    newline = "\r\n" if existing and existing.split(b"\n", 1)[0].endswith(b"\r") else "\n"
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator=newline)
+    if not existing:
+        writer.writerow(EVIDENCE.names)
+        prefix = b""
+    else:
+        prefix = existing if existing.endswith(b"\n") else existing + newline.encode()
+    writer.writerow(_line(row))
+    line = prefix.count(b"\n") + 1 if existing else 2
+    return prefix + text.getvalue().encode("utf-8"), line
+
+
+def _problems(rv: Review, row: dict, file: Path, line: int) -> list[Problem]:
+    """Every problem that blocks appending ``row``: ``file`` is the candidate (the table with
+    the row appended, at ``line``)."""
+    label = _label(rv)
+    problems: list[Problem] = []
+    # the tables the cross-checks stand on must have loaded, or an unknown id would pass unseen
+    needed = {rv.label(paths.data_dir(rv.name, rv.root) / CLAIMS.filename),
+              rv.label(paths.references_dir(rv.name, rv.root) / "library.bib")}
+    problems += [p for p in rv.problems if p.path in needed]
+    try:
+        read_table(file, EVIDENCE, label)
+    except SchemaError as exc:
+        problems += exc.problems
+    # Review's own link checks, on the new row alone (the raw values, so an unknown claim or
+    # study is reported even beside a schema problem of the same row)
+    raw = dict(zip(EVIDENCE.names, _line(row)))
+    alone = pd.DataFrame([raw], columns=EVIDENCE.names)
+    alone.attrs.update(path=label, lines=[line])
+    probe = dataclasses.replace(rv, tables={**rv.tables, EVIDENCE.filename: alone})
+    problems += [p for p in probe._check_links()
+                 if p.path == label and p.row == line and not _rob_follow_up(p, raw)]
+    return problems
+
+
+def _rob_follow_up(problem: Problem, raw: dict) -> bool:
+    return problem.column == "study_key" and problem.message == f"{raw['study_key']} {ROB_MISSING}"
+
+
+@contextmanager
+def _written(directory: Path, data: bytes) -> Iterator[Path]:
+    """``data`` in a new file in ``directory`` for the block; removed afterwards unless the
+    block moved it away."""
+    directory.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{EVIDENCE.filename}.new-", dir=directory)
+    path = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def validate_row(review: str | Review, row: dict, root: Path | None = None) -> list[str]:
+    """Every problem of ``row`` as ``data/<review>/evidence.csv:<row>:<column>: message``, in
+    the words of ``litreview check``; empty when the row can be appended. The row is checked
+    as :func:`append_row` would write it: with the next id, after the rows there now (whose
+    own problems are listed too: nothing is appended to a table that does not read).
+    Nothing is written to the review."""
+    rv = _load(review, root)
+    path = evidence_path(rv.name, rv.root)
+    existing = path.read_bytes() if path.is_file() else None
+    row = {**row, "evidence_id": _next_id(_ids(rv, existing))}
+    data, line = _candidate(existing, row)
+    with tempfile.TemporaryDirectory() as tmp, _written(Path(tmp), data) as file:
+        problems = _problems(rv, row, file, line)
+    return [str(p) for p in problems]
+
+
+def _ids(rv: Review, existing: bytes | None) -> list[str]:
+    """The evidence ids in ``existing``, read loosely (a table with problems is still
+    numbered past its highest id, so validation can report those problems)."""
+    if not existing:
+        return []
+    rows = csv.DictReader(io.StringIO(existing.decode("utf-8", "replace").lstrip("\ufeff"), newline=""))
+    return [r.get("evidence_id") or "" for r in rows]
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+@contextmanager
+def locked(review: str, root: Path | None = None) -> Iterator[Path]:
+    """Hold the review's evidence lock (``fcntl.flock``, exclusive, blocking) for the block."""
+    import fcntl
+
+    path = evidence_path(review, root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(LOCK_NAME), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield path
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def append_row(review: str | Review, row: dict, root: Path | None = None) -> str:
+    """Append ``row`` to ``evidence.csv`` and return its id.
+
+    Under the review's evidence lock the file is read again, the row numbered past its
+    highest id (any id in ``row`` is replaced, so two open forms cannot take the same one)
+    and validated as :func:`validate_row` does; a row with any problem raises
+    :class:`RowRefused` and nothing is written. Otherwise the whole new file, the old bytes
+    unchanged followed by the new line, is written beside it, flushed to disk and swapped in
+    with ``os.replace``: a crash leaves the old file or the new one, never half a row."""
+    rv = _load(review, root)
+    with locked(rv.name, rv.root) as path:
+        existing = path.read_bytes() if path.is_file() else None
+        row = {**row, "evidence_id": _next_id(_ids(rv, existing))}
+        data, line = _candidate(existing, row)
+        with _written(path.parent, data) as file:
+            problems = _problems(rv, row, file, line)
+            if problems:
+                raise RowRefused(problems)
+            if path.is_file():
+                os.chmod(file, path.stat().st_mode & 0o7777)
+            else:
+                os.chmod(file, 0o644)
+            os.replace(file, path)
+        _sync_dir(path.parent)
+    return row["evidence_id"]
+
+
+def _sync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --- the claim's grade, before and after --------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClaimGrade:
+    """What :func:`litreview.grading.grade_review` says about one claim, in brief."""
+
+    claim_id: str
+    verdict: str
+    certainty: str | None
+    expert_verdict: str
+    rationale: str
+    reasons: tuple[str, ...] = ()  # the GRADE domains rated down, each with its reason
+    set_aside: str = ""            # ids of rows set aside as context
+
+    def short(self) -> str:
+        """``C01: partly supported, low``."""
+        return f"{self.claim_id}: {self.verdict}" + (f", {self.certainty}" if self.certainty else "")
+
+
+def claim_grade(review: str | Review, claim_id: str, root: Path | None = None) -> ClaimGrade:
+    """The claim's current grade, as the report computes it (overrides, study status and the
+    searched claims included). Only the claim's own rows are graded: a claim's grade depends
+    on no other claim's evidence, and a save then costs one claim's grading, not the review's."""
+    rv = _load(review, root)
+    blocking = [p for p in rv.problems if p.path == _label(rv) or Path(p.path).name in
+                {CLAIMS.filename, "rob.csv", "overrides.csv", "study_status.csv"}]
+    if blocking:
+        raise SchemaError(blocking)
+    claims = rv.claims[rv.claims["claim_id"] == claim_id]
+    if claims.empty:
+        raise KeyError(f"no claim {claim_id!r} in {rv.label(paths.data_dir(rv.name, rv.root) / CLAIMS.filename)}")
+    evidence = rv.evidence[rv.evidence["claim_id"] == claim_id]
+    g = grade_review(_plain(claims), _plain(evidence), _plain(rv.rob), _plain(rv.overrides),
+                     searched=rv.searched_claims(), study_status=_plain(rv.study_status)).iloc[0]
+    reasons = tuple(f"{d}: {g[d.replace(' ', '_') + '_reason']}" for d in DOMAINS
+                    if g[d.replace(" ", "_")] in ("serious", "very serious"))
+    certainty = g["certainty"] if isinstance(g["certainty"], str) else None
+    return ClaimGrade(claim_id, g["verdict"], certainty, g["expert_verdict"], g["rationale"], reasons,
+                      g["flawed_evidence"] or "")
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame without its ``attrs`` (the file label and line numbers of every row): pandas
+    deep-copies ``attrs`` into the result of every operation, which made grading one claim of
+    the shipped review several times slower. The values are the same."""
+    out = frame.copy(deep=False)
+    out.attrs = {}
+    return out
+
+
+def grade_change(before: ClaimGrade, after: ClaimGrade) -> str:
+    """``C01: unsupported, very low -> partly supported, low``, or ``C01: unchanged
+    (supported, moderate)``."""
+    if (before.verdict, before.certainty) == (after.verdict, after.certainty):
+        return f"{after.claim_id}: unchanged ({after.short().split(': ', 1)[1]})"
+    return f"{before.short()} -> {after.short().split(': ', 1)[1]}"
+
+
+# --- what check will still ask for ----------------------------------------------------------------
+
+def still_needed(review: str | Review, claim_id: str, study_key: str, root: Path | None = None) -> list[str]:
+    """What ``litreview check`` reports about this claim's explanation and this study's
+    risk of bias, as ``file:row:column: message``: the follow-ups a saved row may leave
+    (a new study has no ``rob.csv`` rows yet; a claim now worked on needs its explanation in
+    ``explanations.csv``, or its explanation names a verdict the new row changed)."""
+    rv = _load(review, root)
+    label = _label(rv)
+    study_lines = {line for line, key in zip(rv.evidence.attrs.get("lines", []), rv.evidence["study_key"])
+                   if key == study_key}
+    explained = rv.explanations
+    claim_lines = {line for line, cid in zip(explained.attrs.get("lines", []), explained["claim_id"])
+                   if cid == claim_id}
+    explanations = explained.attrs.get("path", rv.label(paths.data_dir(rv.name, rv.root) / EXPLANATIONS.filename))
+    out = []
+    for p in rv.check():
+        about_study = p.path == label and p.row in study_lines and p.column == "study_key" \
+            and p.message.endswith(ROB_MISSING)
+        about_claim = p.path == explanations and (p.row in claim_lines
+                                                  or (p.row is None and p.message.startswith(f"{claim_id}:")))
+        if about_study or about_claim:
+            out.append(str(p))
+    return out
+
+
+__all__ = ["COPIED", "REJUDGED", "ClaimGrade", "RowRefused", "append_row", "blank_row", "claim_grade",
+           "grade_change", "next_evidence_id", "prefill_from", "still_needed", "validate_row"]

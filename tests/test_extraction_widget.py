@@ -1,0 +1,103 @@
+"""The extraction form of notebook 04, driven headless: fields set on the widgets, the save
+button clicked, evidence.csv read back from disk."""
+
+from __future__ import annotations
+
+from test_extraction import LABEL, NAME, evidence_file, root  # noqa: F401  (fixture)
+
+from litreview.extraction_widget import ExtractionForm
+from litreview.review import Review
+from litreview.schema import DESIGNS, EVIDENCE, read_table
+
+
+def fill(form: ExtractionForm, **values) -> None:
+    for name, value in values.items():
+        form.fields[name].value = value
+
+
+def test_the_pickers_offer_the_claims_the_library_and_the_schemas_words(root):  # noqa: F811
+    form = ExtractionForm(NAME, study_key="davis2020effect", claim_id="M01")
+    assert form.claim.value == "M01" and form.fields["study_key"].value == "davis2020effect"
+    assert [v for _, v in form.claim.options] == [None, "M01", "M02", "M03", "M04"]
+    assert "Massage after strenuous exercise reduces" in dict((v, k) for k, v in form.claim.options)["M01"]
+    assert [v for _, v in form.fields["study_key"].options] == [None, "guo2017massage", "davis2020effect",
+                                                                 "dupuy2018evidencebased"]
+    assert [v for _, v in form.fields["design"].options] == [None, *DESIGNS]
+    assert [v for _, v in form.copy_from.options] == [None, "E001", "E002", "E003"]
+    assert "M01: supported, moderate" in form.grade.value
+
+
+def test_save_appends_the_row_and_shows_the_grade_before_and_after(root):  # noqa: F811
+    before = evidence_file(root).read_bytes()
+    form = ExtractionForm(NAME, study_key="davis2020effect", claim_id="M04")
+    fill(form, design="meta-analysis", population="athletes and active adults", n="1012",
+         intervention="manual massage", comparator="no massage", outcome="soreness at 48 h", direction="supports",
+         indirectness="some", indirectness_note="sessions of various lengths,\nnot compared by duration",
+         finding="Massage lowered soreness.", locator="abstract")
+    form.save.click()
+    after = evidence_file(root).read_bytes()
+    assert after.startswith(before)
+    assert after[len(before):] == (b"E004,M04,davis2020effect,meta-analysis,athletes and active adults,1012,"
+                                   b"manual massage,no massage,soreness at 48 h,supports,,,,,some,"
+                                   b"\"sessions of various lengths, not compared by duration\","
+                                   b"Massage lowered soreness.,abstract,\n")
+    assert "Saved E004" in form.message.value
+    assert "M04: unsupported, very low -&gt; supported, moderate" in form.grade.value
+    # M04 is now worked on: check wants its explanation, and the form says so without writing it
+    assert "explanations.csv:claim_id: M04: no explanation" in form.message.value
+    assert "M04" not in set(Review.load(NAME).explanations["claim_id"])
+    # ready for the next row: the claim and study kept, the rest empty, the new row offered to copy
+    assert (form.claim.value, form.fields["study_key"].value) == ("M04", "davis2020effect")
+    assert form.fields["direction"].value is None and form.fields["finding"].value == ""
+    assert "E004" in [v for _, v in form.copy_from.options]
+
+
+def test_a_bad_row_is_shown_with_its_messages_and_nothing_is_written(root):  # noqa: F811
+    before = evidence_file(root).read_bytes()
+    form = ExtractionForm(NAME, study_key="davis2020effect", claim_id="M01")
+    fill(form, design="meta-analysis", population="athletes", n="many", intervention="massage", outcome="soreness",
+         direction="supports", indirectness="none", effect_measure="SMD", effect="-0.4", finding="Less soreness.",
+         locator="abstract")
+    form.save.click()
+    assert evidence_file(root).read_bytes() == before
+    assert "Not saved" in form.message.value
+    assert f"{LABEL}:5:n: expected a whole number, found &#x27;many&#x27;" in form.message.value
+    assert form.fields["n"].value == "many"  # the reviewer's input stays, to be corrected
+    # as in `litreview check`, the checks across columns run once every cell reads
+    fill(form, n="1012")
+    form.save.click()
+    assert evidence_file(root).read_bytes() == before
+    assert "(1 problem(s))" in form.message.value
+    assert f"{LABEL}:5:ci_low: an effect needs effect_measure, effect, ci_low and ci_high together" \
+        in form.message.value
+    fill(form, ci_low="-0.7", ci_high="-0.1")
+    form.save.click()
+    table = read_table(evidence_file(root), EVIDENCE, LABEL)
+    assert table.iloc[-1][["evidence_id", "effect", "ci_low", "ci_high"]].tolist() == ["E004", -0.4, -0.7, -0.1]
+    assert Review.load(NAME).check() == []
+
+
+def test_copy_from_prefills_for_the_picked_claim_and_leaves_the_judgements_empty(root):  # noqa: F811
+    form = ExtractionForm(NAME, claim_id="M02")
+    form.copy_from.value = "E003"
+    f = form.fields
+    assert (f["study_key"].value, f["design"].value, f["n"].value, f["effect_measure"].value, f["effect"].value,
+            f["ci_low"].value, f["ci_high"].value) == ("guo2017massage", "meta-analysis", "504", "SMD", "-1.16",
+                                                       "-1.6", "-0.72")
+    assert f["direction"].value is None and f["indirectness"].value is None and f["indirectness_note"].value == ""
+    assert "judge them against M02" in form.message.value and "direction &#x27;supports&#x27;" in form.message.value
+    before = evidence_file(root).read_bytes()
+    form.save.click()  # not judged yet: refused
+    assert evidence_file(root).read_bytes() == before
+    assert f"{LABEL}:5:direction: a value is required" in form.message.value
+
+
+def test_a_study_given_to_the_form_but_not_in_the_library_is_refused_on_save(root):  # noqa: F811
+    before = evidence_file(root).read_bytes()
+    form = ExtractionForm(NAME, study_key="smith2099nowhere", claim_id="M01")
+    assert form.fields["study_key"].value == "smith2099nowhere"
+    fill(form, design="rct", population="athletes", intervention="massage", outcome="soreness", direction="supports",
+         indirectness="none", finding="Less soreness.", locator="abstract")
+    form.save.click()
+    assert evidence_file(root).read_bytes() == before
+    assert f"{LABEL}:5:study_key: unknown study (not in library.bib) &#x27;smith2099nowhere&#x27;" in form.message.value
