@@ -355,10 +355,10 @@ def grade_change(before: ClaimGrade, after: ClaimGrade) -> str:
 # --- what check will still ask for ----------------------------------------------------------------
 
 def still_needed(review: str | Review, claim_id: str, study_key: str, root: Path | None = None) -> list[str]:
-    """What ``litreview check`` reports about this claim's explanation and this study's
-    risk of bias, as ``file:row:column: message``: the follow-ups a saved row may leave
-    (a new study has no ``rob.csv`` rows yet; a claim now worked on needs its explanation in
-    ``explanations.csv``, or its explanation names a verdict the new row changed)."""
+    """The follow-ups a saved row may leave, as ``file:row:column: message``: what ``litreview
+    check`` reports about this study's risk of bias (a new study has no ``rob.csv`` rows yet)
+    and this claim's explanation (it names a verdict the new row changed), and, from the
+    review's gaps, a claim now worked on that has no explanation yet."""
     rv = _load(review, root)
     label = _label(rv)
     study_lines = {line for line, key in zip(rv.evidence.attrs.get("lines", []), rv.evidence["study_key"])
@@ -375,6 +375,9 @@ def still_needed(review: str | Review, claim_id: str, study_key: str, root: Path
                                                   or (p.row is None and p.message.startswith(f"{claim_id}:")))
         if about_study or about_claim:
             out.append(str(p))
+    if claim_id in rv.unexplained_claims():
+        out.append(f"{explanations}:claim_id: {claim_id}: no explanation yet for this graded claim (two to four "
+                   "sentences in your own words)")
     return out
 
 
