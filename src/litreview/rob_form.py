@@ -330,8 +330,14 @@ class RobForm:
             menu.value = value if value in [v for _, v in menu.options] else ""
         for domain, box in self.notes.items():
             box.value = notes.get(domain, "") if mine else ""
-        self.message.value = (html.escape(f"loaded the saved {tool} assessment") if mine else
-                              html.escape(f"saved rows use {tool}; saving replaces them") if tool else "")
+        if mine and answers:
+            said = f"loaded the saved {tool} assessment"
+        elif mine:
+            said = (f"the saved {tool} rows were typed by hand: their notes are loaded; answer the questions "
+                    "to derive the judgements")
+        else:
+            said = f"the saved rows use {tool}; saving replaces them" if tool else ""
+        self.message.value = html.escape(said)
         self.refresh()
 
     def save(self, _=None) -> None:
