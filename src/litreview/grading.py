@@ -50,6 +50,7 @@ import pandas as pd
 
 from . import verdicts
 from .meta import Pooled, pool_claims
+from .rob2 import amstar2_as_rob
 from .schema import CERTAINTIES, RATIO_MEASURES, REVIEW_DESIGNS
 from .status import concern_keys, set_aside
 
@@ -141,9 +142,10 @@ DOMAIN_MARKS = {"not serious": "✓", "serious": "▼", "very serious": "▼▼"
 def study_rob(rob: pd.DataFrame) -> dict[str, str]:
     """Overall risk of bias per study key, derived from its domain rows: RoB 2's overall
     algorithm (Sterne et al. 2019, BMJ 366:l4898: any domain high → high, else any some
-    concerns → some concerns), AMSTAR 2's rating of critical flaws (Shea et al. 2017, BMJ
-    358:j4008: two or more → critically low, read as high; one, or weaknesses → some concerns),
-    or the single design-based judgement."""
+    concerns → some concerns), AMSTAR 2's rating from its critical items
+    (:func:`litreview.rob2.amstar2_as_rob`: Shea et al. 2017, BMJ 358:j4008, two or more
+    critical flaws → critically low, read as high; one → low, read as some concerns; a
+    "partial yes" is no flaw), or the single design-based judgement."""
     out = {}
     for key, rows in rob.groupby("study_key", sort=True):
         tool = rows["tool"].iloc[0]
@@ -151,8 +153,7 @@ def study_rob(rob: pd.DataFrame) -> dict[str, str]:
         if tool == "rob2":
             out[key] = "high" if "high" in judged else "some-concerns" if "some-concerns" in judged else "low"
         elif tool == "amstar2":
-            no, partial = judged.count("no"), judged.count("partial-yes")
-            out[key] = "high" if no >= 2 else "some-concerns" if no == 1 or partial >= 2 else "low"
+            out[key] = amstar2_as_rob(judged)
         else:
             out[key] = judged[0]
     return out

@@ -38,7 +38,8 @@ EFFECT_MEASURES = ("SMD", "MD", "RR", "OR", "HR", "RD")
 RATIO_MEASURES = ("RR", "OR", "HR")  # pooled and plotted on the log scale; no effect at 1
 ROB_TOOLS = ("rob2", "amstar2", "design")
 ROB2_DOMAINS = ("randomisation", "deviations", "missing-data", "measurement", "selection")
-AMSTAR2_DOMAINS = ("protocol", "search", "rob-assessment", "meta-methods",
+# the critical items of AMSTAR 2 (Shea et al. 2017, BMJ 358:j4008, Box 1): 2, 4, 7, 9, 11, 13, 15
+AMSTAR2_DOMAINS = ("protocol", "search", "excluded-studies", "rob-assessment", "meta-methods",
                    "rob-in-interpretation", "publication-bias")
 ROB_JUDGEMENTS = ("low", "some-concerns", "high")
 AMSTAR2_JUDGEMENTS = ("yes", "partial-yes", "no")
