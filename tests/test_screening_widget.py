@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from test_screening import imported  # noqa: F401  (fixture)
 
-from litreview.screening import read_decisions
+from litreview.screening import decide, read_decisions
 from litreview.screening_widget import KEYS, ScreeningWidget, highlight
 
 
@@ -47,3 +47,40 @@ def test_a_decision_made_elsewhere_meanwhile_is_not_written_twice(imported):  # 
 def test_without_imported_records_the_widget_says_what_to_do(review_root):
     widget = ScreeningWidget("ginger")
     assert "No records to screen" in widget.view.value and widget.include.disabled
+
+
+def test_including_at_full_text_writes_the_library_entry_with_the_decision(review_root):
+    """The record's own metadata becomes its library.bib entry; a record without DOI or PMID
+    is refused with neither the decision nor an entry written."""
+    from litreview.collect import import_files
+    from litreview.references import load_bib
+
+    log = review_root / "data/ginger/search_log.csv"
+    log.write_text(log.read_text() + "S002,G01,Example database,ginger nausea,2026-11-21,2,0,\n")
+    export = review_root / "export.ris"
+    export.write_text(
+        "TY  - JOUR\nAU  - Quist, Ada\nTI  - Ginger capsules and nausea in pregnancy: a trial\nT2  - Journal of Tests\n"
+        "PY  - 2019\nVL  - 12\nIS  - 3\nSP  - 101\nEP  - 108\nDO  - 10.1000/ginger.2019.7\nER  - \n\n"
+        "TY  - JOUR\nAU  - Rook, Ben\nTI  - Ginger sweets for nausea in early pregnancy\nT2  - Journal of Tests\n"
+        "PY  - 2020\nER  - \n\n", encoding="utf-8")
+    import_files("ginger", [export], search_id="S002", progress=False)
+    for key in ("export.ris:1", "export.ris:2"):  # the title/abstract include comes first
+        decide("ginger", key, "include")
+    library = review_root / "references/ginger/library.bib"
+    widget = ScreeningWidget("ginger", "full-text")
+    seen = {}
+    for _ in range(2):
+        before = library.read_bytes()
+        shown = widget.record["record_id"]
+        widget.include.click()
+        seen[shown] = (widget.message.value, library.read_bytes() != before)
+    message, grew = seen["export.ris:1"]
+    assert grew and "quist2019ginger: added to references/ginger/library.bib" in message
+    entry = next(e for e in load_bib(library) if e.key == "quist2019ginger")
+    assert (entry.fields["doi"], entry.fields["url"], entry.fields["pages"]) == (
+        "10.1000/ginger.2019.7", "https://doi.org/10.1000/ginger.2019.7", "101--108")
+    message, grew = seen["export.ris:2"]
+    assert not grew and "not written" in message and "neither a DOI nor a PMID" in message
+    full = read_decisions("ginger")
+    full = full[(full["stage"] == "full-text") & full["record_key"].str.startswith("export.ris:")]
+    assert list(full["record_key"]) == ["export.ris:1"]

@@ -7,6 +7,11 @@ stopping rule's advice are shown under it. Every decision goes through
 :func:`litreview.screening.decide` and :func:`litreview.screening.undo`, so it is in
 ``screening.csv`` the moment the button is pressed, and the CLI sees it.
 
+At the full-text stage, including a record also writes its ``library.bib`` entry from the
+record's own metadata (:func:`litreview.inclusion.include`): the decision and the entry go
+together, or, when the record cannot be entered (no DOI or PMID), neither is written. The
+key of the last study included is kept in ``last_included`` for the extraction form.
+
 Keyboard: JupyterLab gives widgets no key bindings, so the widget has a small "keys" box; with
 it focused, ``i`` includes, ``1``-``9``/``0`` exclude with the reason of that number (as
 listed beside the buttons), and ``u`` undoes.
@@ -48,6 +53,7 @@ class ScreeningWidget:
 
         self.review, self.stage, self.root = review, stage, root
         self.record: dict | None = None
+        self.last_included: str | None = None  # library key of the last study included at full text
         self._terms_of = None  # the ranker the highlighted terms were read for
         self.terms: list[str] = []
         self.view = w.HTML()
@@ -97,11 +103,19 @@ class ScreeningWidget:
     def _decide(self, decision: str, reason: str = "") -> None:
         if self.record is None:
             return
+        from .inclusion import InclusionError, include
+
         try:
-            made = decide(self.review, self.record["record_id"], decision, reason, self.stage, self.root)
-            self.message.value = html.escape(f"written: {made.record_key} {made.decision}"
-                                             + (f" ({made.reason})" if made.reason else ""))
-        except ScreeningError as exc:  # e.g. decided meanwhile in another notebook
+            if self.stage == FULL_TEXT and decision == "include":
+                done = include(self.review, self.record["record_id"], decide=True, root=self.root)
+                self.last_included = done.key
+                self.message.value = html.escape(f"written: {self.record['record_id']} include; "
+                                                 f"{done.describe(self.review)}")
+            else:
+                made = decide(self.review, self.record["record_id"], decision, reason, self.stage, self.root)
+                self.message.value = html.escape(f"written: {made.record_key} {made.decision}"
+                                                 + (f" ({made.reason})" if made.reason else ""))
+        except (ScreeningError, InclusionError) as exc:  # e.g. decided meanwhile in another notebook
             self.message.value = f"<b>not written:</b> {html.escape(str(exc))}"
         self.refresh()
 
