@@ -3,6 +3,8 @@ static; article text escaped."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from conftest import ARTICLE, write_review
 
@@ -59,8 +61,8 @@ def test_static_export_gets_one_table_row_per_claim_beside_the_widget(review_roo
 
 def test_picking_a_claim_updates_the_detail(review_root):
     widget = explorer(review_root).widget()
-    verdict, claim = widget.children[0].children
-    detail = widget.children[1]
+    verdict, claim, _ = widget.children[0].children
+    detail = widget.children[2]
     claim.value = "G03"
     assert "not testable" in detail.value
     verdict.value = "not testable"
@@ -86,3 +88,21 @@ def test_an_empty_review_has_no_widget_only_a_note(tmp_path, monkeypatch, review
     bundle = explorer(review_root)._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" not in bundle
     assert "No claims to explore yet" in bundle["text/html"]
+
+
+def test_re_reading_after_a_save_shows_what_changed(review_root):
+    """The loop closes: after evidence is saved elsewhere (here: the only row of G01 removed
+    from evidence.csv), the explorer's button re-reads the tables and re-grades."""
+    ex = explorer(review_root)
+    widget = ex.widget()
+    claim = widget.children[0].children[1]
+    claim.value = "G01"
+    assert "E001" in widget.children[2].value
+    path = review_root / "data/ginger/evidence.csv"
+    path.write_text(path.read_text().splitlines()[0] + "\n")
+    ex.reload_button.click()
+    # G01 was searched (S001) and now has no evidence: "no study found", unsupported
+    assert html.unescape(ex.changes.value) == "G01: supported, high -> unsupported, very low"
+    assert "No evidence rows for this claim" in widget.children[2].value
+    ex.reload_button.click()
+    assert "no verdict or certainty changed" in ex.changes.value

@@ -85,3 +85,11 @@ def test_accent_fast_path_equals_the_parser_or_steps_aside(parts):
 @pytest.mark.parametrize("tex", ['M\\"{u}ller', "Fran\\c cois", "Stra{\\ss}e", "A \\& B", "\\'{\\i}"])
 def test_common_accents_take_the_fast_path(tex):
     assert latex._fast(tex) is not None and latex._fast(tex) == latex._parse(tex)
+
+
+def test_latex_quotes_without_other_markup_become_typographic_quotes():
+    """A title such as ``Massage impairs ... ``lactic acid'' removal`` has no backslash or
+    brace, and its quotes are still LaTeX (seen in a real record)."""
+    assert to_text("Massage impairs postexercise muscle blood flow and ``lactic acid'' removal") == (
+        "Massage impairs postexercise muscle blood flow and \u201clactic acid\u201d removal")
+    assert to_text("it's the patient's view") == "it's the patient's view"

@@ -38,10 +38,27 @@ class ClaimExplorer:
     """The explorer over one review and its grades (``grading.grade_review`` output)."""
 
     def __init__(self, review: Review, grades: pd.DataFrame):
+        self._use(review, grades)
+
+    def _use(self, review: Review, grades: pd.DataFrame) -> None:
         self.review = review
         self.claims = review.claims.merge(
             grades.drop(columns=["article_id", "group", "category", "testable"]), on="claim_id", how="left")
         self.evidence = review.evidence
+
+    def reload(self) -> list[str]:
+        """Read the review's tables again and re-grade every claim (after an evidence row or a
+        risk-of-bias judgement was saved); returns what changed, one line per claim
+        ("C01: unsupported, very low -> supported, moderate")."""
+        def label(c: dict) -> str:
+            return f"{c['verdict']}, {c['certainty']}" if isinstance(c.get("certainty"), str) else str(c["verdict"])
+
+        before = {c["claim_id"]: label(c) for c in self.claims.to_dict("records")}
+        review = Review.load(self.review.name, self.review.root)
+        self._use(review, review.grades())
+        after = {c["claim_id"]: label(c) for c in self.claims.to_dict("records")}
+        return [f"{cid}: {before.get(cid, 'new claim')} -> {now}" for cid, now in after.items()
+                if before.get(cid) != now]
 
     # --- the pieces (plain HTML, testable without a browser) ---------------------------------
     def context_html(self, claim_id: str, chars: int = CONTEXT_CHARS) -> str:
@@ -123,9 +140,22 @@ class ClaimExplorer:
         def on_claim(change):
             detail.value = self.detail_html(change["new"]) if change["new"] else ""
 
+        reload = widgets.Button(description="Re-read and re-grade", tooltip="read the tables again (after a save "
+                                "in the extraction or risk-of-bias form) and grade every claim again")
+        changes = widgets.HTML()
+
+        def on_reload(_):
+            changed = self.reload()
+            changes.value = ("<br>".join(html.escape(c) for c in changed) if changed
+                             else "<em>Re-graded: no verdict or certainty changed.</em>")
+            pick_claim.options = self._options(pick_verdict.value)
+            on_claim({"new": pick_claim.value})
+
         pick_verdict.observe(on_verdict, names="value")
         pick_claim.observe(on_claim, names="value")
-        return widgets.VBox([widgets.HBox([pick_verdict, pick_claim]), detail])
+        reload.on_click(on_reload)
+        self.reload_button, self.changes = reload, changes  # for tests and scripts
+        return widgets.VBox([widgets.HBox([pick_verdict, pick_claim, reload]), changes, detail])
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         bundle = {} if self.claims.empty else self.widget()._repr_mimebundle_()

@@ -81,7 +81,8 @@ _BARE_AFTER = re.compile(r"(?<!\\)[%&#]")  # a bare %, & or # goes to the parser
 
 def to_text(text: str) -> str:
     """``text`` (a BibTeX value, or any field that may hold LaTeX) as plain Unicode text."""
-    if "\\" not in text and "{" not in text and "}" not in text and "$" not in text and "--" not in text:
+    if ("\\" not in text and "{" not in text and "}" not in text and "$" not in text and "--" not in text
+            and "``" not in text and "''" not in text):
         return text  # the common case, tested without a regex
     if not _NEEDS_PARSER.search(text):
         return _braces_and_dashes(text)

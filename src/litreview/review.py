@@ -210,6 +210,15 @@ class Review:
             return set()
         return set(self.imports.records["record_id"])
 
+    def grades(self) -> pd.DataFrame:
+        """Every claim graded from this review's tables (:func:`litreview.grading.grade_review`
+        with the search log, the explanations and the study status): the one call the
+        notebooks, the check and the claim explorer share."""
+        from .grading import grade_review
+
+        return grade_review(self.claims, self.evidence, self.rob, self.overrides, searched=self.searched_claims(),
+                            explanations=self.explanations, study_status=self.study_status)
+
     def searched_claims(self) -> set[str]:
         """Claims named by at least one logged search."""
         return {c for ids in self.search_log["claim_ids"] for c in (ids or [])}
@@ -271,7 +280,6 @@ class Review:
         needed = {CLAIMS.filename, EVIDENCE.filename, ROB.filename, EXPLANATIONS.filename, OVERRIDES.filename}
         if needed & self.failed:
             return []
-        from .grading import grade_review
         from .verdicts import verdicts_named
 
         label, rows = self._rows(EXPLANATIONS)
@@ -279,8 +287,7 @@ class Review:
         rows = list(rows)
         if not rows:
             return problems
-        grades = grade_review(self.claims, self.evidence, self.rob, self.overrides, searched=self.searched_claims(),
-                              study_status=self.study_status).set_index("claim_id")
+        grades = self.grades().set_index("claim_id")
         testable = set(self.claims.loc[self.claims["testable"], "claim_id"])
         for line, row in rows:
             cid = row["claim_id"]
