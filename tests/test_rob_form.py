@@ -184,3 +184,28 @@ def test_the_widget_rates_a_review_by_its_critical_items(shipped_copy):
     # the hand-typed notes of the shipped rows came along; item 7 had none
     assert "ang2021acupressure,amstar2,protocol,yes,2 yes | protocol not reported in abstract\n" in text
     assert "ang2021acupressure,amstar2,excluded-studies,no,7 no\n" in text
+
+
+def test_a_design_neither_tool_covers_gets_one_judgement_with_its_reason(shipped_copy):
+    """An uncontrolled before-after study (the shipped review judged iwamoto2017effects so by
+    hand): one overall row, tool design; without a reason nothing is written."""
+    key = "iwamoto2017effects"
+    before = rob_file(shipped_copy).read_text(encoding="utf-8")
+    assert load_rob(REVIEW, key) == ("design", {"overall": "high"},
+                                     {"overall": "uncontrolled before-after measurement, n=15"})
+    form = RobForm(REVIEW, study_key=key, tool="design")
+    assert form.questions["overall"].value == "high"
+    assert form.rob2_box.layout.display == "none" and form.design_box.layout.display == ""
+    form.notes["overall"].value = ""
+    form.save_button.click()
+    assert "not saved" in form.message.value and "reason" in form.message.value
+    assert rob_file(shipped_copy).read_text(encoding="utf-8") == before
+    form.questions["overall"].value = "some-concerns"
+    form.notes["overall"].value = "before-after without a control; outcome measured by Doppler"
+    form.save_button.click()
+    after = rob_file(shipped_copy).read_text(encoding="utf-8")
+    assert lines_of_others(after, key) == lines_of_others(before, key)
+    assert (f"{key},design,overall,some-concerns,before-after without a control; outcome measured by Doppler\n"
+            in after)
+    with pytest.raises(AnswerError, match="one of low, some-concerns, high"):
+        save_rob(REVIEW, key, "design", {"overall": "moderate"}, "a reason")

@@ -84,3 +84,16 @@ def test_including_at_full_text_writes_the_library_entry_with_the_decision(revie
     full = read_decisions("ginger")
     full = full[(full["stage"] == "full-text") & full["record_key"].str.startswith("export.ris:")]
     assert list(full["record_key"]) == ["export.ris:1"]
+
+
+def test_the_full_text_queue_reads_again_on_r_after_includes_made_elsewhere(imported):  # noqa: F811
+    full = ScreeningWidget("ginger", "full-text")
+    assert "No record is included at title/abstract yet" in full.view.value and full.record is None
+    title = ScreeningWidget("ginger")
+    included = title.record["record_id"]
+    title.keys.value = "i"
+    assert full.record is None           # the other widget's decision is not seen until asked
+    full.keys.value = "r"
+    assert full.record["record_id"] == included and full.keys.value == ""
+    full.refresh_button.click()
+    assert full.record["record_id"] == included

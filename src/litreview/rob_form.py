@@ -5,7 +5,13 @@ The judgements come from :mod:`litreview.rob2`; nothing here decides one. A stud
 one per domain; ``support`` keeps the answers compactly, then the reviewer's note after
 :data:`NOTE_MARK` (``"1.1 Y; 1.2 PY; 1.3 N | sealed opaque envelopes"``, or for AMSTAR 2
 ``"7 partial-yes | list of excluded studies without reasons"``), so the form can read a study
-back for editing. :func:`save_rob` is the one writer, usable without a widget: it replaces
+back for editing.
+
+For a design neither tool covers (an uncontrolled before-after study, a case report, a
+mechanistic experiment), the ``design`` tool records one overall judgement with its reason,
+as ``rob.csv`` has always allowed; that judgement is the reviewer's, so the reason is required.
+
+:func:`save_rob` is the one writer, usable without a widget: it replaces
 that study's rows, keeps every other row byte for byte, validates the whole table through
 :data:`litreview.schema.ROB` and swaps the file in atomically under a lock.
 """
@@ -26,9 +32,10 @@ from . import paths
 from .references import load_bib
 from .rob2 import (AMSTAR2_ITEMS, ITEM, ITEM_BY_DOMAIN, QUESTIONS, AnswerError, amstar2_rating, asked,
                    check_answers, check_items, judge, overall)
-from .schema import ROB, ROB2_DOMAINS, Problem, SchemaError, read_table, read_text
+from .schema import ROB, ROB2_DOMAINS, ROB_JUDGEMENTS, Problem, SchemaError, read_table, read_text
 
-TOOLS = ("rob2", "amstar2")
+TOOLS = ("rob2", "amstar2", "design")
+DESIGN_DOMAIN = "overall"
 NOTE_MARK = " | "
 LOCK_NAME = ".rob.csv.lock"
 _ANSWER = re.compile(r"(\d+(?:\.\d+)?) ([A-Za-z-]+)")
@@ -93,6 +100,14 @@ def rob_rows(study_key: str, tool: str, answers: Mapping[str, str],
         rows = [{"domain": item.domain, "judgement": counted[str(item.number)],
                  "support": support_text({str(item.number): counted[str(item.number)]},
                                          _note_for(note, item.domain))} for item in AMSTAR2_ITEMS]
+    elif tool == "design":
+        judgement = answers.get(DESIGN_DOMAIN, "")
+        if judgement not in ROB_JUDGEMENTS:
+            raise AnswerError(f"design: the overall judgement is one of {', '.join(ROB_JUDGEMENTS)}; found {judgement!r}")
+        reason = " ".join(_note_for(note, DESIGN_DOMAIN).split())
+        if not reason:
+            raise AnswerError("design: give the reason for the overall judgement (the design, what it cannot rule out)")
+        rows = [{"domain": DESIGN_DOMAIN, "judgement": judgement, "support": reason}]
     else:
         raise ValueError(f"tool: expected one of {', '.join(TOOLS)}; found {tool!r}")
     return [{"study_key": study_key, "tool": tool, **r} for r in rows]
@@ -198,6 +213,9 @@ def load_rob(review: str, study_key: str, root: Path | None = None) -> tuple[str
     tool = str(mine["tool"].iloc[0])
     answers: dict[str, str] = {}
     notes: dict[str, str] = {}
+    if tool == "design":
+        row = mine.iloc[0]
+        return tool, {DESIGN_DOMAIN: str(row["judgement"])}, {DESIGN_DOMAIN: str(row["support"])}
     for row in mine.to_dict("records"):
         parsed = parse_support(row["support"])
         if parsed is None:
@@ -262,9 +280,13 @@ class RobForm:
         self.amstar2_box = w.VBox([domain_box(item.domain, f"Item {item.number}: {item.domain.replace('-', ' ')}",
                                               [question_row(str(item.number), item.text, item.answers)])
                                    for item in AMSTAR2_ITEMS])
+        self.design_box = domain_box(DESIGN_DOMAIN, "A design neither tool covers: one overall judgement",
+                                     [question_row(DESIGN_DOMAIN, "risk of bias, from what the design can and "
+                                                   "cannot rule out; give the reason in the note", ROB_JUDGEMENTS)])
         self.study.observe(lambda _: self.load(), names="value")
         self.tool.observe(lambda _: self.load(), names="value")
-        self.box = w.VBox([w.HBox([self.study, self.tool]), self.rob2_box, self.amstar2_box, self.overall,
+        self.box = w.VBox([w.HBox([self.study, self.tool]), self.rob2_box, self.amstar2_box, self.design_box,
+                           self.overall,
                            w.HBox([self.save_button]), self.message])
         self.load()
 
@@ -277,26 +299,32 @@ class RobForm:
     def _keys(self) -> list[str]:
         if self.tool.value == "rob2":
             return [q.id for qs in QUESTIONS.values() for q in qs]
+        if self.tool.value == "design":
+            return [DESIGN_DOMAIN]
         return list(ITEM)
 
     def answers(self) -> dict[str, str]:
         """The answers the form would save: those of questions shown, for the current tool."""
         given = {k: self.questions[k].value for k in self._keys() if self.questions[k].value}
-        if self.tool.value == "amstar2":
+        if self.tool.value in ("amstar2", "design"):
             return given
         return {q: given[q] for d in ROB2_DOMAINS for q in asked(d, given) if q in given}
 
     def notes_by_domain(self) -> dict[str, str]:
-        domains = ROB2_DOMAINS if self.tool.value == "rob2" else tuple(ITEM_BY_DOMAIN)
+        domains = {"rob2": ROB2_DOMAINS, "design": (DESIGN_DOMAIN,)}.get(self.tool.value, tuple(ITEM_BY_DOMAIN))
         return {d: self.notes[d].value for d in domains}
 
     def refresh(self) -> None:
         """Show the questions the flow asks and each domain's judgement so far."""
         rob2 = self.tool.value == "rob2"
-        self.rob2_box.layout.display = "" if rob2 else "none"
-        self.amstar2_box.layout.display = "none" if rob2 else ""
+        for tool, box in (("rob2", self.rob2_box), ("amstar2", self.amstar2_box), ("design", self.design_box)):
+            box.layout.display = "" if self.tool.value == tool else "none"
         given = {k: self.questions[k].value for k in self._keys() if self.questions[k].value}
-        if rob2:
+        if self.tool.value == "design":
+            judgement = given.get(DESIGN_DOMAIN)
+            self.judgements[DESIGN_DOMAIN].value = "" if judgement else _badge("to answer: the overall judgement")
+            self.overall.value = ("Overall: " + _badge(judgement, _COLOURS[judgement])) if judgement else ""
+        elif rob2:
             done = {}
             for domain in ROB2_DOMAINS:
                 shown = asked(domain, given)

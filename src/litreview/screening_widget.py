@@ -14,7 +14,8 @@ key of the last study included is kept in ``last_included`` for the extraction f
 
 Keyboard: JupyterLab gives widgets no key bindings, so the widget has a small "keys" box; with
 it focused, ``i`` includes, ``1``-``9``/``0`` exclude with the reason of that number (as
-listed beside the buttons), and ``u`` undoes.
+listed beside the buttons), ``u`` undoes, and ``r`` reads the queue again (after decisions
+made elsewhere: in the other stage's widget, another notebook or a terminal).
 """
 
 from __future__ import annotations
@@ -69,10 +70,12 @@ class ScreeningWidget:
             self.excludes.append(button)
         self.undo_button = w.Button(description="Undo (u)", button_style="warning")
         self.undo_button.on_click(lambda _: self._undo())
-        self.keys = w.Text(placeholder="keys: i, 1-9/0, u", layout=w.Layout(width="12em"))
+        self.refresh_button = w.Button(description="Refresh (r)", tooltip="read the queue again")
+        self.refresh_button.on_click(lambda _: self.refresh())
+        self.keys = w.Text(placeholder="keys: i, 1-9/0, u, r", layout=w.Layout(width="12em"))
         self.keys.observe(self._key, names="value")
         self.progress = w.IntProgress(min=0, max=1, value=0)
-        self.box = w.VBox([self.view, w.HBox([self.include, self.undo_button, self.keys]),
+        self.box = w.VBox([self.view, w.HBox([self.include, self.undo_button, self.refresh_button, self.keys]),
                            w.HBox(self.excludes, layout=w.Layout(flex_flow="row wrap")),
                            self.progress, self.status, self.message])
         self.refresh()
@@ -90,7 +93,10 @@ class ScreeningWidget:
         self.record = q.next()
         self.progress.max, self.progress.value = max(len(q.records), 1), len(q.decided)
         self.status.value = html.escape(f"{q.progress()}. {q.stopping().describe()}")
-        if len(q.records) == 0:
+        if len(q.records) == 0 and self.stage == FULL_TEXT:
+            self.view.value = ("<p>No record is included at title/abstract yet: include records there first, "
+                               "then <b>Refresh</b> this queue.</p>")
+        elif len(q.records) == 0:
             self.view.value = ("<p>No records to screen at this stage: import or search first "
                                "(<code>litreview search</code>, <code>litreview import</code>).</p>")
         elif self.record is None:
@@ -136,6 +142,8 @@ class ScreeningWidget:
             self._decide("include")
         elif key == "u":
             self._undo()
+        elif key == "r":
+            self.refresh()
         elif key in KEYS:
             self._decide("exclude", KEYS[key])
 
