@@ -209,3 +209,9 @@ def test_a_design_neither_tool_covers_gets_one_judgement_with_its_reason(shipped
             in after)
     with pytest.raises(AnswerError, match="one of low, some-concerns, high"):
         save_rob(REVIEW, key, "design", {"overall": "moderate"}, "a reason")
+
+
+def test_a_review_without_studies_gets_a_note_not_an_error(review_root):
+    (review_root / "references/ginger/library.bib").write_text("")
+    form = RobForm("ginger")
+    assert "No study in" in form.box.value and "litreview include" in form.box.value

@@ -74,6 +74,8 @@ class ExtractionForm:
                            ("locator", "where in the source: section, table, figure, page")):
             self.fields[name].placeholder = hint
         self.copy_from = w.Dropdown(description="copy from", layout=wide)
+        for widget in (self.claim, self.copy_from, *self.fields.values()):
+            widget.style.description_width = "9em"  # "indirectness note", "review certainty" in full
         self.copy_from.observe(self._copy, names="value")
         self.claim.observe(lambda _: self._show_grade(), names="value")
         self.save = w.Button(description="Save row", button_style="success")

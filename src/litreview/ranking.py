@@ -163,7 +163,8 @@ class Stopping:
 
     def describe(self) -> str:
         if self.unread == 0:
-            return f"all {self.total:,} records screened; {self.found:,} included"
+            return (f"all {self.total:,} record{'s' if self.total != 1 else ''} screened; "
+                    f"{self.found:,} included")
         advice = ("the stopping rule is met: you may stop" if self.stop else "keep screening")
         bound = (f"at most {self.unseen_relevant_max:,} relevant record(s) still unread "
                  f"({1 - self.alpha:.0%} confidence)")

@@ -245,8 +245,11 @@ class RobForm:
 
         self.review, self.root = review, root
         keys = library_keys(review, root)
-        if not keys:
-            raise ValueError(f"references/{review}/library.bib has no studies to assess")
+        if not keys:  # a review in progress: say what comes first instead of failing the notebook
+            self.box = w.HTML(f"<p>No study in <code>references/{html.escape(review)}/library.bib</code> yet: "
+                              "include records at full text (notebook 03, or <code>litreview include</code>) "
+                              "and run this cell again.</p>")
+            return
         self.study = w.Dropdown(options=keys, value=study_key if study_key in keys else keys[0],
                                 description="Study", layout=w.Layout(width="32em"))
         self.tool = w.ToggleButtons(options=list(TOOLS), value=tool, description="Tool")
@@ -377,7 +380,8 @@ class RobForm:
             self.message.value = f"<b>not saved:</b> {html.escape(str(exc))}"
             return
         summary = ", ".join(f"{r['domain']} {r['judgement']}" for r in rows)
-        self.message.value = html.escape(f"saved {len(rows)} rows for {self.study.value}: {summary}")
+        self.message.value = html.escape(f"saved {len(rows)} row{'s' if len(rows) != 1 else ''} for "
+                                         f"{self.study.value}: {summary}")
 
 
 __all__ = ["NOTE_MARK", "RobForm", "TOOLS", "library_keys", "load_rob", "parse_support", "rob_rows", "save_rob",

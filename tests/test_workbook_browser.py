@@ -1,0 +1,260 @@
+"""The workbook as people use it: JupyterLab in headless Chromium (Debian's package), driven
+by Playwright on a fresh review made by the README's walk.
+
+JupyterLab starts on a free local port with a token, its settings and runtime files in a
+scratch folder. In notebook 03 three records are screened with the keyboard (one included),
+the full-text queue is read again (``r``) and the record included at full text, which writes
+its library entry; in notebook 04 the extraction form is filled for it and saved, and its
+risk of bias recorded. The files on disk are then checked, and ``litreview check`` must pass.
+Screenshots of the widgets go to ``reports/test-artifacts/``."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from litreview.cli import main
+from litreview.references import load_bib
+from litreview.review import Review
+from litreview.scaffold import new_review
+from litreview.screening import read_decisions
+from litreview.search import run
+
+from conftest import ROOT
+from test_walk import walk_steps
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Debian's chromium is not installed and this machine does not allow `make browser` to install it")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+REVIEW = "calf-walk"
+TOKEN = "litreview-browser-test"
+KEYS = "input[placeholder='keys: i, 1-9/0, u, r']"
+ARTIFACTS = ROOT / "reports" / "test-artifacts"
+WAIT = 90  # seconds for anything the kernel does
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def until(condition, what: str, timeout: float = WAIT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory):
+    """A scratch project with the walk's review searched (not yet screened), notebooks 03 and
+    04 set to it, and JupyterLab serving them."""
+    root = tmp_path_factory.mktemp("workbook")
+    (root / "pyproject.toml").write_text("[project]\nname='workbook'\n")
+    shutil.copytree(ROOT / "data/calf-massage/articles", root / "articles")
+    new_review(REVIEW, root / "articles/calf-massage-benefits.txt", title="The benefits of calf massage", root=root)
+    [(path, claim)] = [step for kind, step in walk_steps() if kind == "append"]
+    with open(root / path, "a", encoding="utf-8") as handle:
+        handle.write(claim)
+    run(REVIEW, "pubmed", "massage OR acupressure", ["C01"], answers=ROOT / "tests/fixtures/walk/pubmed-massage",
+        root=root)
+    notebooks = root / "notebooks"
+    notebooks.mkdir()
+    for source in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")):  # all of them, for the build
+        name = source.stem
+        nb = nbformat.read(source, as_version=4)
+        for cell in nb.cells:
+            if "parameters" in cell.metadata.get("tags", []):
+                cell.source = f'review = "{REVIEW}"\noutput_dir = ""'
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nbformat.write(nb, notebooks / f"{name}.ipynb")
+    settings = root / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
+                                                                           "checkForUpdates": False}))
+    port = free_port()
+    env = {**os.environ, "LITREVIEW_ROOT": str(root), "JUPYTERLAB_SETTINGS_DIR": str(root / "lab-settings"),
+           "JUPYTER_RUNTIME_DIR": str(root / "runtime"), "JUPYTER_CONFIG_DIR": str(root / "config")}
+    log = open(root / "jupyter.log", "w")
+    server = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+                               f"--port={port}", "--ip=127.0.0.1", f"--ServerApp.token={TOKEN}",
+                               f"--ServerApp.root_dir={notebooks}"],
+                              env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+
+    def up():
+        try:
+            with urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2) as answer:
+                return answer.status == 200
+        except OSError:
+            return server.poll() is not None and pytest.fail((root / "jupyter.log").read_text()[-2000:])
+
+    until(up, "JupyterLab to start")
+    yield root, base
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+    log.close()
+
+
+def open_and_run(page, base: str, notebook: str) -> None:
+    """Open the notebook, wait for its kernel, and Run > Run All Cells (again, should the
+    first click come before the notebook could take it)."""
+    page.goto(f"{base}/lab/tree/{notebook}.ipynb?token={TOKEN}")
+    page.wait_for_selector(".jp-Notebook", timeout=WAIT * 1000)
+    tab = page.locator(f".jp-NotebookPanel:has(.jp-Notebook):visible")
+    page.wait_for_selector(".jp-StatusBar-TextItem:has-text('Idle')", timeout=WAIT * 1000)
+    for _ in range(3):
+        tab.locator(".jp-Cell").first.click()
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:
+            until(lambda: tab.locator(".jp-InputPrompt:has-text('[1]')").count() > 0, "the first cell to run", 15)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"{notebook}: Run All Cells did not start")
+
+
+def press(page, box, key: str) -> None:
+    """One key into a widget's keys box; the widget empties the box once it has acted."""
+    box.click()
+    page.keyboard.type(key)
+    until(lambda: box.input_value() == "", f"the widget to act on {key!r}")
+
+
+def test_screen_include_extract_and_appraise_in_jupyterlab(workbook):
+    from playwright.sync_api import sync_playwright
+
+    root, base = workbook
+    data = root / "data" / REVIEW
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: d.accept())  # "leave the page?" when moving to the next notebook
+
+        # notebook 03: three records at title/abstract with the keyboard, one of them included
+        open_and_run(page, base, "03-search-and-screening")
+        page.wait_for_selector(KEYS, timeout=WAIT * 1000)
+        until(lambda: page.locator(KEYS).count() == 2, "both screening widgets")
+        title, full = page.locator(KEYS).nth(0), page.locator(KEYS).nth(1)
+        until(lambda: "friction massage of the popliteal fossa" in page.locator(".widget-html").first.inner_text()
+              or page.get_by_text("friction massage of the popliteal fossa").count(), "the first record")
+        page.locator("h3:has-text('friction massage of the popliteal fossa')").first.scroll_into_view_if_needed()
+        page.mouse.wheel(0, -120)
+        page.screenshot(path=str(ARTIFACTS / "screening-widget.png"))
+        for n, key in enumerate(("i", "2", "2"), start=1):
+            press(page, title, key)
+            until(lambda: len(read_decisions(REVIEW, root)) == n, f"decision {n} on disk")
+
+        # the full-text queue, read again, then the include that writes the library entry
+        press(page, full, "r")
+        full.scroll_into_view_if_needed()
+        press(page, full, "i")
+        until(lambda: "iwamoto2017effects" in (root / "references" / REVIEW / "library.bib").read_text(),
+              "the library entry")
+        page.screenshot(path=str(ARTIFACTS / "full-text-widget.png"))
+
+        # notebook 04: the extraction form for the included study, then its risk of bias
+        open_and_run(page, base, "04-evidence-table")
+        try:
+            page.wait_for_selector("button:has-text('Save row')", timeout=WAIT * 1000)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "notebook-04-failed.png"))
+            raise
+        form = page.locator(".widget-vbox").filter(has=page.locator("button:has-text('Save row')")).last
+
+        def select(label: str, value: str | None = None, index: int | None = None) -> None:
+            menu = form.locator(f".widget-dropdown:has(label:text-is('{label}')) select")
+            menu.select_option(label=value) if value else menu.select_option(index=index)
+
+        def fill(label: str, text: str) -> None:
+            form.locator(f":is(.widget-text, .widget-textarea):has(label:text-is('{label}')) "
+                         ":is(input, textarea)").fill(text)
+
+        select("claim", index=1)
+        select("study", index=1)
+        select("design", "mechanistic-human")
+        fill("n", "15")
+        fill("population", "healthy male university students")
+        fill("intervention", "friction massage of the popliteal fossa")
+        fill("comparator", "values before massage")
+        fill("outcome", "popliteal vein blood flow velocity")
+        select("direction", "supports")
+        select("indirectness", "serious")
+        fill("indirectness note", "friction behind the knee, not calf kneading or shiatsu; uncontrolled")
+        fill("finding", "Popliteal vein velocity rose after friction massage behind the knee.")
+        fill("locator", "abstract, results")
+        form.locator("button:has-text('Save row')").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "extraction-form.png"))
+        form.locator("button:has-text('Save row')").click()
+        until(lambda: (data / "evidence.csv").read_text().count("\n") == 2, "the evidence row on disk")
+        until(lambda: "E001" in form.inner_text(), "the form to confirm the save")
+        form.locator("button:has-text('Save row')").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "extraction-saved.png"))
+
+        rob = page.locator(".widget-vbox").filter(has=page.locator("button:text-is('Save')")).last
+        rob.locator(".widget-toggle-buttons button:text-is('design')").click()
+        rob.locator(".widget-dropdown:has(label:text-is('overall')) select").select_option(label="high")
+        rob.locator(".widget-text:has(label:text-is('Note')) input:visible").fill(
+            "uncontrolled before-after measurement, n=15")
+        rob.locator("button:text-is('Save')").click()
+        until(lambda: (data / "rob.csv").is_file() and "iwamoto2017effects" in (data / "rob.csv").read_text(),
+              "the risk-of-bias row on disk")
+        rob.locator("button:text-is('Save')").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "rob-form.png"))
+        browser.close()
+
+    assert errors == []
+    decisions = read_decisions(REVIEW, root)
+    title_rows = decisions[decisions["stage"] == "title-abstract"]
+    assert len(title_rows) == 3 and list(title_rows["decision"]) == ["include", "exclude", "exclude"]
+    assert list(title_rows["reason"])[1:] == ["wrong-intervention", "wrong-intervention"]
+    assert list(title_rows["record_key"])[0] == "S001-pubmed.ris:30"
+    full_rows = decisions[decisions["stage"] == "full-text"]
+    assert list(zip(full_rows["record_key"], full_rows["decision"])) == [("S001-pubmed.ris:30", "include")]
+    [entry] = load_bib(root / "references" / REVIEW / "library.bib")
+    assert entry.key == "iwamoto2017effects" and entry.fields["doi"] == "10.1589/jpts.29.511"
+    rv = Review.load(REVIEW, root)
+    [row] = rv.evidence.to_dict("records")
+    assert (row["evidence_id"], row["claim_id"], row["study_key"], row["n"], row["direction"]) == (
+        "E001", "C01", "iwamoto2017effects", 15, "supports")
+    assert list(rv.rob["judgement"]) == ["high"]
+    # the review made with these widgets passes the check and builds its report
+    os.environ["LITREVIEW_ROOT"] = str(root)
+    try:
+        assert main(["check", "--review", REVIEW]) == 0
+        assert main(["build", "--review", REVIEW]) == 0
+    finally:
+        os.environ.pop("LITREVIEW_ROOT")
+    built = root / "reports" / REVIEW
+    assert (built / "summary.pdf").stat().st_size > 0
+    flow = dict(csv.reader(open(built / "prisma_counts.csv", encoding="utf-8")))
+    assert (flow["records identified"], flow["records included"], flow["reports sought for retrieval"]) == (
+        "56", "1", "1")
+    assert "C01" in (built / "summary.html").read_text(encoding="utf-8")
