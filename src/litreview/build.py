@@ -110,7 +110,7 @@ def build(review: str = paths.DEFAULT_REVIEW, root: Path | None = None,
 
 def run_in_place(root: Path | None = None, say: Callable[..., None] = _say) -> None:
     """Re-execute the committed notebooks with their default parameters and store the
-    outputs in them (what nbval compares). Executed without timing metadata."""
+    outputs in them (what nbval compares). Executed without timing metadata or widget state."""
     from nbclient import NotebookClient
 
     for source in notebooks(root):
@@ -121,6 +121,9 @@ def run_in_place(root: Path | None = None, say: Callable[..., None] = _say) -> N
                        resources={"metadata": {"path": str(source.parent)}}).execute()
         for cell in nb.cells:
             cell.metadata.pop("execution", None)
+        # the widgets' saved state (every option of every form, hundreds of kilobytes) is not
+        # kept: a widget is live only in a running kernel, and nbval compares the outputs
+        nb.metadata.pop("widgets", None)
         nbformat.write(nb, source)
         say(f"{time.perf_counter() - t0:.1f} s")
 
