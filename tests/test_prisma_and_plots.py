@@ -96,3 +96,13 @@ def test_a_review_without_full_text_decisions_says_so_in_the_flow():
     texts = [t.get_text() for t in plots.prisma_flow(c).axes[0].texts]
     assert "Reports sought for retrieval\n0\n(no full-text decisions recorded)" in texts
     assert any(t.startswith("Excluded after assessment\n1") and "wrong outcome: 1" in t for t in texts)
+
+
+def test_risk_of_bias_lights_draw_only_the_domains_judged():
+    rob = pd.DataFrame({"study_key": ["t1", "t1", "r1", "r1"], "tool": ["rob2", "rob2", "amstar2", "amstar2"],
+                        "domain": ["randomisation", "selection", "protocol", "search"],
+                        "judgement": ["low", "high", "no", "yes"], "support": [""] * 4})
+    fig = plots.rob_traffic_lights(rob, {"t1": "high", "r1": "some-concerns"})
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert labels == ["randomisation", "selection", "protocol", "search", "overall"]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["t1", "r1"]  # trials first

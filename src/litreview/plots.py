@@ -189,7 +189,11 @@ def rob_traffic_lights(rob: pd.DataFrame, overall: dict[str, str]):
     tools = {"rob2": 0, "amstar2": 1, "design": 2}
     studies = (rob.drop_duplicates("study_key").assign(t=lambda d: d["tool"].map(tools))
                .sort_values(["t", "study_key"])["study_key"].tolist())
-    domains = list(ROB2_DOMAINS) + list(AMSTAR2_DOMAINS) + ["overall"]
+    # only the domains some study was judged on (AMSTAR 2's item 7 may be recorded by none)
+    present = set(rob["domain"])
+    rob2 = [d for d in ROB2_DOMAINS if d in present]
+    amstar2 = [d for d in AMSTAR2_DOMAINS if d in present]
+    domains = rob2 + amstar2 + ["overall"]
     fig, ax = plt.subplots(figsize=(7.5, 0.8 + 0.2 * len(studies)))
     for y, key in enumerate(studies):
         rows = rob[rob["study_key"] == key].set_index("domain")["judgement"]
@@ -202,8 +206,8 @@ def rob_traffic_lights(rob: pd.DataFrame, overall: dict[str, str]):
                     fontweight="bold")
     ax.set_xticks(range(len(domains)), [d.replace("-", " ") for d in domains], rotation=40, ha="right", fontsize=7)
     ax.set_yticks(range(len(studies)), studies, fontsize=6.5)
-    ax.axvline(len(ROB2_DOMAINS) - 0.5, color="#ccc", lw=0.6)
-    ax.axvline(len(ROB2_DOMAINS) + len(AMSTAR2_DOMAINS) - 0.5, color="#ccc", lw=0.6)
+    ax.axvline(len(rob2) - 0.5, color="#ccc", lw=0.6)
+    ax.axvline(len(rob2) + len(amstar2) - 0.5, color="#ccc", lw=0.6)
     ax.set_xlim(-0.6, len(domains) - 0.4)
     ax.invert_yaxis()
     ax.xaxis.tick_top()
