@@ -4,15 +4,15 @@
 
 A curated claim counts as found when a suggested span overlaps its quote; a suggestion
 counts as correct when it overlaps at least one curated claim. Figures per article and
-pooled. The finder's cues are general (litreview.claims.CUES); this script only measures.
+pooled. The finder's cues are general (litreview.claims.finder.CUES); this script only measures.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from litreview.claims import evaluate, suggest
-from litreview.review import Review
+from litreview.claims.finder import evaluate, suggest
+from litreview.tables.review import Review
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""A labelled, fictional record table for testing and timing litreview.dedup.
+"""A labelled, fictional record table for testing and timing litreview.collect.dedup.
 
     from dedup_generator import generate
     records, groups = generate(100_000, seed=0)
@@ -28,7 +28,7 @@ import random
 
 import pandas as pd
 
-from litreview.importers import RECORD_COLUMNS
+from litreview.collect.importers import RECORD_COLUMNS
 
 WORDS = ("acute adults analysis association blood cancer care chronic clinical cohort control "
          "disease dose early effect efficacy elderly evidence exercise factor function health heart "

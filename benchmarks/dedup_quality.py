@@ -1,4 +1,4 @@
-"""Precision and recall of litreview.dedup on labelled sets: the real ones and a generated one.
+"""Precision and recall of litreview.collect.dedup on labelled sets: the real ones and a generated one.
 
     python benchmarks/dedup_quality.py [--sets DIR] [--show-errors] [--generated 3000] [--seed 0]
 
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from litreview.dedup import find_duplicates
-from litreview.importers import RECORD_COLUMNS
-from litreview.references import split_authors
+from litreview.collect.dedup import find_duplicates
+from litreview.collect.importers import RECORD_COLUMNS
+from litreview.tables.bib import split_authors
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "dedup"
 SET_FILES = ("records_pre_merged.csv", "merged_record_ids.csv")

@@ -7,10 +7,10 @@ A copy of the review's data and references is made in a temporary folder (the re
 never written). Each save copies an existing row of the review into the form for the same
 claim (the first row of the first claim with evidence), judges its direction and
 indirectness as the source row did, and clicks Save, the way a reviewer would. Timed apart:
-validation alone (:func:`litreview.extraction.validate_row`), the append alone
-(:func:`~litreview.extraction.append_row`), one claim's grade
-(:func:`~litreview.extraction.claim_grade`), what check still asks for
-(:func:`~litreview.extraction.still_needed`, which runs the whole of ``litreview check``),
+validation alone (:func:`litreview.appraise.extraction.validate_row`), the append alone
+(:func:`~litreview.appraise.extraction.append_row`), one claim's grade
+(:func:`~litreview.appraise.extraction.claim_grade`), what check still asks for
+(:func:`~litreview.appraise.extraction.still_needed`, which runs the whole of ``litreview check``),
 and the whole click. Medians and maxima in seconds.
 """
 
@@ -39,10 +39,10 @@ def main() -> None:
         (root / "pyproject.toml").write_text("[project]\nname='copy'\n")
         os.environ["LITREVIEW_ROOT"] = str(root)
 
-        from litreview.extraction import (REJUDGED, append_row, claim_grade, prefill_from, still_needed,
+        from litreview.appraise.extraction import (REJUDGED, append_row, claim_grade, prefill_from, still_needed,
                                           validate_row)
-        from litreview.extraction_widget import ExtractionForm
-        from litreview.review import Review
+        from litreview.workbook.extraction_form import ExtractionForm
+        from litreview.tables.review import Review
 
         rv = Review.load(args.review, root)
         source = rv.evidence.iloc[0]

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from litreview.importers import read_file
+from litreview.collect.importers import read_file
 
 IMPORTS = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "imports"
 EXPORTS = ("wos_test.ris", "ris_export.txt", "zotero_export.ris", "zotero_export.bib",

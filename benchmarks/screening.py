@@ -5,11 +5,11 @@
 
 Input. Every ``*.csv`` in the sets folder with the columns of the labelled screening sets
 (``title``, ``abstract``, ``label_included``; see that folder's README). A record's text is its
-title and abstract (:func:`litreview.ranking.record_text`).
+title and abstract (:func:`litreview.collect.ranking.record_text`).
 
 Simulation, per set and seed s = 1..N: one relevant and one irrelevant prior record are drawn
 with ``numpy.random.default_rng(s)`` and labelled first; then the ranking
-(:class:`litreview.ranking.Ranker`, refit after every decision) picks the next record, whose
+(:class:`litreview.collect.ranking.Ranker`, refit after every decision) picks the next record, whose
 true label is revealed, until both measures are known. The same priors are given to ASReview
 LAB's ``asreview simulate`` (``--prior-idx``, its default model, ``--seed s``), which runs to
 its own end (the last relevant record); its labelling order is read back from the project
@@ -60,7 +60,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from litreview.ranking import Ranker, record_text  # noqa: E402
+from litreview.collect.ranking import Ranker, record_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SETS = ROOT.parent / "shared" / "benchmarks" / "screening"
@@ -214,8 +214,8 @@ def click_latency(sets: list[tuple[list[str], np.ndarray]]) -> dict[str, Any]:
     decision written to screening.csv, the queue read again and re-ranked (model refit), the
     next record and the stopping rule shown. A scratch review gets the records as imported
     (``imports/records.csv``) and, for each point, that many decisions already made."""
-    from litreview.scaffold import new_review
-    from litreview.screening_widget import ScreeningWidget
+    from litreview.claims.scaffold import new_review
+    from litreview.workbook.screening_widget import ScreeningWidget
 
     texts = [t for s in sets for t in s[0]]
     labels = np.concatenate([s[1] for s in sets])

@@ -70,7 +70,7 @@ from typing import Any
 
 import pandas as pd
 
-from litreview.references import page_range
+from litreview.tables.bib import page_range
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = Path(__file__).with_name("dedup_generator.py")
@@ -325,7 +325,7 @@ def run_measured(command: list[str], stdout: Path, cwd: Path | None = None) -> M
 
 def worker(path: Path, out: Path) -> None:
     """The project's pipeline on one file, in this (fresh) process; results to ``out``."""
-    from litreview import dedup, importers
+    from litreview.collect import dedup, importers
 
     start = time.perf_counter()
     result = importers.read_files([path], progress=False)

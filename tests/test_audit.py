@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from litreview.audit import audit_table, author_overlap, compare, same_journal, status
-from litreview.references import Entry, page_range
-from litreview.review import Review
+from litreview.collect.audit import audit_table, author_overlap, compare, same_journal, status
+from litreview.tables.bib import Entry, page_range
+from litreview.tables.review import Review
 
 from conftest import ROOT
 
@@ -100,6 +100,6 @@ def test_shipped_audit_matches_the_research_verdicts():
     (r"$\alpha$-synuclein", "α-synuclein"), (r"50\% of", "50% of"), (r"\emph{In vivo}", "In vivo"),
 ])
 def test_delatex(tex, text):
-    from litreview.references import delatex
+    from litreview.tables.bib import delatex
 
     assert delatex(tex) == text

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from litreview.audit import audit_table
-from litreview.grading import grade_review, pool_review
-from litreview.report import render_html, report_context
-from litreview.review import Review
+from litreview.collect.audit import audit_table
+from litreview.grade.grading import grade_review, pool_review
+from litreview.report.sections import render_html, report_context
+from litreview.tables.review import Review
 
 from conftest import ROOT
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from litreview.build import BuildError, CheckFailed, build
+from litreview.report.build import BuildError, CheckFailed, build
 
 
 def notebook(path: Path, *sources: str) -> None:
@@ -20,7 +20,7 @@ def notebook(path: Path, *sources: str) -> None:
     nbformat.write(nb, path)
 
 
-OK_CELL = ("from pathlib import Path\nfrom litreview.review import Review\n"
+OK_CELL = ("from pathlib import Path\nfrom litreview.tables.review import Review\n"
            "rv = Review.load(review)\n"
            "Path(output_dir, 'claims.txt').write_text(str(len(rv.claims)))\nprint(len(rv.claims))")
 

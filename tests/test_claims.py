@@ -6,9 +6,9 @@ import hashlib
 
 import pytest
 
-from litreview.claims import evaluate, locate_problem, offsets_for, sentences, suggest
-from litreview.references import load_bib
-from litreview.review import Review
+from litreview.claims.finder import evaluate, locate_problem, offsets_for, sentences, suggest
+from litreview.tables.bib import load_bib
+from litreview.tables.review import Review
 
 from conftest import ROOT
 
@@ -118,7 +118,7 @@ def test_finder_recall_on_the_shipped_articles(shipped):
 
 def test_finder_cues_hold_no_article_words():
     """The cues must be general: no word that only these two articles use."""
-    from litreview import claims as module
+    from litreview.claims import finder as module
     source = " ".join(module.CUES.values()) + module.HEALTH_TERMS
     for word in ("asthrit", "revoery", "yanglingquan", "zusanli", "chengshan", "stomach 36"):
         assert word not in source.lower()

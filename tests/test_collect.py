@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from litreview.cli import main
-from litreview.collect import ImportRefused, decide, folder, import_files, load
-from litreview.review import Review
+from litreview.collect.imports import ImportRefused, decide, folder, import_files, load
+from litreview.tables.review import Review
 
 IMPORTS = Path(__file__).parent / "fixtures" / "imports"
 

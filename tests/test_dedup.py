@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from litreview.dedup import DEDUP_LOG_COLUMNS, clean_title, find_duplicates, title_features, unique
-from litreview.importers import RECORD_COLUMNS
+from litreview.collect.dedup import DEDUP_LOG_COLUMNS, clean_title, find_duplicates, title_features, unique
+from litreview.collect.importers import RECORD_COLUMNS
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))

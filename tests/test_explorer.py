@@ -8,9 +8,9 @@ import html
 import pytest
 from conftest import ARTICLE, write_review
 
-from litreview.explorer import ClaimExplorer
-from litreview.grading import DOMAINS, grade_review
-from litreview.review import Review
+from litreview.workbook.explorer import ClaimExplorer
+from litreview.grade.grading import DOMAINS, grade_review
+from litreview.tables.review import Review
 
 
 def explorer(root, name="ginger") -> ClaimExplorer:

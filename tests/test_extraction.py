@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from litreview.extraction import (REJUDGED, RowRefused, append_row, blank_row, claim_grade, grade_change,
+from litreview.appraise.extraction import (REJUDGED, RowRefused, append_row, blank_row, claim_grade, grade_change,
                                   next_evidence_id, prefill_from, still_needed, validate_row)
-from litreview.review import Review
-from litreview.schema import EVIDENCE, read_table
+from litreview.tables.review import Review
+from litreview.tables.schema import EVIDENCE, read_table
 
 FIXTURE = Path(__file__).parent / "fixtures" / "workbook"
 NAME = "after-exercise"
@@ -180,7 +180,7 @@ def test_the_claims_grade_before_and_after_a_save(root):
 
 
 def test_one_claims_grade_is_the_review_grade_of_that_claim(root):
-    from litreview.grading import grade_review
+    from litreview.grade.grading import grade_review
 
     rv = Review.load(NAME)
     full = grade_review(rv.claims, rv.evidence, rv.rob, rv.overrides, searched=rv.searched_claims(),

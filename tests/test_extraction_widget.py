@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from test_extraction import LABEL, NAME, evidence_file, root  # noqa: F401  (fixture)
 
-from litreview.extraction_widget import ExtractionForm
-from litreview.review import Review
-from litreview.schema import DESIGNS, EVIDENCE, read_table
+from litreview.workbook.extraction_form import ExtractionForm
+from litreview.tables.review import Review
+from litreview.tables.schema import DESIGNS, EVIDENCE, read_table
 
 
 def fill(form: ExtractionForm, **values) -> None:

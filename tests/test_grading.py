@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from litreview import verdicts
-from litreview.grading import (LEVELS, POINTS, START_BY_KIND, grade_claim, grade_review, pool_review,
+from litreview.grade import verdicts
+from litreview.grade.grading import (LEVELS, POINTS, START_BY_KIND, grade_claim, grade_review, pool_review,
                                study_rob, verdict_table)
-from litreview.review import Review
-from litreview.schema import CERTAINTIES, EXPERT_VERDICTS, KINDS, VERDICTS
+from litreview.tables.review import Review
+from litreview.tables.schema import CERTAINTIES, EXPERT_VERDICTS, KINDS, VERDICTS
 
 from conftest import ROOT
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from litreview.importers import RECORD_COLUMNS, detect_format, read_file, read_files
-from litreview.schema import SchemaError
+from litreview.collect.importers import RECORD_COLUMNS, detect_format, read_file, read_files
+from litreview.tables.schema import SchemaError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "imports"
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "imports"

@@ -13,14 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from litreview.cli import main
-from litreview.collect import import_files
-from litreview.inclusion import (InclusionError, bibtex_name, entry_type, escape, include, library_entry,
+from litreview.collect.imports import import_files
+from litreview.appraise.inclusion import (InclusionError, bibtex_name, entry_type, escape, include, library_entry,
                                  render)
-from litreview.latex import to_text
-from litreview.references import citation_key, load_bib, parse_bib
-from litreview.review import Review
-from litreview.schema import SchemaError
-from litreview.screening import decide, read_decisions
+from litreview.tables.latex import to_text
+from litreview.tables.bib import citation_key, load_bib, parse_bib
+from litreview.tables.review import Review
+from litreview.tables.schema import SchemaError
+from litreview.collect.screening import decide, read_decisions
 
 HEADER = ["title", "authors", "journal", "year", "volume", "issue", "pages", "doi", "pmid", "document type"]
 # fictional records (DOIs under the 10.1000 test prefix, PMIDs that no test looks up)
@@ -84,7 +84,7 @@ def included(n: int) -> str:
 
 def record(n: int) -> dict[str, str]:
     """Record n as records.csv holds it."""
-    from litreview.inclusion import find_record
+    from litreview.appraise.inclusion import find_record
 
     return find_record("ginger", f"export.csv:{n}")
 

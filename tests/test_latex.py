@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from litreview import latex
-from litreview.latex import to_text
+from litreview.tables import latex
+from litreview.tables.latex import to_text
 
 
 @pytest.mark.parametrize("tex, text", [

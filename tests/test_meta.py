@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from litreview.meta import RandomEffectsMeta, pool_claims, poolable_groups, to_analysis_scale
+from litreview.grade.pooling import RandomEffectsMeta, pool_claims, poolable_groups, to_analysis_scale
 
 # BCG vaccine trials (Colditz et al. 1994), metafor's `dat.bcg`: tpos, tneg, cpos, cneg per
 # trial, as copied in the JASP data library ("BCG Vaccine/BCG Vaccine.csv").

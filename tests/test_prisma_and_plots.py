@@ -8,9 +8,9 @@ matplotlib.use("Agg")
 
 import pandas as pd
 
-from litreview import plots, prisma
-from litreview.grading import grade_review
-from litreview.review import Review
+from litreview.report import plots, prisma
+from litreview.grade.grading import grade_review
+from litreview.tables.review import Review
 
 from conftest import ROOT
 

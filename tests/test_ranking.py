@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from litreview.ranking import (BALANCE_RATIO, EXCLUDE, INCLUDE, Ranker, balanced_weights, record_text,
+from litreview.collect.ranking import (BALANCE_RATIO, EXCLUDE, INCLUDE, Ranker, balanced_weights, record_text,
                                stopping)
 
 TEXTS = [

@@ -7,12 +7,12 @@ import json
 import pandas as pd
 import pytest
 
-from litreview.audit import audit_table
-from litreview.grading import grade_review
-from litreview.references import load_bib
-from litreview.report import (claimreviews, format_bibliography, iso_date, write_bibliography, write_claimreview,
+from litreview.collect.audit import audit_table
+from litreview.grade.grading import grade_review
+from litreview.tables.bib import load_bib
+from litreview.report.sections import (claimreviews, format_bibliography, iso_date, write_bibliography, write_claimreview,
                               write_workbook)
-from litreview.review import Review
+from litreview.tables.review import Review
 
 from conftest import ROOT
 
@@ -74,8 +74,8 @@ def test_article_text_is_untrusted_and_renders_as_text(tmp_path, monkeypatch):
     """An article carrying markup shows it as text in the report, in its JSON-LD and in the
     notebook view; nothing of it runs."""
     from conftest import CLAIMS_HEADER, claim_row, write_review
-    from litreview.views import highlight_claims
-    from litreview.report import render_html, report_context
+    from litreview.workbook.views import highlight_claims
+    from litreview.report.sections import render_html, report_context
 
     root = write_review(tmp_path, article=HOSTILE)
     quote = "<img src=x onerror=alert(1)> can reduce nausea"

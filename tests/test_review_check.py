@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from litreview.cli import main
-from litreview.review import Review
+from litreview.tables.review import Review
 
 from conftest import CLAIMS_HEADER, claim_row
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from litreview import rob2
-from litreview.grading import study_rob
-from litreview.schema import ROB, SchemaError, read_table
+from litreview.appraise import rob2
+from litreview.grade.grading import study_rob
+from litreview.tables.schema import ROB, SchemaError, read_table
 
 LOW, SOME, HIGH = "low", "some-concerns", "high"
 

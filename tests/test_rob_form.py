@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from litreview.rob2 import AnswerError
-from litreview.rob_form import RobForm, load_rob, parse_support, save_rob, support_text
-from litreview.schema import SchemaError
+from litreview.appraise.rob2 import AnswerError
+from litreview.workbook.rob_form import RobForm, load_rob, parse_support, save_rob, support_text
+from litreview.tables.schema import SchemaError
 
 REVIEW = "calf-massage"
 TRIAL = "ao2021effects"          # a trial with RoB 2 rows in the shipped rob.csv

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from litreview.cli import main
-from litreview.review import Review
-from litreview.scaffold import SUGGESTED, ScaffoldError, new_review
-from litreview.schema import TABLES
+from litreview.tables.review import Review
+from litreview.claims.scaffold import SUGGESTED, ScaffoldError, new_review
+from litreview.tables.schema import TABLES
 
 ARTICLE = ("Cold showers: the new wonder cure?\n"
            "A cold shower every morning strengthens the immune system. "

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from litreview.cli import main
-from litreview.collect import import_files
-from litreview.review import Review
-from litreview.screening import (EXCLUSION_REASONS, ScreeningError, decide, queue, read_decisions, undo,
+from litreview.collect.imports import import_files
+from litreview.tables.review import Review
+from litreview.collect.screening import (EXCLUSION_REASONS, ScreeningError, decide, queue, read_decisions, undo,
                                  unique_records)
 
 RECORDS = [

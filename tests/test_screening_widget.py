@@ -1,12 +1,12 @@
 """The screening widget of notebook 03, driven headless: its buttons and keys write through
-litreview.screening at once."""
+litreview.collect.screening at once."""
 
 from __future__ import annotations
 
 from test_screening import imported  # noqa: F401  (fixture)
 
-from litreview.screening import decide, read_decisions
-from litreview.screening_widget import KEYS, ScreeningWidget, highlight
+from litreview.collect.screening import decide, read_decisions
+from litreview.workbook.screening_widget import KEYS, ScreeningWidget, highlight
 
 
 def test_highlight_marks_whole_words_and_escapes_html():
@@ -52,8 +52,8 @@ def test_without_imported_records_the_widget_says_what_to_do(review_root):
 def test_including_at_full_text_writes_the_library_entry_with_the_decision(review_root):
     """The record's own metadata becomes its library.bib entry; a record without DOI or PMID
     is refused with neither the decision nor an entry written."""
-    from litreview.collect import import_files
-    from litreview.references import load_bib
+    from litreview.collect.imports import import_files
+    from litreview.tables.bib import load_bib
 
     log = review_root / "data/ginger/search_log.csv"
     log.write_text(log.read_text() + "S002,G01,Example database,ginger nausea,2026-11-21,2,0,\n")

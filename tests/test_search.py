@@ -13,9 +13,9 @@ import pytest
 from test_sources import EFETCH, Server
 
 from litreview.cli import main
-from litreview.collect import load
-from litreview.search import SearchError, run
-from litreview.sources import HttpClient, MalformedResponse, NetworkUnavailable, _retry_after_seconds
+from litreview.collect.imports import load
+from litreview.collect.search import SearchError, run
+from litreview.collect.sources import HttpClient, MalformedResponse, NetworkUnavailable, _retry_after_seconds
 
 
 def epmc_page(hits, records, cursor):

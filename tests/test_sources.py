@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from litreview.audit import candidates_online
-from litreview.references import Entry
-from litreview.sources import (Crossref, HttpClient, MalformedResponse, NetworkUnavailable, PubMed,
+from litreview.collect.audit import candidates_online
+from litreview.tables.bib import Entry
+from litreview.collect.sources import (Crossref, HttpClient, MalformedResponse, NetworkUnavailable, PubMed,
                                ServiceError)
 
 WORK = {"status": "ok", "message-type": "work", "message-version": "1.0.0", "message": {

@@ -1,4 +1,4 @@
-"""Retractions, corrections and metadata checks (litreview.status) against a local server that
+"""Retractions, corrections and metadata checks (litreview.collect.status) against a local server that
 answers in Crossref's, PubMed's and OpenAlex's formats; the grading hooks; check's warnings."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from litreview.cli import main
-from litreview.grading import LEVELS, grade_claim, grade_review, study_rob
-from litreview.references import Entry
-from litreview.review import Review
-from litreview.schema import STUDY_STATUS, SchemaError, read_table
-from litreview.sources import Crossref, HttpClient, NetworkUnavailable, OpenAlex, PubMed
-from litreview.status import (Clients, adjusted_rob, concern_keys, corrections, crossref_notices, load_frame, merge,
+from litreview.grade.grading import LEVELS, grade_claim, grade_review, study_rob
+from litreview.tables.bib import Entry
+from litreview.tables.review import Review
+from litreview.tables.schema import STUDY_STATUS, SchemaError, read_table
+from litreview.collect.sources import Crossref, HttpClient, NetworkUnavailable, OpenAlex, PubMed
+from litreview.collect.status import (Clients, adjusted_rob, concern_keys, corrections, crossref_notices, load_frame, merge,
                               pubmed_notices, report_section, set_aside, verify_entry, write)
 
 from conftest import write_review

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from litreview.cli import main
-from litreview.references import load_bib
-from litreview.review import Review
-from litreview.screening import read_decisions
+from litreview.tables.bib import load_bib
+from litreview.tables.review import Review
+from litreview.collect.screening import read_decisions
 
 from conftest import ROOT
 

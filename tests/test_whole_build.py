@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from litreview.build import build, notebooks
-from litreview.scaffold import new_review
+from litreview.report.build import build, notebooks
+from litreview.claims.scaffold import new_review
 
 FIXTURE = Path(__file__).parent / "fixtures" / "workbook"
 EXPORTS = ("summary.html", "summary.pdf", "grades.csv", "claimreview.jsonld", "evidence.xlsx", "bibliography.bib")

@@ -26,11 +26,11 @@ import nbformat
 import pytest
 
 from litreview.cli import main
-from litreview.references import load_bib
-from litreview.review import Review
-from litreview.scaffold import new_review
-from litreview.screening import read_decisions
-from litreview.search import run
+from litreview.tables.bib import load_bib
+from litreview.tables.review import Review
+from litreview.claims.scaffold import new_review
+from litreview.collect.screening import read_decisions
+from litreview.collect.search import run
 
 from conftest import ROOT
 from test_walk import walk_steps

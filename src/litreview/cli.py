@@ -11,7 +11,7 @@ from . import paths
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    from .scaffold import SUGGESTED, ScaffoldError, new_review
+    from .claims.scaffold import SUGGESTED, ScaffoldError, new_review
 
     try:
         made = new_review(args.name, args.article, title=args.title, url=args.url, date=args.date,
@@ -28,7 +28,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .review import Review
+    from .tables.review import Review
 
     try:
         review = Review.load(args.review)
@@ -54,7 +54,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from .build import BuildError, build
+    from .report.build import BuildError, build
 
     try:
         build(args.review)
@@ -69,9 +69,9 @@ def _cmd_verify_refs(args: argparse.Namespace) -> int:
     differences. Says plainly when the network is not there; writes nothing but its cache."""
     import pandas as pd
 
-    from .audit import candidates_online
-    from .review import Review
-    from .sources import Crossref, HttpClient, NetworkUnavailable, PubMed, SourceError
+    from .collect.audit import candidates_online
+    from .tables.review import Review
+    from .collect.sources import Crossref, HttpClient, NetworkUnavailable, PubMed, SourceError
 
     review = Review.load(args.review)
     http = HttpClient(cache_dir=paths.project_root() / ".cache" / "sources", timeout=args.timeout)
@@ -101,10 +101,10 @@ def _cmd_verify_library(args: argparse.Namespace) -> int:
     seen before). With no network, says so and changes nothing."""
     import datetime
 
-    from .review import Review
-    from .schema import STUDY_STATUS
-    from .sources import Crossref, HttpClient, NetworkUnavailable, OpenAlex, PubMed
-    from .status import Clients, merge, report_section, verify_all, write
+    from .tables.review import Review
+    from .tables.schema import STUDY_STATUS
+    from .collect.sources import Crossref, HttpClient, NetworkUnavailable, OpenAlex, PubMed
+    from .collect.status import Clients, merge, report_section, verify_all, write
 
     review = Review.load(args.review)
     blocking = [p for p in review.problems if any(p.path.endswith(n) for n in ("library.bib", "cited.bib",
@@ -138,8 +138,8 @@ def _cmd_verify_library(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from .collect import ImportRefused, import_files
-    from .schema import SchemaError
+    from .collect.imports import ImportRefused, import_files
+    from .tables.schema import SchemaError
 
     try:
         summary = import_files(args.review, args.files, search_id=args.search_id, skip_bad=args.skip_bad,
@@ -167,7 +167,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_dedup(args: argparse.Namespace) -> int:
-    from .collect import ImportRefused, decide, rededup
+    from .collect.imports import ImportRefused, decide, rededup
 
     try:
         if args.keep_apart or args.merge:
@@ -185,9 +185,9 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
 # --- search (litreview.search) --------------------------------------------------------------
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    from .schema import SchemaError
-    from .search import SearchError, run
-    from .sources import HttpClient, NetworkUnavailable, SourceError
+    from .tables.schema import SchemaError
+    from .collect.search import SearchError, run
+    from .collect.sources import HttpClient, NetworkUnavailable, SourceError
 
     claims = [c for c in args.claims.replace(",", " ").split() if c]
     try:
@@ -212,8 +212,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 def _cmd_screen(args: argparse.Namespace) -> int:
     """The screening queue and decisions: ``next``, ``decide``, ``undo``, ``status``."""
-    from .schema import SchemaError
-    from .screening import ScreeningError, decide, queue, undo
+    from .tables.schema import SchemaError
+    from .collect.screening import ScreeningError, decide, queue, undo
 
     try:
         if args.action == "decide":
@@ -249,8 +249,8 @@ def _cmd_screen(args: argparse.Namespace) -> int:
 
 def _cmd_include(args: argparse.Namespace) -> int:
     """Add a record included at full text to library.bib; print its key."""
-    from .inclusion import InclusionError, include
-    from .schema import SchemaError
+    from .appraise.inclusion import InclusionError, include
+    from .tables.schema import SchemaError
 
     try:
         done = include(args.review, args.record, decide=args.decide)
@@ -267,7 +267,7 @@ def _cmd_include(args: argparse.Namespace) -> int:
 
 
 def _cmd_run_notebooks(args: argparse.Namespace) -> int:
-    from .build import run_in_place
+    from .report.build import run_in_place
 
     run_in_place()
     return 0

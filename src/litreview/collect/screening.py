@@ -34,9 +34,9 @@ from typing import Iterator
 
 import pandas as pd
 
-from . import paths
+from .. import paths
 from .ranking import EXCLUDE, INCLUDE, Ranker, Stopping, record_text, stopping
-from .schema import SCREENING, SCREENING_STAGES, SchemaError, read_table
+from ..tables.schema import SCREENING, SCREENING_STAGES, SchemaError, read_table
 
 # Reasons a record is excluded, as PRISMA 2020 flow diagrams report them (Page et al. 2021,
 # BMJ 372:n71, item 16a and the flow diagram's "reports excluded, with reasons")
@@ -112,7 +112,7 @@ def _stamp(files: list[Path]) -> tuple:
 
 
 def _imports_stamp(review: str, root: Path | None) -> tuple:
-    from .collect import FILES, folder
+    from .imports import FILES, folder
 
     return _stamp([folder(review, root) / name for name in FILES.values()])
 
@@ -124,7 +124,7 @@ _unique_cache: dict[tuple, pd.DataFrame] = {}
 
 def unique_records(review: str, root: Path | None = None) -> pd.DataFrame:
     """The imported records that de-duplication kept, in import order."""
-    from .collect import load
+    from .imports import load
 
     stamp = _imports_stamp(review, root)
     if stamp not in _unique_cache:
@@ -173,7 +173,7 @@ class Queue:
 
 def claims_text(review: str, search_ids: set[str], root: Path | None = None) -> str:
     """The restatement and PICO terms of the claims the searches were run for."""
-    from .review import Review
+    from ..tables.review import Review
 
     rv = Review.load(review, root)
     wanted = {c for ids in rv.search_log[rv.search_log["search_id"].isin(search_ids)]["claim_ids"]
@@ -185,7 +185,7 @@ def claims_text(review: str, search_ids: set[str], root: Path | None = None) -> 
 
 def pico_terms(review: str, search_ids: set[str], root: Path | None = None) -> list[str]:
     """The words of the claims' PICO fields (for highlighting), longest first."""
-    from .review import Review
+    from ..tables.review import Review
 
     rv = Review.load(review, root)
     wanted = {c for ids in rv.search_log[rv.search_log["search_id"].isin(search_ids)]["claim_ids"]

@@ -13,8 +13,8 @@ import matplotlib.ticker
 import pandas as pd
 from matplotlib.patches import FancyBboxPatch
 
-from .grading import LEVELS
-from .schema import RATIO_MEASURES
+from ..grade.grading import LEVELS
+from ..tables.schema import RATIO_MEASURES
 from .prisma import PrismaCounts
 
 DIRECTION_COLOURS = {"supports": "#2e7d32", "mixed": "#f9a825", "no-effect": "#757575", "contradicts": "#c62828"}
@@ -184,7 +184,7 @@ def rob_traffic_lights(rob: pd.DataFrame, overall: dict[str, str]):
     """Studies (rows) × risk-of-bias domains (columns), one coloured light per judgement,
     plus the derived overall judgement. Trials (RoB 2) first, then reviews (AMSTAR 2), then
     the rest."""
-    from .schema import AMSTAR2_DOMAINS, ROB2_DOMAINS
+    from ..tables.schema import AMSTAR2_DOMAINS, ROB2_DOMAINS
 
     tools = {"rob2": 0, "amstar2": 1, "design": 2}
     studies = (rob.drop_duplicates("study_key").assign(t=lambda d: d["tool"].map(tools))

@@ -66,7 +66,7 @@ from rapidfuzz import fuzz, process
 from tqdm.auto import tqdm
 
 from .audit import _journal_words, same_journal
-from .references import STOPWORDS, author_signature, fold, normalise_doi, normalise_title, page_range
+from ..tables.bib import STOPWORDS, author_signature, fold, normalise_doi, normalise_title, page_range
 
 DEDUP_LOG_COLUMNS = ("record_id", "duplicate_of", "rule", "score", "detail")
 DECISION_COLUMNS = ("record_id", "duplicate_of", "decision")

@@ -114,7 +114,7 @@ def _reason_class(reason: str | None) -> str:
     """A reason of the screening vocabulary (litreview.screening.EXCLUSION_REASONS, what the
     screen command and widget write) is taken as it stands; only older free-text reasons are
     classed by the words they contain."""
-    from .screening import EXCLUSION_REASONS
+    from ..collect.screening import EXCLUSION_REASONS
 
     if reason in EXCLUSION_REASONS:
         return reason.replace("-", " ")

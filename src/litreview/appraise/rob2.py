@@ -38,7 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from .schema import AMSTAR2_DOMAINS, AMSTAR2_JUDGEMENTS, ROB2_DOMAINS, ROB_JUDGEMENTS
+from ..tables.schema import AMSTAR2_DOMAINS, AMSTAR2_JUDGEMENTS, ROB2_DOMAINS, ROB_JUDGEMENTS
 
 LOW, SOME, HIGH = ROB_JUDGEMENTS  # "low", "some-concerns", "high"
 ANSWERS = ("Y", "PY", "PN", "N", "NI")

@@ -34,8 +34,8 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from .audit import compare
-from .references import Entry, NO_ID_NOTE, normalise_doi, split_authors
-from .schema import STUDY_STATUS, STUDY_STATUSES, Problem, none_for_missing
+from ..tables.bib import Entry, NO_ID_NOTE, normalise_doi, split_authors
+from ..tables.schema import STUDY_STATUS, STUDY_STATUSES, Problem, none_for_missing
 from .sources import MalformedResponse, NetworkUnavailable, ServiceError, SourceError, crossref_record, medline_record
 
 COLUMNS = STUDY_STATUS.names

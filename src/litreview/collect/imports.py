@@ -28,10 +28,10 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
-from . import paths
+from .. import paths
 from .dedup import DECISION_COLUMNS, DECISIONS, DEDUP_LOG_COLUMNS, RULES, find_duplicates
 from .importers import RECORD_COLUMNS, detect_format, read_files
-from .schema import Problem, SchemaError
+from ..tables.schema import Problem, SchemaError
 
 FOLDER = "imports"
 MANIFEST_COLUMNS = ("file", "sha256", "format", "search_id", "records", "skipped", "imported")
@@ -111,7 +111,7 @@ def import_files(review: str, files: Sequence[Path], *, search_id: str = "", ski
                  root: Path | None = None, progress: bool = True,
                  say: Callable[[str], None] = lambda s: None) -> ImportSummary:
     """Read the exports, add their records to the review, de-duplicate the whole library."""
-    from .review import Review
+    from ..tables.review import Review
 
     started = time.perf_counter()
     root = root or paths.project_root()

@@ -24,7 +24,7 @@ import html
 import re
 from pathlib import Path
 
-from .screening import (EXCLUSION_REASONS, FULL_TEXT, TITLE_ABSTRACT, ScreeningError, decide, pico_terms,
+from ..collect.screening import (EXCLUSION_REASONS, FULL_TEXT, TITLE_ABSTRACT, ScreeningError, decide, pico_terms,
                         queue, undo)
 
 KEYS = {str((n + 1) % 10): reason for n, reason in enumerate(EXCLUSION_REASONS)}
@@ -109,7 +109,7 @@ class ScreeningWidget:
     def _decide(self, decision: str, reason: str = "") -> None:
         if self.record is None:
             return
-        from .inclusion import InclusionError, include
+        from ..appraise.inclusion import InclusionError, include
 
         try:
             if self.stage == FULL_TEXT and decision == "include":

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from .schema import EXPERT_VERDICTS, VERDICTS
+from ..tables.schema import EXPERT_VERDICTS, VERDICTS
 
 # --- the expert scale ---------------------------------------------------------------------------
 

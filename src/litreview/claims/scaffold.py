@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from . import paths
-from .claims import suggest
-from .review import SETTINGS, SETTINGS_FILE
-from .schema import ARTICLES, DATE, TABLES, SchemaError, read_text
+from .. import paths
+from .finder import suggest
+from ..tables.review import SETTINGS, SETTINGS_FILE
+from ..tables.schema import ARTICLES, DATE, TABLES, SchemaError, read_text
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 SUGGESTED = "claims.suggested.csv"

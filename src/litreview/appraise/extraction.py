@@ -38,10 +38,10 @@ from typing import Iterator
 
 import pandas as pd
 
-from . import paths
-from .grading import DOMAINS, grade_review
-from .review import Review
-from .schema import CLAIMS, EVIDENCE, EXPLANATIONS, Problem, SchemaError, read_table
+from .. import paths
+from ..grade.grading import DOMAINS, grade_review
+from ..tables.review import Review
+from ..tables.schema import CLAIMS, EVIDENCE, EXPLANATIONS, Problem, SchemaError, read_table
 
 LOCK_NAME = ".evidence.csv.lock"
 ID_PATTERN = re.compile(r"E([0-9]+)")

@@ -13,8 +13,8 @@ import html
 
 import pandas as pd
 
-from .grading import DOMAINS, domain_mark
-from .review import Review
+from ..grade.grading import DOMAINS, domain_mark
+from ..tables.review import Review
 
 CONTEXT_CHARS = 280  # article text shown on each side of the quote
 

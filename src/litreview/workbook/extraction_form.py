@@ -22,10 +22,10 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from .extraction import (REJUDGED, RowRefused, append_row, blank_row, cell_text, claim_grade,
+from ..appraise.extraction import (REJUDGED, RowRefused, append_row, blank_row, cell_text, claim_grade,
                          evidence_path, grade_change, prefill_from, still_needed)
-from .review import Review
-from .schema import CERTAINTIES, DESIGNS, DIRECTIONS, EFFECT_MEASURES, EVIDENCE, INDIRECTNESS, SchemaError
+from ..tables.review import Review
+from ..tables.schema import CERTAINTIES, DESIGNS, DIRECTIONS, EFFECT_MEASURES, EVIDENCE, INDIRECTNESS, SchemaError
 
 CHOICES = {"design": DESIGNS, "direction": DIRECTIONS, "effect_measure": EFFECT_MEASURES,
            "indirectness": INDIRECTNESS, "review_certainty": CERTAINTIES}

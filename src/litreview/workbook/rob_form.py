@@ -28,11 +28,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from . import paths
-from .references import load_bib
-from .rob2 import (AMSTAR2_ITEMS, ITEM, ITEM_BY_DOMAIN, QUESTIONS, AnswerError, amstar2_rating, asked,
+from .. import paths
+from ..tables.bib import load_bib
+from ..appraise.rob2 import (AMSTAR2_ITEMS, ITEM, ITEM_BY_DOMAIN, QUESTIONS, AnswerError, amstar2_rating, asked,
                    check_answers, check_items, judge, overall)
-from .schema import ROB, ROB2_DOMAINS, ROB_JUDGEMENTS, Problem, SchemaError, read_table, read_text
+from ..tables.schema import ROB, ROB2_DOMAINS, ROB_JUDGEMENTS, Problem, SchemaError, read_table, read_text
 
 TOOLS = ("rob2", "amstar2", "design")
 DESIGN_DOMAIN = "overall"

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
-from .schema import RATIO_MEASURES
+from ..tables.schema import RATIO_MEASURES
 
 METHODS = {"dl": "DerSimonian-Laird", "pm": "Paule-Mandel (iterated)"}
 SECONDARY_DESIGNS = ("systematic-review", "meta-analysis", "narrative-review", "guideline")

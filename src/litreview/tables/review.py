@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
-from .references import Entry, check_library, load_bib
+from .. import paths
+from .bib import Entry, check_library, load_bib
 from .schema import (ARTICLES, CLAIMS, EVIDENCE, EXPLANATIONS, OVERRIDES, REFERENCE_AUDIT, ROB, SCREENING,
                      SEARCH_LOG, STUDY_STATUS, Problem, SchemaError, TableSchema, read_table, read_text)
 
@@ -193,14 +193,14 @@ class Review:
         """Imported database exports and their de-duplication (:mod:`litreview.collect`),
         read on first use: a library of 100,000 records is not read by every notebook."""
         if self._imports is None:
-            from .collect import load
+            from ..collect.imports import load
 
             self._imports = load(self.name, self.root)
         return self._imports
 
     def prisma(self):
         """The PRISMA 2020 counts of this review, imports included."""
-        from .prisma import counts
+        from ..report.prisma import counts
 
         return counts(self.search_log, self.screening, self.evidence, self.imports.removed)
 
@@ -214,7 +214,7 @@ class Review:
         """Every claim graded from this review's tables (:func:`litreview.grading.grade_review`
         with the search log, the explanations and the study status): the one call the
         notebooks, the check and the claim explorer share."""
-        from .grading import grade_review
+        from ..grade.grading import grade_review
 
         return grade_review(self.claims, self.evidence, self.rob, self.overrides, searched=self.searched_claims(),
                             explanations=self.explanations, study_status=self.study_status)
@@ -227,7 +227,7 @@ class Review:
     def gaps(self) -> list[str]:
         """What the review does not have yet, in plain words, most basic first. The notebooks
         and the report show these instead of failing on an empty table."""
-        from .scaffold import SUGGESTED
+        from ..claims.scaffold import SUGGESTED
 
         claims = self.claims
         if claims.empty:
@@ -280,7 +280,7 @@ class Review:
         needed = {CLAIMS.filename, EVIDENCE.filename, ROB.filename, EXPLANATIONS.filename, OVERRIDES.filename}
         if needed & self.failed:
             return []
-        from .verdicts import verdicts_named
+        from ..grade.verdicts import verdicts_named
 
         label, rows = self._rows(EXPLANATIONS)
         problems: list[Problem] = []
@@ -310,7 +310,7 @@ class Review:
 
     # --- study status (retractions, corrections): keys known; warnings ------------------------
     def _check_study_status(self) -> list[Problem]:
-        from .status import dangling
+        from ..collect.status import dangling
 
         if STUDY_STATUS.filename not in self.loaded or {"library.bib", "cited.bib"} & self.failed:
             return []
@@ -320,7 +320,7 @@ class Review:
     def warnings(self) -> list[Problem]:
         """What `check` reports without failing: library entries with no DOI or PMID, and
         entries never verified against their records (``litreview verify-library``)."""
-        from .status import warnings
+        from ..collect.status import warnings
 
         if STUDY_STATUS.filename in self.failed or "library.bib" in self.failed:
             return []
@@ -331,7 +331,7 @@ class Review:
 
     def _check_imports(self) -> list[Problem]:
         """A search whose export was imported has as many hits as records imported."""
-        from .collect import FILES, folder
+        from ..collect.imports import FILES, folder
 
         try:
             imported = self.imports.by_search()
@@ -354,7 +354,7 @@ class Review:
         return label, zip(frame.attrs.get("lines", []), frame.to_dict("records"))
 
     def _check_claims(self) -> list[Problem]:
-        from .claims import locate_problem
+        from ..claims.finder import locate_problem
 
         problems = []
         label, rows = self._rows(CLAIMS)

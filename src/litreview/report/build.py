@@ -17,9 +17,9 @@ from typing import Callable
 
 import nbformat
 
-from . import paths
-from .review import Review
-from .schema import Problem
+from .. import paths
+from ..tables.review import Review
+from ..tables.schema import Problem
 
 HIDE_CODE_KEY = "hide_code"  # notebook metadata litreview.hide_code: export without inputs
 

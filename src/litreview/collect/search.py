@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import paths
+from .. import paths
 from .sources import (CROSSREF_URL, EUTILS_URL, HttpClient, MalformedResponse, PubMed, SourceError,
                       crossref_record, parse_json)
 
@@ -242,7 +242,7 @@ class SearchResult:
 
 
 def _next_search_id(log_path: Path) -> str:
-    from .schema import SEARCH_LOG, read_table
+    from ..tables.schema import SEARCH_LOG, read_table
 
     log = read_table(log_path, SEARCH_LOG) if log_path.is_file() else SEARCH_LOG.empty()
     numbers = [int(s[1:]) for s in log["search_id"]]
@@ -280,8 +280,8 @@ def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: in
     ``answers``: a folder of stored answers (:func:`answers_in`) to take instead of the
     network, for a search run elsewhere or offline; the search is logged and imported as if it
     had been run, and its log note names the folder."""
-    from .collect import import_files
-    from .review import Review
+    from .imports import import_files
+    from ..tables.review import Review
 
     if source not in SOURCES:
         raise SearchError(f"source {source!r}: expected one of {', '.join(SOURCES)}")

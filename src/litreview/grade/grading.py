@@ -49,10 +49,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import verdicts
-from .meta import Pooled, pool_claims
-from .rob2 import amstar2_as_rob
-from .schema import CERTAINTIES, RATIO_MEASURES, REVIEW_DESIGNS
-from .status import concern_keys, set_aside
+from .pooling import Pooled, pool_claims
+from ..appraise.rob2 import amstar2_as_rob
+from ..tables.schema import CERTAINTIES, RATIO_MEASURES, REVIEW_DESIGNS
+from ..collect.status import concern_keys, set_aside
 
 LEVELS = tuple(reversed(CERTAINTIES))  # "very low" … "high"; index = points - 1
 POINTS = {name: i + 1 for i, name in enumerate(LEVELS)}

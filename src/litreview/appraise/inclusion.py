@@ -41,11 +41,13 @@ from pathlib import Path
 from typing import Iterator, Mapping
 from urllib.parse import quote
 
-from . import paths, screening
-from .collect import load
-from .references import (Entry, check_library, citation_key, load_bib, normalise_doi, page_range,
+from .. import paths
+
+from ..collect import screening
+from ..collect.imports import load
+from ..tables.bib import (Entry, check_library, citation_key, load_bib, normalise_doi, page_range,
                          parse_bib)
-from .schema import SchemaError
+from ..tables.schema import SchemaError
 
 LIBRARY = "library.bib"
 LOCK_NAME = ".library.bib.lock"

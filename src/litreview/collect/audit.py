@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .references import Entry, author_signature, fold, normalise_doi, normalise_title, page_range, split_authors
+from ..tables.bib import Entry, author_signature, fold, normalise_doi, normalise_title, page_range, split_authors
 
 AUDIT_COLUMNS = ["cited_key", "article_id", "printed", "status", "matched_key", "differences", "n_differences",
                  "also_matches", "nearest_keys", "searches", "supports_claims", "relevance"]

@@ -83,9 +83,9 @@ from bibtexparser.splitter import Splitter
 from rispy.config import LIST_TYPE_TAGS, TAG_KEY_MAPPING
 from tqdm import tqdm
 
-from .latex import to_text
-from .references import normalise_doi, split_authors
-from .schema import Problem, SchemaError
+from ..tables.latex import to_text
+from ..tables.bib import normalise_doi, split_authors
+from ..tables.schema import Problem, SchemaError
 
 RECORD_COLUMNS = ("record_id", "source_file", "source_line", "search_id", "entry_type", "authors",
                   "title", "journal", "year", "volume", "issue", "pages", "doi", "pmid", "abstract")
