@@ -9,8 +9,8 @@ claim (the first row of the first claim with evidence), judges its direction and
 indirectness as the source row did, and clicks Save, the way a reviewer would. Timed apart:
 validation alone (:func:`litreview.appraise.extraction.validate_row`), the append alone
 (:func:`~litreview.appraise.extraction.append_row`), one claim's grade
-(:func:`~litreview.appraise.extraction.claim_grade`), what check still asks for
-(:func:`~litreview.appraise.extraction.still_needed`, which runs the whole of ``litreview check``),
+(:func:`~litreview.grade.claim.claim_grade`), what check still asks for
+(:func:`~litreview.checks.still_needed`, which runs the whole of ``litreview check``),
 and the whole click. Medians and maxima in seconds.
 """
 
@@ -39,8 +39,9 @@ def main() -> None:
         (root / "pyproject.toml").write_text("[project]\nname='copy'\n")
         os.environ["LITREVIEW_ROOT"] = str(root)
 
-        from litreview.appraise.extraction import (REJUDGED, append_row, claim_grade, prefill_from, still_needed,
-                                          validate_row)
+        from litreview.appraise.extraction import REJUDGED, append_row, prefill_from, validate_row
+        from litreview.checks import still_needed
+        from litreview.grade.claim import claim_grade
         from litreview.workbook.extraction_form import ExtractionForm
         from litreview.tables.review import Review
 

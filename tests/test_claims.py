@@ -6,7 +6,8 @@ import hashlib
 
 import pytest
 
-from litreview.claims.finder import evaluate, locate_problem, offsets_for, sentences, suggest
+from litreview.claims.finder import evaluate, sentences, suggest
+from litreview.tables.quotes import locate_problem, offsets_for
 from litreview.tables.bib import load_bib
 from litreview.tables.review import Review
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from litreview.checks import check_review
+from litreview.report.prisma import counts_of
 from litreview.cli import main
 from litreview.collect.imports import ImportRefused, decide, folder, import_files, load
 from litreview.tables.review import Review
@@ -68,8 +70,8 @@ def test_import_stores_every_record_and_logs_each_merge(review_root, twins):
     assert merge["rule"] in ("title-year-author", "fuzzy-title")
     assert list(imports.manifest["records"]) == ["3"]
     review = Review.load("ginger")
-    assert review.check() == []
-    c = review.prisma()
+    assert check_review(review) == []
+    c = counts_of(review)
     assert c.identified == 12 + 3 and c.duplicates == 1
     assert c.excluded_on_title == 15 - 2 - 1  # S001 read 2; one removed as a duplicate
 
@@ -77,7 +79,7 @@ def test_import_stores_every_record_and_logs_each_merge(review_root, twins):
 def test_hits_must_match_the_records_imported(review_root, twins):
     log_search(review_root, 5)
     import_files("ginger", [twins], search_id="S002", progress=False)
-    [problem] = Review.load("ginger").check()
+    [problem] = check_review(Review.load("ginger"))
     assert "search_log.csv:3:hits: expected 3 (the records imported for S002), found 5" in str(problem)
 
 

@@ -8,6 +8,7 @@ import html
 import pytest
 from conftest import ARTICLE, write_review
 
+from litreview.checks import check_review
 from litreview.workbook.explorer import ClaimExplorer
 from litreview.grade.grading import DOMAINS, grade_review
 from litreview.tables.review import Review
@@ -15,7 +16,7 @@ from litreview.tables.review import Review
 
 def explorer(root, name="ginger") -> ClaimExplorer:
     rv = Review.load(name, root)
-    assert rv.check() == []
+    assert check_review(rv) == []
     grades = grade_review(rv.claims, rv.evidence, rv.rob, rv.overrides, searched=rv.searched_claims())
     return ClaimExplorer(rv, grades)
 

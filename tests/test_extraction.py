@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from litreview.appraise.extraction import (REJUDGED, RowRefused, append_row, blank_row, claim_grade, grade_change,
-                                  next_evidence_id, prefill_from, still_needed, validate_row)
+from litreview.appraise.extraction import (REJUDGED, RowRefused, append_row, blank_row, next_evidence_id,
+                                           prefill_from, validate_row)
+from litreview.checks import check_review, still_needed
+from litreview.grade.claim import claim_grade, grade_change
 from litreview.tables.review import Review
 from litreview.tables.schema import EVIDENCE, read_table
 
@@ -123,10 +125,10 @@ def test_the_messages_are_the_ones_litreview_check_gives_for_the_same_row_writte
     with path.open("a") as handle:
         handle.write("E004,M01,smith2099nowhere,meta-analysis,athletes,1012,massage,,fatigue,positive,,,,,none,,"
                      "Lower fatigue.,abstract,\n")
-    reported = [str(p) for p in Review.load(NAME).check() if p.path == LABEL]
+    reported = [str(p) for p in check_review(Review.load(NAME)) if p.path == LABEL]
     assert messages[0] in reported  # the schema's message (check stops at schema errors)
     path.write_text(path.read_text().replace(",positive,", ",supports,"))
-    assert messages[1] in [str(p) for p in Review.load(NAME).check()]
+    assert messages[1] in [str(p) for p in check_review(Review.load(NAME))]
 
 
 def test_a_broken_table_is_never_appended_to(root):
@@ -192,9 +194,9 @@ def test_one_claims_grade_is_the_review_grade_of_that_claim(root):
 
 
 def test_check_still_passes_after_a_save_for_an_explained_claim_and_an_appraised_study(root):
-    assert Review.load(NAME).check() == []
+    assert check_review(Review.load(NAME)) == []
     append_row(NAME, good_row("M01"))
-    assert Review.load(NAME).check() == []
+    assert check_review(Review.load(NAME)) == []
     assert still_needed(NAME, "M01", "davis2020effect") == []
 
 
@@ -215,7 +217,7 @@ def test_what_check_will_still_ask_for_is_reported_not_written(root):
                       f"data/{NAME}/explanations.csv:claim_id: M04: no explanation yet for this graded claim "
                       "(two to four sentences in your own words)"]
     # check reports the missing risk of bias; the missing explanation is a gap of the review
-    assert list(map(str, Review.load(NAME).check())) == needed[:1]
+    assert list(map(str, check_review(Review.load(NAME)))) == needed[:1]
     assert "M04" in Review.load(NAME).unexplained_claims()
     assert (explanations.read_bytes(), rob.read_bytes()) == untouched
 

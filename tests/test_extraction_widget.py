@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from test_extraction import LABEL, NAME, evidence_file, root  # noqa: F401  (fixture)
 
+from litreview.checks import check_review
 from litreview.workbook.extraction_form import ExtractionForm
 from litreview.tables.review import Review
 from litreview.tables.schema import DESIGNS, EVIDENCE, read_table
@@ -74,7 +75,7 @@ def test_a_bad_row_is_shown_with_its_messages_and_nothing_is_written(root):  # n
     form.save.click()
     table = read_table(evidence_file(root), EVIDENCE, LABEL)
     assert table.iloc[-1][["evidence_id", "effect", "ci_low", "ci_high"]].tolist() == ["E004", -0.4, -0.7, -0.1]
-    assert Review.load(NAME).check() == []
+    assert check_review(Review.load(NAME)) == []
 
 
 def test_copy_from_prefills_for_the_picked_claim_and_leaves_the_judgements_empty(root):  # noqa: F811

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from litreview.checks import check_review
 from litreview.cli import main
 from litreview.collect.imports import import_files
 from litreview.appraise.inclusion import (InclusionError, bibtex_name, entry_type, escape, include, library_entry,
@@ -145,7 +146,7 @@ def test_include_appends_the_entry_and_keeps_every_byte(review):
         "  pmid = {31000002},\n"
         "  url = {https://pubmed.ncbi.nlm.nih.gov/31000002/},\n"
         "}\n")
-    assert [str(p) for p in Review.load("ginger").check()] == []
+    assert [str(p) for p in check_review(Review.load("ginger"))] == []
 
 
 def test_a_study_already_in_the_library_returns_its_key_and_writes_nothing(review):
@@ -180,7 +181,7 @@ def test_two_writers_at_once_take_different_keys(review):
         written = pool.map(_includer, [(str(review), k) for k in keys])
     assert sorted(written) == ["tester2020gingerb", "tester2020gingerc"]
     assert {e.key for e in load_bib(library(review))} >= set(written)
-    assert [str(p) for p in Review.load("ginger").check()] == []
+    assert [str(p) for p in check_review(Review.load("ginger"))] == []
 
 
 def test_a_key_taken_by_another_study_gets_a_letter_and_the_old_entry_is_untouched(review):
@@ -196,7 +197,7 @@ def test_a_key_taken_by_another_study_gets_a_letter_and_the_old_entry_is_untouch
     # and the next one takes c
     done = include("ginger", included(1))
     assert done.key == "tester2020gingerc"
-    assert [str(p) for p in Review.load("ginger").check()] == []
+    assert [str(p) for p in check_review(Review.load("ginger"))] == []
 
 
 def test_special_characters_round_trip_through_the_file(review):
@@ -209,7 +210,7 @@ def test_special_characters_round_trip_through_the_file(review):
     raw = library(review).read_text()
     assert r"title = {Ginger \& nausea: 50\% fewer \{episodes\} with C\_2 \textasciitilde{} \$5 a \#day -{}- or" in raw
     assert done.key == "tester2021ginger"
-    assert [str(p) for p in Review.load("ginger").check()] == []
+    assert [str(p) for p in check_review(Review.load("ginger"))] == []
 
 
 # text from the characters bibliographic records hold, LaTeX's special ones included

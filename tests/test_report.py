@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 
+from litreview.checks import check_review
 from litreview.collect.audit import audit_table
 from litreview.grade.grading import grade_review
 from litreview.tables.bib import load_bib
@@ -85,7 +86,7 @@ def test_article_text_is_untrusted_and_renders_as_text(tmp_path, monkeypatch):
     (root / "data/ginger/evidence.csv").write_text((root / "data/ginger/evidence.csv").read_text())
     monkeypatch.setenv("LITREVIEW_ROOT", str(root))
     rv = Review.load("ginger", root)
-    assert rv.check() == []
+    assert check_review(rv) == []
     grades = grade_review(rv.claims, rv.evidence, rv.rob, rv.overrides)
     audit = audit_table(rv.cited, rv.library, rv.reference_audit)
     page = render_html(report_context(rv, grades, audit, with_figures=False))

@@ -6,14 +6,16 @@ from pathlib import Path
 
 import pytest
 
+from litreview.checks import check_review
 from litreview.cli import main
+from litreview.report.missing import gaps
 from litreview.tables.review import Review
 
 from conftest import CLAIMS_HEADER, claim_row
 
 
 def problems_of(root: Path) -> list[str]:
-    return [str(p) for p in Review.load("ginger", root).check()]
+    return [str(p) for p in check_review(Review.load("ginger", root))]
 
 
 def test_fixture_review_is_clean(review_root):
@@ -161,7 +163,7 @@ def test_cli_check_unknown_review(review_root, capsys):
 
 def test_shipped_review_passes_check():
     from conftest import ROOT
-    problems = Review.load("calf-massage", ROOT).check()
+    problems = check_review(Review.load("calf-massage", ROOT))
     assert [str(p) for p in problems] == []
 
 
@@ -180,16 +182,16 @@ def test_review_settings_are_read_and_checked(review_root):
     settings = review_root / "data" / "ginger" / "review.toml"
     settings.write_text('title = "Ginger, graded"\nlimitations = ["One reviewer."]\n')
     review = Review.load("ginger", review_root)
-    assert review.check() == [] and review.settings["title"] == "Ginger, graded"
+    assert check_review(review) == [] and review.settings["title"] == "Ginger, graded"
     settings.write_text('titel = "typo"\nlimitations = "not a list"\nsearch_strategy = 3\n')
-    messages = [str(p) for p in Review.load("ginger", review_root).check()]
+    messages = [str(p) for p in check_review(Review.load("ginger", review_root))]
     assert messages == ["data/ginger/review.toml:titel: unknown setting; expected one of title, search_strategy, "
                         "indirectness_examples, limitations, base_url",
                         "data/ginger/review.toml:limitations: expected a list of sentences",
                         "data/ginger/review.toml:search_strategy: expected text (one or two sentences on how the "
                         "searches were run (methods section))"]
     settings.write_text('title = "unclosed\n')
-    [problem] = Review.load("ginger", review_root).check()
+    [problem] = check_review(Review.load("ginger", review_root))
     assert str(problem).startswith("data/ginger/review.toml:1: not valid TOML")
 
 
@@ -199,9 +201,9 @@ def test_a_claim_without_an_explanation_is_a_gap_not_an_error(review_root):
     path = review_root / "data/ginger/explanations.csv"
     path.write_text("\n".join(line for line in path.read_text().splitlines() if not line.startswith("G01,")) + "\n")
     rv = Review.load("ginger", review_root)
-    assert rv.check() == []
+    assert check_review(rv) == []
     assert rv.unexplained_claims() == ["G01"]
-    assert any("without the reviewer's explanation" in g and "G01" in g for g in rv.gaps())
+    assert any("without the reviewer's explanation" in g and "G01" in g for g in gaps(rv))
 
 
 def test_an_explanation_naming_another_verdict_is_an_error(review_root):

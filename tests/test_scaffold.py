@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from litreview.checks import check_review
+from litreview.report.missing import gaps
 from litreview.cli import main
 from litreview.tables.review import Review
 from litreview.claims.scaffold import SUGGESTED, ScaffoldError, new_review
@@ -58,8 +60,8 @@ def test_new_review_registers_the_article_and_writes_empty_tables(root, article)
     settings = (data / "review.toml").read_text()
     assert "# limitations = " in settings and "\ntitle" not in settings  # explained, all commented out
     review = Review.load("cold-showers", root)
-    assert review.check() == []
-    assert review.gaps()[0].startswith("No claims confirmed yet")
+    assert check_review(review) == []
+    assert gaps(review)[0].startswith("No claims confirmed yet")
 
 
 def test_suggestions_are_quotes_at_their_offsets_with_a_category_guess(root, article):

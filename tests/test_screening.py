@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from litreview.checks import check_review
 from litreview.cli import main
 from litreview.collect.imports import import_files
 from litreview.tables.review import Review
@@ -110,7 +111,7 @@ def test_full_text_stage_follows_title_abstract_includes(imported):
 def test_screening_rows_of_imported_records_pass_the_review_check(imported):
     decide("ginger", "export.ris:1", "include")
     decide("ginger", "export.ris:4", "exclude", "wrong-population")
-    assert [str(p) for p in Review.load("ginger").check()] == []
+    assert [str(p) for p in check_review(Review.load("ginger"))] == []
 
 
 def _writer(args):

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from litreview.checks import check_review, warnings as check_warnings
 from litreview.cli import main
 from litreview.grade.grading import LEVELS, grade_claim, grade_review, study_rob
 from litreview.tables.bib import Entry
@@ -347,7 +348,7 @@ def test_check_warns_without_failing_and_names_unknown_keys(wakefield_root, caps
     path = wakefield_root / "data/ginger/study_status.csv"
     path.write_text(STUDY_STATUS.header()
                     + "wakefield1998ileallymphoidnodular,library,,,retracted,,20137807,2010,pubmed,2026-11-30,,\n")
-    warnings = [str(w) for w in Review.load("ginger", wakefield_root).warnings()]
+    warnings = [str(w) for w in check_warnings(Review.load("ginger", wakefield_root))]
     assert warnings == [
         "references/ginger/library.bib:1:doi: viljoen2014systematic: no DOI or PMID, so retractions and corrections "
         "cannot be looked up",
@@ -356,7 +357,7 @@ def test_check_warns_without_failing_and_names_unknown_keys(wakefield_root, caps
     assert main(["check", "--review", "ginger"]) == 0
     assert "warning: references/ginger/library.bib:1:doi: viljoen2014systematic" in capsys.readouterr().err
     path.write_text(path.read_text() + "ghost2020x,library,,,not-verified,,,,,,,no identifier\n")
-    assert [str(p) for p in Review.load("ginger", wakefield_root).check()] == [
+    assert [str(p) for p in check_review(Review.load("ginger", wakefield_root))] == [
         "data/ginger/study_status.csv:3:key: unknown key 'ghost2020x' of library.bib"]
 
 

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from litreview.checks import check_review
 from litreview.cli import main
+from litreview.report.prisma import counts_of
 from litreview.tables.bib import load_bib
 from litreview.tables.review import Review
 from litreview.collect.screening import read_decisions
@@ -81,7 +83,7 @@ def test_the_readme_walk_runs_as_written(clone, capsys):
             shown = re.findall(r"^(S001-pubmed\.ris:\d+)", out.out, re.M)
             assert shown[:2] == ["S001-pubmed.ris:30", "S001-pubmed.ris:51"]
     rv = Review.load("calf-walk", clone)
-    assert rv.check() == []
+    assert check_review(rv) == []
     assert list(rv.search_log["hits"]) == [56]
     decisions = read_decisions("calf-walk", clone)
     assert list(zip(decisions["record_key"], decisions["stage"], decisions["decision"])) == [
@@ -95,6 +97,6 @@ def test_the_readme_walk_runs_as_written(clone, capsys):
     for field in ("title", "journal", "year", "doi", "pmid"):
         assert entry.fields.get(field) == shipped.fields.get(field), field
     assert entry.fields["url"] == f"https://doi.org/{shipped.fields['doi']}"
-    counts = rv.prisma()
+    counts = counts_of(rv)
     assert (counts.identified, counts.assessed, counts.included_records, counts.reports_sought) == (56, 2, 1, 1)
     assert "C01" in rv.unexplained_claims()  # the walk leaves the explanation to the reviewer

@@ -28,6 +28,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from .checks import check_review, warnings
     from .tables.review import Review
 
     try:
@@ -35,13 +36,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(exc, file=sys.stderr)
         return 2
-    problems = review.check()
+    problems = check_review(review)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
         print(f"{len(problems)} problem(s) in review {args.review}", file=sys.stderr)
         return 1
-    warned = review.warnings()
+    warned = warnings(review)
     for warning in warned:
         print(f"warning: {warning}", file=sys.stderr)
     counts = ", ".join(f"{len(frame)} {name.removesuffix('.csv')}" for name, frame in review.tables.items())

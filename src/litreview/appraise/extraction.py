@@ -19,7 +19,7 @@ they hold no widget and can be driven from a script.
   since a reviewer extracts before appraising: risk-of-bias rows of a new study
   (``rob.csv``) and the reviewer's explanation of a claim now worked on
   (``explanations.csv``), or an explanation that names a verdict the new row changed.
-  :func:`still_needed` lists those problems so the form can say what is left; nothing here
+  :func:`litreview.checks.still_needed` lists those problems so the form can say what is left; nothing here
   writes them.
 """
 
@@ -39,8 +39,7 @@ from typing import Iterator
 import pandas as pd
 
 from .. import paths
-from ..grade.grading import DOMAINS, grade_review
-from ..tables.review import Review
+from ..tables.review import ROB_MISSING, Review
 from ..tables.schema import CLAIMS, EVIDENCE, EXPLANATIONS, Problem, SchemaError, read_table
 
 LOCK_NAME = ".evidence.csv.lock"
@@ -56,7 +55,6 @@ COPIED = ("study_key", "design", "population", "n", "intervention", "comparator"
 REJUDGED = ("direction", "indirectness", "indirectness_note")
 TEXT_COLUMNS = ("population", "intervention", "comparator", "outcome", "indirectness_note", "finding", "locator")
 
-ROB_MISSING = "has no risk-of-bias rows in rob.csv"  # the ending of Review's message for it
 
 
 class RowRefused(SchemaError):
@@ -296,90 +294,5 @@ def _sync_dir(directory: Path) -> None:
 
 # --- the claim's grade, before and after --------------------------------------------------------
 
-@dataclass(frozen=True)
-class ClaimGrade:
-    """What :func:`litreview.grading.grade_review` says about one claim, in brief."""
-
-    claim_id: str
-    verdict: str
-    certainty: str | None
-    expert_verdict: str
-    rationale: str
-    reasons: tuple[str, ...] = ()  # the GRADE domains rated down, each with its reason
-    set_aside: str = ""            # ids of rows set aside as context
-
-    def short(self) -> str:
-        """``C01: partly supported, low``."""
-        return f"{self.claim_id}: {self.verdict}" + (f", {self.certainty}" if self.certainty else "")
-
-
-def claim_grade(review: str | Review, claim_id: str, root: Path | None = None) -> ClaimGrade:
-    """The claim's current grade, as the report computes it (overrides, study status and the
-    searched claims included). Only the claim's own rows are graded: a claim's grade depends
-    on no other claim's evidence, and a save then costs one claim's grading, not the review's."""
-    rv = _load(review, root)
-    blocking = [p for p in rv.problems if p.path == _label(rv) or Path(p.path).name in
-                {CLAIMS.filename, "rob.csv", "overrides.csv", "study_status.csv"}]
-    if blocking:
-        raise SchemaError(blocking)
-    claims = rv.claims[rv.claims["claim_id"] == claim_id]
-    if claims.empty:
-        raise KeyError(f"no claim {claim_id!r} in {rv.label(paths.data_dir(rv.name, rv.root) / CLAIMS.filename)}")
-    evidence = rv.evidence[rv.evidence["claim_id"] == claim_id]
-    g = grade_review(_plain(claims), _plain(evidence), _plain(rv.rob), _plain(rv.overrides),
-                     searched=rv.searched_claims(), study_status=_plain(rv.study_status)).iloc[0]
-    reasons = tuple(f"{d}: {g[d.replace(' ', '_') + '_reason']}" for d in DOMAINS
-                    if g[d.replace(" ", "_")] in ("serious", "very serious"))
-    certainty = g["certainty"] if isinstance(g["certainty"], str) else None
-    return ClaimGrade(claim_id, g["verdict"], certainty, g["expert_verdict"], g["rationale"], reasons,
-                      g["flawed_evidence"] or "")
-
-
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame without its ``attrs`` (the file label and line numbers of every row): pandas
-    deep-copies ``attrs`` into the result of every operation, which made grading one claim of
-    the shipped review several times slower. The values are the same."""
-    out = frame.copy(deep=False)
-    out.attrs = {}
-    return out
-
-
-def grade_change(before: ClaimGrade, after: ClaimGrade) -> str:
-    """``C01: unsupported, very low -> partly supported, low``, or ``C01: unchanged
-    (supported, moderate)``."""
-    if (before.verdict, before.certainty) == (after.verdict, after.certainty):
-        return f"{after.claim_id}: unchanged ({after.short().split(': ', 1)[1]})"
-    return f"{before.short()} -> {after.short().split(': ', 1)[1]}"
-
-
-# --- what check will still ask for ----------------------------------------------------------------
-
-def still_needed(review: str | Review, claim_id: str, study_key: str, root: Path | None = None) -> list[str]:
-    """The follow-ups a saved row may leave, as ``file:row:column: message``: what ``litreview
-    check`` reports about this study's risk of bias (a new study has no ``rob.csv`` rows yet)
-    and this claim's explanation (it names a verdict the new row changed), and, from the
-    review's gaps, a claim now worked on that has no explanation yet."""
-    rv = _load(review, root)
-    label = _label(rv)
-    study_lines = {line for line, key in zip(rv.evidence.attrs.get("lines", []), rv.evidence["study_key"])
-                   if key == study_key}
-    explained = rv.explanations
-    claim_lines = {line for line, cid in zip(explained.attrs.get("lines", []), explained["claim_id"])
-                   if cid == claim_id}
-    explanations = explained.attrs.get("path", rv.label(paths.data_dir(rv.name, rv.root) / EXPLANATIONS.filename))
-    out = []
-    for p in rv.check():
-        about_study = p.path == label and p.row in study_lines and p.column == "study_key" \
-            and p.message.endswith(ROB_MISSING)
-        about_claim = p.path == explanations and (p.row in claim_lines
-                                                  or (p.row is None and p.message.startswith(f"{claim_id}:")))
-        if about_study or about_claim:
-            out.append(str(p))
-    if claim_id in rv.unexplained_claims():
-        out.append(f"{explanations}:claim_id: {claim_id}: no explanation yet for this graded claim (two to four "
-                   "sentences in your own words)")
-    return out
-
-
-__all__ = ["COPIED", "REJUDGED", "ClaimGrade", "RowRefused", "append_row", "blank_row", "claim_grade",
-           "grade_change", "next_evidence_id", "prefill_from", "still_needed", "validate_row"]
+__all__ = ["COPIED", "REJUDGED", "RowRefused", "append_row", "blank_row", "next_evidence_id",
+           "prefill_from", "validate_row"]

@@ -1,7 +1,5 @@
-"""Claims: exact quotes with offsets, and a finder that proposes claim spans in new text.
-
-Offsets are character offsets into the article decoded as UTF-8, so that
-``text[start:end] == quote`` holds in Python and in any tool that counts code points.
+"""The claim finder: it proposes claim spans in new text (the quotes' offsets and their
+check are in :mod:`litreview.tables.quotes`).
 
 The finder (:func:`suggest`) knows nothing about any particular article: it splits text
 into sentences and scores each by general cues of health-claim language — benefit and
@@ -16,45 +14,6 @@ import re
 from dataclasses import dataclass
 
 import pandas as pd
-
-# --- quotes and offsets ---------------------------------------------------------------------
-
-
-def occurrences(text: str, quote: str) -> list[int]:
-    """Every start offset of ``quote`` in ``text`` (overlapping allowed)."""
-    found, i = [], text.find(quote)
-    while i != -1:
-        found.append(i)
-        i = text.find(quote, i + 1)
-    return found
-
-
-def locate_problem(row: dict, text: str) -> str | None:
-    """``None`` when the quote is at its offsets; otherwise what is wrong and where the
-    quote really occurs, if anywhere."""
-    start, end, quote = row["start"], row["end"], row["quote"]
-    if text[start:end] == quote:
-        return None
-    found = occurrences(text, quote)
-    there = text[start:end]
-    shown = there if len(there) <= 60 else there[:57] + "..."
-    message = (f"{row['claim_id']}: quote is not at [{start}, {end}) of article "
-               f"{row['article_id']} (the text there is {shown!r}); ")
-    if found:
-        spots = ", ".join(f"[{s}, {s + len(quote)})" for s in found)
-        return message + f"it occurs at {spots}"
-    return message + "it does not occur anywhere in the article"
-
-
-def offsets_for(text: str, quote: str) -> tuple[int, int]:
-    """Offsets of a quote that occurs exactly once (for curating new claims)."""
-    found = occurrences(text, quote)
-    if len(found) != 1:
-        raise ValueError(f"quote occurs {len(found)} times, expected once: {quote!r}")
-    return found[0], found[0] + len(quote)
-
-
-# --- the claim finder -----------------------------------------------------------------------
 
 _W = r"(?:\b|(?<=\W))"
 

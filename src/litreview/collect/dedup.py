@@ -68,11 +68,7 @@ from tqdm.auto import tqdm
 from .audit import _journal_words, same_journal
 from ..tables.bib import STOPWORDS, author_signature, fold, normalise_doi, normalise_title, page_range
 
-DEDUP_LOG_COLUMNS = ("record_id", "duplicate_of", "rule", "score", "detail")
-DECISION_COLUMNS = ("record_id", "duplicate_of", "decision")
-DECISIONS = ("keep-apart", "merge")
-RULES = ("doi", "pmid", "title-year-author", "fuzzy-title")
-REVIEWER = "reviewer"
+from ..tables.imports import DECISION_COLUMNS, DECISIONS, DEDUP_LOG_COLUMNS, REVIEWER, RULES  # noqa: E402
 
 # --- fuzzy stage thresholds (title similarity, 0-1) ------------------------------------------
 # Each level: the least title similarity accepted and how many of first author, volume, pages

@@ -87,8 +87,7 @@ from ..tables.latex import to_text
 from ..tables.bib import normalise_doi, split_authors
 from ..tables.schema import Problem, SchemaError
 
-RECORD_COLUMNS = ("record_id", "source_file", "source_line", "search_id", "entry_type", "authors",
-                  "title", "journal", "year", "volume", "issue", "pages", "doi", "pmid", "abstract")
+from ..tables.imports import RECORD_COLUMNS  # noqa: E402  (the records table's columns)
 # the columns a reader fills; the first four are set by read_file
 CONTENT_COLUMNS = RECORD_COLUMNS[4:]
 FORMATS = ("ris", "medline", "bibtex", "csv")

@@ -29,71 +29,15 @@ from typing import Callable, Sequence
 import pandas as pd
 
 from .. import paths
-from .dedup import DECISION_COLUMNS, DECISIONS, DEDUP_LOG_COLUMNS, RULES, find_duplicates
-from .importers import RECORD_COLUMNS, detect_format, read_files
+from .dedup import find_duplicates
+from .importers import detect_format, read_files
+from ..tables.imports import (COLUMNS, DECISION_COLUMNS, DECISIONS, DEDUP_LOG_COLUMNS, FILES, FOLDER,
+                              MANIFEST_COLUMNS, RECORD_COLUMNS, RULES, Imports, folder, load)
 from ..tables.schema import Problem, SchemaError
-
-FOLDER = "imports"
-MANIFEST_COLUMNS = ("file", "sha256", "format", "search_id", "records", "skipped", "imported")
-FILES = {"manifest": "manifest.csv", "records": "records.csv", "log": "dedup_log.csv",
-         "decisions": "dedup_decisions.csv"}
-COLUMNS = {"manifest": MANIFEST_COLUMNS, "records": RECORD_COLUMNS, "log": DEDUP_LOG_COLUMNS,
-           "decisions": DECISION_COLUMNS}
 
 
 class ImportRefused(ValueError):
     """The import cannot go ahead; nothing was written."""
-
-
-@dataclass
-class Imports:
-    """A review's imported records, their provenance and their de-duplication."""
-
-    manifest: pd.DataFrame
-    records: pd.DataFrame
-    log: pd.DataFrame
-    decisions: pd.DataFrame
-
-    @property
-    def removed(self) -> int:
-        return len(self.log)
-
-    def by_search(self) -> dict[str, int]:
-        """Records imported per search id."""
-        return {k: int(v) for k, v in self.records.groupby("search_id").size().items() if k}
-
-    def by_rule(self) -> dict[str, int]:
-        counts = self.log["rule"].value_counts()
-        return {rule: int(counts.get(rule, 0)) for rule in (*RULES, "reviewer") if counts.get(rule, 0)}
-
-    def describe(self) -> str:
-        """``3,822 records; duplicates 8 (doi 7, fuzzy-title 1); unique 3,814``"""
-        rules = ", ".join(f"{rule} {n:,}" for rule, n in self.by_rule().items()) or "none"
-        return (f"{len(self.records):,} records; duplicates {self.removed:,} ({rules}); "
-                f"unique {len(self.records) - self.removed:,}")
-
-
-def folder(review: str, root: Path | None = None) -> Path:
-    return paths.data_dir(review, root) / FOLDER
-
-
-def load(review: str, root: Path | None = None) -> Imports:
-    """The imports of a review; empty tables when nothing was imported."""
-    base = folder(review, root)
-    frames = {}
-    for name, filename in FILES.items():
-        path = base / filename
-        if path.is_file():
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-            missing = [c for c in COLUMNS[name] if c not in frame.columns]
-            if missing:
-                label = f"data/{review}/{FOLDER}/{filename}"
-                raise SchemaError([Problem(label, 1, None, f"missing column(s) {', '.join(missing)}")])
-        else:
-            frame = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS[name]})
-        frames[name] = frame[list(COLUMNS[name])]
-    frames["log"]["score"] = pd.to_numeric(frames["log"]["score"])
-    return Imports(**frames)
 
 
 @dataclass

@@ -551,3 +551,12 @@ def summary_of_findings(grades: pd.DataFrame, claims: pd.DataFrame, group: str) 
     cols = ["claim_id", "claim", "kind", "studies", "participants", "starting_certainty",
             *[d.replace(" ", "_") for d in DOMAINS], "certainty", "direction", "expert_verdict", "verdict"]
     return g[cols].rename(columns=lambda c: c.replace("_", " "))
+
+
+def grades_of(review) -> pd.DataFrame:
+    """Every claim of a loaded review graded from its tables (:func:`grade_review` with the
+    search log, the explanations and the study status): the one call the notebooks, the check
+    and the claim explorer share."""
+    return grade_review(review.claims, review.evidence, review.rob, review.overrides,
+                        searched=review.searched_claims(), explanations=review.explanations,
+                        study_status=review.study_status)

@@ -18,6 +18,7 @@ from typing import Callable
 import nbformat
 
 from .. import paths
+from ..checks import check_review
 from ..tables.review import Review
 from ..tables.schema import Problem
 
@@ -85,7 +86,7 @@ def build(review: str = paths.DEFAULT_REVIEW, root: Path | None = None,
 
     Returns the report folder. Raises :class:`CheckFailed` or :class:`BuildError`."""
     root = root or paths.project_root()
-    problems = Review.load(review, root).check()
+    problems = check_review(Review.load(review, root))
     if problems:
         raise CheckFailed(problems)
     target = paths.reports_dir(review, root)

@@ -123,3 +123,8 @@ def _reason_class(reason: str | None) -> str:
         if any(w in text for w in words):
             return name
     return "other"
+
+
+def counts_of(review) -> PrismaCounts:
+    """The PRISMA 2020 counts of a loaded review, its imports' de-duplication included."""
+    return counts(review.search_log, review.screening, review.evidence, review.imports.removed)

@@ -14,7 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..tables.bib import Entry
-from ..tables.review import Review, counted
+from ..tables.review import Review
+from .missing import counted, gaps as missing_gaps
+from .prisma import counts_of
 from ..tables.schema import VERDICTS, none_for_missing
 from ..grade.verdicts import BEST_RATING, WORST_RATING
 
@@ -236,7 +238,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
     counts = grades["verdict"].value_counts()
     testable = grades[grades["testable"]]
     searched = review.searched_claims()
-    gaps = review.gaps()
+    gaps = missing_gaps(review)
     without = testable.loc[testable["evidence_rows"] == 0, "claim_id"]
     no_evidence = [c for c in without if c in searched]
     unsearched = [c for c in without if c not in searched]
@@ -292,7 +294,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
                          "certainty": r["certainty"], "verdict": r["verdict"], "expert": r["expert_verdict"]})
         sof.append({"name": group.replace("-", " "), "rows": rows})
 
-    c = review.prisma()
+    c = counts_of(review)
     figures = _figures(review, grades, c, pooled) if with_figures else []
 
     statuses = audit["status"].value_counts()

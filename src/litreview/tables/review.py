@@ -1,9 +1,10 @@
 """A review: the curated tables of one folder under ``data/`` and ``references/``, loaded,
 validated and cross-checked.
 
-``Review.load(name)`` reads every table it finds; ``review.check()`` returns every problem
-(schema errors, dangling ids, quotes not at their offsets, duplicate studies), each naming
-``file:row:column``. A review may be incomplete (no evidence yet): missing optional tables
+``Review.load(name)`` reads every table it finds; ``review.check()`` returns every problem of
+the tables (schema errors, dangling ids, quotes not at their offsets, duplicate studies), each
+naming ``file:row:column``. The review is a loader: grading, PRISMA counts and the prose of
+what is missing are computed by the stages that own them. A review may be incomplete (no evidence yet): missing optional tables
 load as empty frames, and :attr:`Review.missing` says which.
 """
 
@@ -19,6 +20,9 @@ import pandas as pd
 
 from .. import paths
 from .bib import Entry, check_library, load_bib
+from .imports import FILES, folder
+from .imports import load as load_imports
+from .quotes import locate_problem
 from .schema import (ARTICLES, CLAIMS, EVIDENCE, EXPLANATIONS, OVERRIDES, REFERENCE_AUDIT, ROB, SCREENING,
                      SEARCH_LOG, STUDY_STATUS, Problem, SchemaError, TableSchema, read_table, read_text)
 
@@ -33,6 +37,7 @@ SETTINGS = {
     "base_url": "where the report will be published, so that its ClaimReview urls are absolute",
 }
 
+ROB_MISSING = "has no risk-of-bias rows in rob.csv"  # the ending of the check's message for it
 REQUIRED_TABLES = (ARTICLES, CLAIMS)
 OPTIONAL_TABLES = (SEARCH_LOG, SCREENING, EVIDENCE, ROB, REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS,
                    STUDY_STATUS)
@@ -190,19 +195,11 @@ class Review:
 
     @property
     def imports(self):
-        """Imported database exports and their de-duplication (:mod:`litreview.collect`),
+        """Imported database exports and their de-duplication (:mod:`litreview.tables.imports`),
         read on first use: a library of 100,000 records is not read by every notebook."""
         if self._imports is None:
-            from ..collect.imports import load
-
-            self._imports = load(self.name, self.root)
+            self._imports = load_imports(self.name, self.root)
         return self._imports
-
-    def prisma(self):
-        """The PRISMA 2020 counts of this review, imports included."""
-        from ..report.prisma import counts
-
-        return counts(self.search_log, self.screening, self.evidence, self.imports.removed)
 
     def _imported_record_ids(self) -> set[str]:
         """Ids of the imported records (screening.csv keys of litreview.screening)."""
@@ -210,47 +207,9 @@ class Review:
             return set()
         return set(self.imports.records["record_id"])
 
-    def grades(self) -> pd.DataFrame:
-        """Every claim graded from this review's tables (:func:`litreview.grading.grade_review`
-        with the search log, the explanations and the study status): the one call the
-        notebooks, the check and the claim explorer share."""
-        from ..grade.grading import grade_review
-
-        return grade_review(self.claims, self.evidence, self.rob, self.overrides, searched=self.searched_claims(),
-                            explanations=self.explanations, study_status=self.study_status)
-
     def searched_claims(self) -> set[str]:
         """Claims named by at least one logged search."""
         return {c for ids in self.search_log["claim_ids"] for c in (ids or [])}
-
-    # --- what is still to do ----------------------------------------------------------------
-    def gaps(self) -> list[str]:
-        """What the review does not have yet, in plain words, most basic first. The notebooks
-        and the report show these instead of failing on an empty table."""
-        from ..claims.scaffold import SUGGESTED
-
-        claims = self.claims
-        if claims.empty:
-            suggested = paths.data_dir(self.name, self.root) / SUGGESTED
-            hint = (f" The claim finder's candidates are in {self.label(suggested)}: copy the ones you "
-                    "confirm into claims.csv.") if suggested.is_file() else ""
-            return [f"No claims confirmed yet: claims.csv has no rows, so there is nothing to grade.{hint}"]
-        gaps = []
-        testable = claims.loc[claims["testable"], "claim_id"]
-        unsearched = sorted(set(testable) - self.searched_claims())
-        if unsearched:
-            gaps.append(f"{counted(len(unsearched), 'testable claim')} not searched yet (no row of "
-                        f"search_log.csv names {_them(unsearched)}): {', '.join(unsearched)}. "
-                        "Until it is searched, a claim is graded unsupported for want of evidence.")
-        if self.evidence.empty and len(testable):
-            gaps.append("No evidence rows yet: evidence.csv is empty, so no claim can be supported.")
-        if not self.library:
-            gaps.append("No studies in library.bib yet.")
-        unexplained = self.unexplained_claims()
-        if unexplained:
-            gaps.append(f"{counted(len(unexplained), 'graded claim')} without the reviewer's explanation in "
-                        f"explanations.csv: {', '.join(unexplained)}.")
-        return gaps
 
     def unexplained_claims(self) -> list[str]:
         """Testable claims with evidence or a logged search but no explanation: the claims a
@@ -262,77 +221,18 @@ class Review:
 
     # --- checking ---------------------------------------------------------------------------
     def check(self) -> list[Problem]:
-        """Every problem of the review: what loading found plus the cross-references."""
+        """The problems of the tables: what loading found plus the cross-references between
+        them. Checks that need a later stage (study status, explanations against the grades)
+        are added by :func:`litreview.checks.check_review`, which ``litreview check`` runs."""
         problems = list(self.problems)
         problems += self._check_claims()
         problems += self._check_references()
         problems += self._check_links()
         problems += self._check_imports()
-        problems += self._check_explanations()
-        problems += self._check_study_status()
         return problems
-
-    def _check_explanations(self) -> list[Problem]:
-        """An explanation that names a verdict names the computed one (either scale), so the
-        prose cannot contradict the grade. A claim without one is a gap (:meth:`gaps`, shown
-        by the notebooks and the report), not an error: a review in progress must still build
-        while its screening and extraction go on."""
-        needed = {CLAIMS.filename, EVIDENCE.filename, ROB.filename, EXPLANATIONS.filename, OVERRIDES.filename}
-        if needed & self.failed:
-            return []
-        from ..grade.verdicts import verdicts_named
-
-        label, rows = self._rows(EXPLANATIONS)
-        problems: list[Problem] = []
-        rows = list(rows)
-        if not rows:
-            return problems
-        grades = self.grades().set_index("claim_id")
-        testable = set(self.claims.loc[self.claims["testable"], "claim_id"])
-        for line, row in rows:
-            cid = row["claim_id"]
-            if cid not in grades.index:
-                problems.append(Problem(label, line, "claim_id", f"unknown claim {cid!r} (not in claims.csv)"))
-                continue
-            if cid not in testable:
-                problems.append(Problem(label, line, "claim_id", f"{cid} is not testable: nothing to explain"))
-                continue
-            g = grades.loc[cid]
-            allowed = {g["verdict"], g["expert_verdict"].removesuffix(", a little")}
-            if g["overstated"]:
-                allowed.add("overstated")
-            wrong = sorted(verdicts_named(row["explanation"]) - allowed)
-            if wrong:
-                problems.append(Problem(label, line, "explanation",
-                                        f"{cid}: names the verdict {', '.join(map(repr, wrong))}, but the computed "
-                                        f"verdict is {g['verdict']!r} ({g['expert_verdict']})"))
-        return problems
-
-    # --- study status (retractions, corrections): keys known; warnings ------------------------
-    def _check_study_status(self) -> list[Problem]:
-        from ..collect.status import dangling
-
-        if STUDY_STATUS.filename not in self.loaded or {"library.bib", "cited.bib"} & self.failed:
-            return []
-        return dangling(self.study_status, self.library, self.cited,
-                        self.study_status.attrs.get("path", STUDY_STATUS.filename))
-
-    def warnings(self) -> list[Problem]:
-        """What `check` reports without failing: library entries with no DOI or PMID, and
-        entries never verified against their records (``litreview verify-library``)."""
-        from ..collect.status import warnings
-
-        if STUDY_STATUS.filename in self.failed or "library.bib" in self.failed:
-            return []
-        path = paths.data_dir(self.name, self.root) / STUDY_STATUS.filename
-        return warnings(self.library, self.study_status,
-                        self.label(paths.references_dir(self.name, self.root) / "library.bib"), self.label(path),
-                        STUDY_STATUS.filename in self.loaded)
 
     def _check_imports(self) -> list[Problem]:
         """A search whose export was imported has as many hits as records imported."""
-        from ..collect.imports import FILES, folder
-
         try:
             imported = self.imports.by_search()
         except SchemaError as exc:
@@ -341,23 +241,22 @@ class Review:
         manifest = self.label(folder(self.name, self.root) / FILES["manifest"])
         problems = [Problem(manifest, None, "search_id",
                             f"unknown search {sid!r} (not in search_log.csv)") for sid in imported if sid not in known]
-        label, rows = self._rows(SEARCH_LOG)
+        label, rows = self.rows_of(SEARCH_LOG)
         for line, row in rows:
             if row["search_id"] in imported and row["hits"] != imported[row["search_id"]]:
                 problems.append(Problem(label, line, "hits", f"expected {imported[row['search_id']]} (the records "
                                                              f"imported for {row['search_id']}), found {row['hits']}"))
         return problems
 
-    def _rows(self, schema: TableSchema):
+    def rows_of(self, schema: TableSchema):
+        """``(file label, (line, row) pairs)`` of one table, for messages naming file:row:column."""
         frame = self.tables[schema.filename]
         label = frame.attrs.get("path", schema.filename)
         return label, zip(frame.attrs.get("lines", []), frame.to_dict("records"))
 
     def _check_claims(self) -> list[Problem]:
-        from ..claims.finder import locate_problem
-
         problems = []
-        label, rows = self._rows(CLAIMS)
+        label, rows = self.rows_of(CLAIMS)
         for line, row in rows:
             if row["article_id"] not in set(self.articles["article_id"]):
                 problems.append(Problem(label, line, "article_id",
@@ -392,7 +291,7 @@ class Review:
         def dangling(schema, column, known, what, many=False):
             if defined_in[id(known)] in self.failed:
                 return  # already reported: the defining table did not load
-            label, rows = self._rows(schema)
+            label, rows = self.rows_of(schema)
             for line, row in rows:
                 values = row[column] if many else [row[column]]
                 for value in values or []:
@@ -416,11 +315,11 @@ class Review:
         if ROB.filename in self.failed:
             return problems
         assessed = set(self.rob["study_key"])
-        label, rows = self._rows(EVIDENCE)
+        label, rows = self.rows_of(EVIDENCE)
         for line, row in rows:
             if row["study_key"] in study_keys and row["study_key"] not in assessed:
                 problems.append(Problem(label, line, "study_key",
-                                        f"{row['study_key']} has no risk-of-bias rows in rob.csv"))
+                                        f"{row['study_key']} {ROB_MISSING}"))
                 assessed.add(row["study_key"])
         # screening of imported records (litreview.screening): their rows are written one
         # decision at a time and counted from screening.csv itself, and an included record
@@ -430,7 +329,7 @@ class Review:
         if SCREENING.filename in self.loaded:
             per_search = self.screening.groupby("search_id").size()
             screened_imports = set(self.screening.loc[self.screening["record_key"].isin(imported_ids), "search_id"])
-            label, rows = self._rows(SEARCH_LOG)
+            label, rows = self.rows_of(SEARCH_LOG)
             for line, row in rows:
                 if row["search_id"] in screened_imports:
                     continue
@@ -440,22 +339,9 @@ class Review:
                                             f"expected {recorded} (the screening rows of {row['search_id']}), "
                                             f"found {row['screened']}"))
         # an included screening record is a library study
-        label, rows = self._rows(SCREENING)
+        label, rows = self.rows_of(SCREENING)
         for line, row in rows:
             if row["decision"] == "include" and row["record_key"] not in study_keys | imported_ids:
                 problems.append(Problem(label, line, "record_key",
                                         f"included record {row['record_key']!r} is not in library.bib"))
         return problems
-
-
-def counted(count: int, noun: str, plural: str | None = None) -> str:
-    """``1 claim``, ``2 claims``."""
-    return f"{count} {noun if count == 1 else (plural or noun + 's')}"
-
-
-def _them(ids: list[str]) -> str:
-    return "it" if len(ids) == 1 else "them"
-
-
-def check(name: str, root: Path | None = None) -> list[Problem]:
-    return Review.load(name, root).check()

@@ -13,7 +13,7 @@ import html
 
 import pandas as pd
 
-from ..grade.grading import DOMAINS, domain_mark
+from ..grade.grading import DOMAINS, domain_mark, grades_of
 from ..tables.review import Review
 
 CONTEXT_CHARS = 280  # article text shown on each side of the quote
@@ -55,7 +55,7 @@ class ClaimExplorer:
 
         before = {c["claim_id"]: label(c) for c in self.claims.to_dict("records")}
         review = Review.load(self.review.name, self.review.root)
-        self._use(review, review.grades())
+        self._use(review, grades_of(review))
         after = {c["claim_id"]: label(c) for c in self.claims.to_dict("records")}
         return [f"{cid}: {before.get(cid, 'new claim')} -> {now}" for cid, now in after.items()
                 if before.get(cid) != now]

@@ -22,8 +22,9 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from ..appraise.extraction import (REJUDGED, RowRefused, append_row, blank_row, cell_text, claim_grade,
-                         evidence_path, grade_change, prefill_from, still_needed)
+from ..appraise.extraction import REJUDGED, RowRefused, append_row, blank_row, cell_text, evidence_path, prefill_from
+from ..checks import still_needed
+from ..grade.claim import claim_grade, grade_change
 from ..tables.review import Review
 from ..tables.schema import CERTAINTIES, DESIGNS, DIRECTIONS, EFFECT_MEASURES, EVIDENCE, INDIRECTNESS, SchemaError
 

@@ -11,6 +11,8 @@ import html
 
 import pandas as pd
 
+from ..report.missing import gaps
+
 CATEGORY_COLOURS = {
     "mechanism": "#dbeafe", "efficacy": "#dcfce7", "safety": "#fee2e2", "dosage": "#fef9c3",
     "anatomy": "#ede9fe", "traditional-theory": "#e5e7eb",
@@ -85,5 +87,5 @@ def show_gaps(review) -> None:
     rides along, so a text-only front end says the same."""
     from IPython.display import display
 
-    for gap in review.gaps():
+    for gap in gaps(review):
         display({"text/html": notice(gap), "text/plain": gap}, raw=True)

@@ -1,0 +1,117 @@
+"""``litreview check``: every problem of a review, the tables' own and those only a later
+stage can see.
+
+- :meth:`litreview.tables.review.Review.check`: schemas, quotes at their offsets, ids that
+  exist where they are defined, imports against the search log;
+- study status (:mod:`litreview.collect.status`): every key it names is a study;
+- explanations (:mod:`litreview.grade`): an explanation that names a verdict names the
+  computed one, so the prose cannot contradict the grade.
+
+A claim without an explanation is a gap (:func:`litreview.report.missing.gaps`), not an
+error: a review in progress must still build while its screening and extraction go on.
+This module sits between the grading and the report in the pipeline: the report and the
+workbook call it, and it calls nothing later than the grading.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import paths
+from .collect.status import dangling
+from .collect.status import warnings as status_warnings
+from .grade.grading import grades_of
+from .grade.verdicts import verdicts_named
+from .tables.review import ROB_MISSING, Review
+from .tables.schema import CLAIMS, EVIDENCE, EXPLANATIONS, OVERRIDES, ROB, STUDY_STATUS, Problem
+
+
+def check_review(review: Review) -> list[Problem]:
+    """Every problem of a loaded review, each naming ``file:row:column``."""
+    return review.check() + study_status_problems(review) + explanation_problems(review)
+
+
+def check(name: str, root: Path | None = None) -> list[Problem]:
+    return check_review(Review.load(name, root))
+
+
+def explanation_problems(review: Review) -> list[Problem]:
+    """An explanation names the computed verdict (either scale) if it names one, and explains
+    a testable claim of claims.csv."""
+    needed = {CLAIMS.filename, EVIDENCE.filename, ROB.filename, EXPLANATIONS.filename, OVERRIDES.filename}
+    if needed & review.failed:
+        return []
+    label, rows = review.rows_of(EXPLANATIONS)
+    rows = list(rows)
+    if not rows:
+        return []
+    problems: list[Problem] = []
+    grades = grades_of(review).set_index("claim_id")
+    testable = set(review.claims.loc[review.claims["testable"], "claim_id"])
+    for line, row in rows:
+        cid = row["claim_id"]
+        if cid not in grades.index:
+            problems.append(Problem(label, line, "claim_id", f"unknown claim {cid!r} (not in claims.csv)"))
+            continue
+        if cid not in testable:
+            problems.append(Problem(label, line, "claim_id", f"{cid} is not testable: nothing to explain"))
+            continue
+        g = grades.loc[cid]
+        allowed = {g["verdict"], g["expert_verdict"].removesuffix(", a little")}
+        if g["overstated"]:
+            allowed.add("overstated")
+        wrong = sorted(verdicts_named(row["explanation"]) - allowed)
+        if wrong:
+            problems.append(Problem(label, line, "explanation",
+                                    f"{cid}: names the verdict {', '.join(map(repr, wrong))}, but the computed "
+                                    f"verdict is {g['verdict']!r} ({g['expert_verdict']})"))
+    return problems
+
+
+def study_status_problems(review: Review) -> list[Problem]:
+    """Every key of study_status.csv is a study of library.bib or cited.bib."""
+    if STUDY_STATUS.filename not in review.loaded or {"library.bib", "cited.bib"} & review.failed:
+        return []
+    return dangling(review.study_status, review.library, review.cited,
+                    review.study_status.attrs.get("path", STUDY_STATUS.filename))
+
+
+def warnings(review: Review) -> list[Problem]:
+    """What `check` reports without failing: library entries with no DOI or PMID, and
+    entries never verified against their records (``litreview verify-library``)."""
+    if STUDY_STATUS.filename in review.failed or "library.bib" in review.failed:
+        return []
+    path = paths.data_dir(review.name, review.root) / STUDY_STATUS.filename
+    return status_warnings(review.library, review.study_status,
+                           review.label(paths.references_dir(review.name, review.root) / "library.bib"),
+                           review.label(path), STUDY_STATUS.filename in review.loaded)
+
+
+def still_needed(review: str | Review, claim_id: str, study_key: str, root: Path | None = None) -> list[str]:
+    """The follow-ups a saved evidence row may leave, as ``file:row:column: message``: what
+    the check reports about this study's risk of bias (a new study has no ``rob.csv`` rows
+    yet) and this claim's explanation (it names a verdict the new row changed), and, from the
+    review's gaps, a claim now worked on that has no explanation yet."""
+    rv = review if isinstance(review, Review) else Review.load(review, root)
+    label = rv.label(paths.data_dir(rv.name, rv.root) / EVIDENCE.filename)
+    study_lines = {line for line, key in zip(rv.evidence.attrs.get("lines", []), rv.evidence["study_key"])
+                   if key == study_key}
+    explained = rv.explanations
+    claim_lines = {line for line, cid in zip(explained.attrs.get("lines", []), explained["claim_id"])
+                   if cid == claim_id}
+    explanations = explained.attrs.get("path", rv.label(paths.data_dir(rv.name, rv.root) / EXPLANATIONS.filename))
+    out = []
+    for p in check_review(rv):
+        about_study = (p.path == label and p.row in study_lines and p.column == "study_key"
+                       and p.message.endswith(ROB_MISSING))
+        about_claim = p.path == explanations and (p.row in claim_lines
+                                                  or (p.row is None and p.message.startswith(f"{claim_id}:")))
+        if about_study or about_claim:
+            out.append(str(p))
+    if claim_id in rv.unexplained_claims():
+        out.append(f"{explanations}:claim_id: {claim_id}: no explanation yet for this graded claim (two to four "
+                   "sentences in your own words)")
+    return out
+
+
+__all__ = ["check", "check_review", "explanation_problems", "still_needed", "study_status_problems", "warnings"]
