@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from litreview.appraise.rob2 import AnswerError
-from litreview.workbook.rob_form import RobForm, load_rob, parse_support, save_rob, support_text
+from litreview.appraise.rob import load_rob, parse_support, save_rob, support_text
+from litreview.workbook.rob_form import RobForm
 from litreview.tables.schema import SchemaError
 
 REVIEW = "calf-massage"
