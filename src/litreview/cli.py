@@ -183,7 +183,7 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- search (litreview.search) --------------------------------------------------------------
+# --- search (litreview.collect.search) --------------------------------------------------------------
 
 def _cmd_search(args: argparse.Namespace) -> int:
     from .tables.schema import SchemaError
@@ -209,7 +209,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- screening (litreview.screening) -------------------------------------------------------
+# --- screening (litreview.collect.screening) -------------------------------------------------------
 
 def _cmd_screen(args: argparse.Namespace) -> int:
     """The screening queue and decisions: ``next``, ``decide``, ``undo``, ``status``."""
@@ -246,7 +246,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- inclusion (litreview.inclusion) --------------------------------------------------------
+# --- inclusion (litreview.appraise.inclusion) --------------------------------------------------------
 
 def _cmd_include(args: argparse.Namespace) -> int:
     """Add a record included at full text to library.bib; print its key."""

@@ -1,16 +1,16 @@
 """From an included study to an evidence row: numbering, pre-filling, validating and appending
 one row of ``evidence.csv``, and the claim's grade before and after.
 
-The functions here are what the extraction form (:mod:`litreview.extraction_widget`) calls;
+The functions here are what the extraction form (:mod:`litreview.workbook.extraction_form`) calls;
 they hold no widget and can be driven from a script.
 
-- A row is a dict of :data:`litreview.schema.EVIDENCE` column names to values (``None`` or
+- A row is a dict of :data:`litreview.tables.schema.EVIDENCE` column names to values (``None`` or
   ``""`` for an empty cell; numbers as numbers or as the text a reviewer typed).
 - :func:`validate_row` reports every problem of the row as ``file:row:column: message``, the
   row being the line the row will have once appended, in the words ``litreview check`` uses:
-  the row is checked by :func:`litreview.schema.read_table` on the file as it would be
+  the row is checked by :func:`litreview.tables.schema.read_table` on the file as it would be
   written, so the column checks, the row checks and the unique id are the schema's own; then
-  its claim and study are cross-checked by :class:`litreview.review.Review`'s own link
+  its claim and study are cross-checked by :class:`litreview.tables.review.Review`'s own link
   checks.
 - :func:`append_row` refuses a row with any problem and writes nothing; otherwise it numbers
   the row and swaps the new file in at once (see its docstring), every other row kept byte

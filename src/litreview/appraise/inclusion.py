@@ -1,7 +1,7 @@
 """From a record included at full text to its ``library.bib`` entry, built from the record alone.
 
 The entry is the imported record's own metadata (``data/<review>/imports/records.csv``, the
-columns of :data:`litreview.importers.RECORD_COLUMNS`), nothing else: authors, title, journal,
+columns of :data:`litreview.collect.importers.RECORD_COLUMNS`), nothing else: authors, title, journal,
 year, volume, issue (as ``number``), pages, the DOI and PMID the record shows, and ``url``, the
 public page where the record can be read (``https://doi.org/<doi>``, else the PubMed page of
 the PMID). A field the record leaves empty is left out, never guessed. A record with neither a
@@ -18,7 +18,7 @@ Only the form changes on the way:
   completes the elided digits); anything else is kept as written;
 - DOI through :func:`references.normalise_doi`;
 - text values are BibTeX-escaped (:func:`escape`) so that the project's reader
-  (:func:`litreview.latex.to_text`) gives back the record's text, white space squashed as
+  (:func:`litreview.tables.latex.to_text`) gives back the record's text, white space squashed as
   BibTeX squashes it; ``doi`` and ``url`` are written verbatim, as biblatex reads them.
 
 The key follows the library's scheme (:func:`references.citation_key`). A study already in the
@@ -288,9 +288,9 @@ def include(review: str, record_key: str, *, decide: bool = False, root: Path | 
     """Add the imported record ``record_key`` to ``references/<review>/library.bib``.
 
     The record must be included at full text in ``screening.csv``; with ``decide`` that
-    decision is recorded first (:func:`litreview.screening.decide`, which needs the record
+    decision is recorded first (:func:`litreview.collect.screening.decide`, which needs the record
     included at title/abstract), once the entry is known to be writable. Raises
-    :class:`InclusionError` (or :class:`~litreview.schema.SchemaError` for an unreadable
+    :class:`InclusionError` (or :class:`~litreview.tables.schema.SchemaError` for an unreadable
     library) with nothing written."""
     record = find_record(review, record_key, root)
     key, fields = library_entry(record)

@@ -1,7 +1,7 @@
 """Risk of bias from the answers: answer RoB 2's signalling questions for a trial, or AMSTAR 2's
 critical items for a review, and save the derived judgements to ``data/<review>/rob.csv``.
 
-The judgements come from :mod:`litreview.rob2`; nothing here decides one. A study's rows are
+The judgements come from :mod:`litreview.appraise.rob2`; nothing here decides one. A study's rows are
 one per domain; ``support`` keeps the answers compactly, then the reviewer's note after
 :data:`NOTE_MARK` (``"1.1 Y; 1.2 PY; 1.3 N | sealed opaque envelopes"``, or for AMSTAR 2
 ``"7 partial-yes | list of excluded studies without reasons"``), so the form can read a study
@@ -13,7 +13,7 @@ as ``rob.csv`` has always allowed; that judgement is the reviewer's, so the reas
 
 :func:`save_rob` is the one writer, usable without a widget: it replaces
 that study's rows, keeps every other row byte for byte, validates the whole table through
-:data:`litreview.schema.ROB` and swaps the file in atomically under a lock.
+:data:`litreview.tables.schema.ROB` and swaps the file in atomically under a lock.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from typing import Iterator, Mapping
 
 from .. import paths
 from ..tables.bib import load_bib
-from ..tables.schema import ROB, ROB2_DOMAINS, ROB_JUDGEMENTS, Problem, SchemaError, read_table, read_text
+from ..tables.schema import ROB, ROB2_DOMAINS, ROB_JUDGEMENTS, ROB_TOOLS, Problem, SchemaError, read_table, read_text
 from .rob2 import AMSTAR2_ITEMS, QUESTIONS, AnswerError, check_answers, check_items, judge
 
-TOOLS = ("rob2", "amstar2", "design")
+TOOLS = ROB_TOOLS
 DESIGN_DOMAIN = "overall"
 NOTE_MARK = " | "
 LOCK_NAME = ".rob.csv.lock"
@@ -80,7 +80,7 @@ def rob_rows(study_key: str, tool: str, answers: Mapping[str, str],
     """One row per domain for ``study_key``: the derived judgement and the support text.
     ``answers``: RoB 2 question id → Y/PY/PN/N/NI (skipped questions left out or NA), or AMSTAR 2
     item number → yes/partial-yes/no. ``note``: one note for every row, or one per domain.
-    :class:`litreview.rob2.AnswerError` names the question when an answer does not fit."""
+    :class:`litreview.appraise.rob2.AnswerError` names the question when an answer does not fit."""
     if tool == "rob2":
         known = {q.id for qs in QUESTIONS.values() for q in qs}
         unknown = sorted(set(answers) - known)
@@ -157,8 +157,8 @@ def save_rob(review: str, study_key: str, tool: str, answers: Mapping[str, str],
     """Write ``study_key``'s risk-of-bias rows to ``data/<review>/rob.csv``, replacing the rows
     it had (in their place; a new study goes last) and keeping every other row byte for byte.
     Refuses, writing nothing, an unknown study or tool, an answer that does not fit
-    (:class:`~litreview.rob2.AnswerError`) and a table that would not pass the schema
-    (:class:`~litreview.schema.SchemaError`, ``file:row:column``). Returns the rows written."""
+    (:class:`~litreview.appraise.rob2.AnswerError`) and a table that would not pass the schema
+    (:class:`~litreview.tables.schema.SchemaError`, ``file:row:column``). Returns the rows written."""
     keys = library_keys(review, root)
     if study_key not in keys:
         raise ValueError(f"references/{review}/library.bib: no study {study_key!r}; rob.csv rows are for "

@@ -136,7 +136,7 @@ def audit_table(cited: list[Entry], library: list[Entry], decisions: pd.DataFram
 def candidates_online(printed: Entry, crossref, pubmed, rows: int = 3) -> list[dict]:
     """Real records that may match a printed reference, from Crossref (by DOI when printed,
     else by bibliographic query) and PubMed (title search), each compared field by field.
-    Raises :class:`litreview.sources.SourceError` when a service fails."""
+    Raises :class:`litreview.collect.sources.SourceError` when a service fails."""
     found = []
     if printed.get("doi"):
         found.append(("crossref", crossref.work(printed.get("doi"))))

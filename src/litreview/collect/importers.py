@@ -32,7 +32,7 @@ block starts:
   the next ``name =`` line (a missing comma); that entry is reported here. ``@string``
   macros are resolved; ``#`` concatenation is not. Any entry type is kept as written
   (``@thesis``, ``@online``). LaTeX in values becomes plain text through the project's one
-  decoder (:func:`litreview.latex.to_text`, pylatexenc: ``\\emph{In vivo}`` is ``In vivo``).
+  decoder (:func:`litreview.tables.latex.to_text`, pylatexenc: ``\\emph{In vivo}`` is ``In vivo``).
 - CSV: comma, semicolon or tab separated (tab files are read without quote handling, as
   Web of Science writes them); columns are found through aliases (:data:`CSV_ALIASES`),
   case and surrounding spaces ignored. A file without a title column is an error naming the
@@ -41,13 +41,13 @@ block starts:
 A block that cannot be read (a RIS record without ``ER  -`` before the next ``TY  -``, a
 line shaped like a misspelt tag, a BibTeX block the parser rejects, a CSV row with the wrong
 number of fields, a MEDLINE record with neither title nor PMID ...) becomes a
-:class:`~litreview.schema.Problem` naming ``file:line``. Without ``skip_bad`` the whole list
-is raised as :class:`~litreview.schema.SchemaError` once the file is read; with it the good
+:class:`~litreview.tables.schema.Problem` naming ``file:line``. Without ``skip_bad`` the whole list
+is raised as :class:`~litreview.tables.schema.SchemaError` once the file is read; with it the good
 records are returned and :attr:`ImportResult.skipped` lists every skipped block. Nothing is
 written anywhere.
 
 Normalisation: authors as written, joined by ``"; "``; DOI through
-:func:`litreview.references.normalise_doi` (kept only when it is a DOI); PMID digits, taken
+:func:`litreview.tables.bib.normalise_doi` (kept only when it is a DOI); PMID digits, taken
 only where the export marks it (MEDLINE ``PMID``, a ``pmid`` field or column, ``PMID: n`` or
 ``PUBMED-n`` in a note, a RIS accession number of a PubMed record, a PubMed address); year
 the first four-digit year of the date field; pages as written (``SP``/``EP`` and start/end
@@ -446,7 +446,7 @@ def _unbrace(value: str, strings: dict[str, str]) -> str:
 
 
 def _tex(text: str) -> str:
-    """Plain text from LaTeX (:func:`litreview.latex.to_text`), white space squashed."""
+    """Plain text from LaTeX (:func:`litreview.tables.latex.to_text`), white space squashed."""
     decoded = to_text(text)
     return _squash(decoded) if decoded is not text else text
 

@@ -5,9 +5,9 @@ A review's imported records live in ``data/<review>/imports/``:
 - ``manifest.csv``: one row per imported file (name, SHA-256, format, search id, records,
   blocks skipped, date), so the same export is never imported twice;
 - ``records.csv``: every record read, in the normalised columns of
-  :data:`litreview.importers.RECORD_COLUMNS`, none removed;
+  :data:`litreview.collect.importers.RECORD_COLUMNS`, none removed;
 - ``dedup_log.csv``: one row per record judged a duplicate, with the record kept, the rule,
-  the score and the evidence (:func:`litreview.dedup.find_duplicates`);
+  the score and the evidence (:func:`litreview.collect.dedup.find_duplicates`);
 - ``dedup_decisions.csv``: the reviewer's reversals (``keep-apart``) and forced merges, which
   every later de-duplication honours.
 

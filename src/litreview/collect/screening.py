@@ -5,7 +5,7 @@ the records ``imports/dedup_log.csv`` removed) that no row of ``screening.csv`` 
 that stage. The title/abstract queue holds every such record; the full-text queue holds the
 records included at title/abstract and not yet decided at full text. A record's key in
 ``screening.csv`` is its import id (``<file name>:<n>``), its search the one it was imported
-for. The queue is ordered by :class:`litreview.ranking.Ranker` from the decisions of that
+for. The queue is ordered by :class:`litreview.collect.ranking.Ranker` from the decisions of that
 stage, with the claims' text (restatement and PICO) of the record's searches for the cold
 start.
 
@@ -36,13 +36,8 @@ import pandas as pd
 
 from .. import paths
 from .ranking import EXCLUDE, INCLUDE, Ranker, Stopping, record_text, stopping
-from ..tables.schema import SCREENING, SCREENING_STAGES, SchemaError, read_table
+from ..tables.schema import EXCLUSION_REASONS, SCREENING, SCREENING_STAGES, SchemaError, read_table
 
-# Reasons a record is excluded, as PRISMA 2020 flow diagrams report them (Page et al. 2021,
-# BMJ 372:n71, item 16a and the flow diagram's "reports excluded, with reasons")
-EXCLUSION_REASONS = ("wrong-population", "wrong-intervention", "wrong-comparator", "wrong-outcome",
-                     "wrong-study-design", "not-a-study", "duplicate", "not-retrieved", "wrong-language",
-                     "other")
 TITLE_ABSTRACT, FULL_TEXT = SCREENING_STAGES
 LOCK_NAME = ".screening.csv.lock"
 

@@ -13,14 +13,14 @@ Sources and the requests made (every page until the service's total or ``--max``
 Every answer is kept byte for byte in ``data/<review>/searches/<search id>/`` (``NNN.json`` or
 ``NNN.xml``, with ``requests.csv`` naming the URL of each), and ``--replay`` runs the search
 again from those files with no network, producing the same records. The records are written
-as ``records.ris`` beside them and imported through :func:`litreview.collect.import_files`
+as ``records.ris`` beside them and imported through :func:`litreview.collect.imports.import_files`
 (the importers and de-duplication), for a new ``search_log.csv`` row written by the command
 (date, source, query, hits = records retrieved; the total the service reported goes in the
 note when ``--max`` cut it short).
 
 Nothing is written until every page has arrived: without a network, or on an answer not in
 the service's documented format, the command says so and the review is unchanged. The
-requests go through :class:`litreview.sources.HttpClient` (polite interval, retries of 429,
+requests go through :class:`litreview.collect.sources.HttpClient` (polite interval, retries of 429,
 5xx and timeouts honouring ``Retry-After``), without its cache, since the answers are kept here.
 """
 

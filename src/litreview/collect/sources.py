@@ -281,7 +281,7 @@ OPENALEX_URL = "https://api.openalex.org"
 @dataclass
 class OpenAlex:
     """OpenAlex works by DOI or PMID (``/works/doi:10.x/y``, ``/works/pmid:123``). Only the
-    raw work is returned: :mod:`litreview.status` reads ``is_retracted`` and the bibliographic
+    raw work is returned: :mod:`litreview.collect.status` reads ``is_retracted`` and the bibliographic
     fields from it."""
 
     http: HttpClient

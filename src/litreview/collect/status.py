@@ -14,7 +14,7 @@ paper's old numbers misleads. Three services say whether a work has been updated
 
 A study's status is the most serious notice any of them shows (:data:`SEVERITY`). The
 metadata check compares title, first author, year, journal, volume and pages with each
-record, with the audit's comparison (:func:`litreview.audit.compare`).
+record, with the audit's comparison (:func:`litreview.collect.audit.compare`).
 
 The grading hooks are small pure functions over ``evidence.csv`` and ``study_status.csv``:
 :func:`set_aside` (retracted and withdrawn studies leave their claims' grades, with the
@@ -193,7 +193,7 @@ def differences(entry: Entry, record: dict[str, str], source: str) -> list[str]:
 
 @dataclass
 class Clients:
-    """The three services (``litreview.sources`` clients); any may be None to skip it."""
+    """The three services (``litreview.collect.sources`` clients); any may be None to skip it."""
 
     crossref: object = None
     pubmed: object = None

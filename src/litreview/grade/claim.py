@@ -14,7 +14,7 @@ from .grading import DOMAINS, grade_review
 
 @dataclass(frozen=True)
 class ClaimGrade:
-    """What :func:`litreview.grading.grade_review` says about one claim, in brief."""
+    """What :func:`litreview.grade.grading.grade_review` says about one claim, in brief."""
 
     claim_id: str
     verdict: str

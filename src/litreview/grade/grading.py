@@ -34,7 +34,7 @@ The method, in the order it runs:
    of the weight is indirect; imprecision against the optimal information size or a pooled
    interval crossing no effect; publication bias only with a reason.
 4. **Rate up** an observational body not rated down for a large pooled effect.
-5. **Direction** of the body by weight, and the two verdict scales (:mod:`litreview.verdicts`).
+5. **Direction** of the body by weight, and the two verdict scales (:mod:`litreview.grade.verdicts`).
 6. **Overrides** from ``overrides.csv`` replace the computed certainty or verdict; both
    values are kept side by side.
 
@@ -143,7 +143,7 @@ def study_rob(rob: pd.DataFrame) -> dict[str, str]:
     """Overall risk of bias per study key, derived from its domain rows: RoB 2's overall
     algorithm (Sterne et al. 2019, BMJ 366:l4898: any domain high → high, else any some
     concerns → some concerns), AMSTAR 2's rating from its critical items
-    (:func:`litreview.rob2.amstar2_as_rob`: Shea et al. 2017, BMJ 358:j4008, two or more
+    (:func:`litreview.appraise.rob2.amstar2_as_rob`: Shea et al. 2017, BMJ 358:j4008, two or more
     critical flaws → critically low, read as high; one → low, read as some concerns; a
     "partial yes" is no flaw), or the single design-based judgement."""
     out = {}
@@ -430,7 +430,7 @@ def _large_effect(pooled) -> tuple[int, str]:
 
 def _small_effect(rows: pd.DataFrame, pooled) -> bool:
     """Whether the best evidence measures a small standardised effect (|SMD| below
-    :data:`litreview.verdicts.SMALL_SMD`), pooled when it was pooled."""
+    :data:`litreview.grade.verdicts.SMALL_SMD`), pooled when it was pooled."""
     smd = [abs(p.estimate) for p in pooled if p.measure == "SMD"]
     if not smd and "effect_measure" in rows:
         smd = [abs(e) for m, e in zip(rows["effect_measure"], rows["effect"]) if m == "SMD" and pd.notna(e)]

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..tables.schema import EXCLUSION_REASONS
+
 
 @dataclass(frozen=True)
 class PrismaCounts:
@@ -111,11 +113,9 @@ _REASON_CLASSES = (
 
 
 def _reason_class(reason: str | None) -> str:
-    """A reason of the screening vocabulary (litreview.screening.EXCLUSION_REASONS, what the
+    """A reason of the screening vocabulary (litreview.tables.schema.EXCLUSION_REASONS, what the
     screen command and widget write) is taken as it stands; only older free-text reasons are
     classed by the words they contain."""
-    from ..collect.screening import EXCLUSION_REASONS
-
     if reason in EXCLUSION_REASONS:
         return reason.replace("-", " ")
     text = (reason or "").lower()

@@ -43,7 +43,7 @@ def review_date(review: Review) -> str:
 
 def claimreviews(review: Review, grades: pd.DataFrame, base_url: str = "") -> list[dict]:
     """One schema.org ClaimReview per claim, rated on the 1-5 scale of
-    :data:`litreview.verdicts.RATING_VALUE`; a not-testable claim carries its label only.
+    :data:`litreview.grade.verdicts.RATING_VALUE`; a not-testable claim carries its label only.
     ``base_url``: where the report will be published (its urls are then absolute); without
     it they are relative to the report file. The rating's explanation is the reviewer's
     (``explanations.csv``), else the computed rationale."""

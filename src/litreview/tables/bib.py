@@ -45,7 +45,7 @@ class Entry:
 
 def delatex(text: str) -> str:
     """LaTeX accents, symbols, math and commands as plain Unicode text; braces dropped
-    (:func:`litreview.latex.to_text`, the project's one LaTeX decoder)."""
+    (:func:`litreview.tables.latex.to_text`, the project's one LaTeX decoder)."""
     return to_text(text)
 
 

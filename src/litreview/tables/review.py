@@ -187,7 +187,7 @@ class Review:
 
     @property
     def study_status(self) -> pd.DataFrame:
-        """Retractions, corrections and metadata checks per study (:mod:`litreview.status`)."""
+        """Retractions, corrections and metadata checks per study (:mod:`litreview.collect.status`)."""
         return self.tables[STUDY_STATUS.filename]
 
     def study(self, key: str) -> Entry | None:
@@ -202,7 +202,7 @@ class Review:
         return self._imports
 
     def _imported_record_ids(self) -> set[str]:
-        """Ids of the imported records (screening.csv keys of litreview.screening)."""
+        """Ids of the imported records (screening.csv keys of litreview.collect.screening)."""
         if not (paths.data_dir(self.name, self.root) / "imports" / "records.csv").is_file():
             return set()
         return set(self.imports.records["record_id"])
@@ -321,7 +321,7 @@ class Review:
                 problems.append(Problem(label, line, "study_key",
                                         f"{row['study_key']} {ROB_MISSING}"))
                 assessed.add(row["study_key"])
-        # screening of imported records (litreview.screening): their rows are written one
+        # screening of imported records (litreview.collect.screening): their rows are written one
         # decision at a time and counted from screening.csv itself, and an included record
         # is an import id until it is added to library.bib
         imported_ids = self._imported_record_ids()

@@ -24,7 +24,7 @@ import pandas as pd
 # --- vocabularies -------------------------------------------------------------------------
 
 CATEGORIES = ("mechanism", "efficacy", "safety", "dosage", "anatomy", "traditional-theory")
-# what a claim asserts, and so the standard it is judged by (litreview.grading.START_BY_KIND):
+# what a claim asserts, and so the standard it is judged by (litreview.grade.grading.START_BY_KIND):
 # an effect of doing something; a fact of physiology or anatomy; a description of what a
 # tradition holds (where a point lies); advice or a safety statement; traditional theory
 KINDS = ("intervention", "physiology", "tradition", "advice-safety", "traditional-theory")
@@ -45,13 +45,18 @@ ROB_JUDGEMENTS = ("low", "some-concerns", "high")
 AMSTAR2_JUDGEMENTS = ("yes", "partial-yes", "no")
 SCREENING_STAGES = ("title-abstract", "full-text")
 SCREENING_DECISIONS = ("include", "exclude")
+# Reasons a record is excluded, as PRISMA 2020 flow diagrams report them (Page et al. 2021,
+# BMJ 372:n71, item 16a and the flow diagram's "reports excluded, with reasons")
+EXCLUSION_REASONS = ("wrong-population", "wrong-intervention", "wrong-comparator", "wrong-outcome",
+                     "wrong-study-design", "not-a-study", "duplicate", "not-retrieved", "wrong-language",
+                     "other")
 SUPPORT_JUDGEMENTS = ("yes", "partly", "no", "not-applicable")
 OVERRIDE_FIELDS = ("certainty", "verdict")
 CERTAINTIES = ("high", "moderate", "low", "very low")
-# the fact-check verdicts (litreview.verdicts), best first
+# the fact-check verdicts (litreview.grade.verdicts), best first
 VERDICTS = ("supported", "accurate description", "partly supported", "partly accurate description",
             "overstated", "disputed", "unsupported", "contradicted", "inaccurate description", "not testable")
-# Medizin Transparent's scale (litreview.verdicts.expert_label), "yes" first
+# Medizin Transparent's scale (litreview.grade.verdicts.expert_label), "yes" first
 EXPERT_VERDICTS = ("yes", "yes, a little", "probably yes", "probably yes, a little", "possibly yes",
                    "possibly yes, a little", "contradictory", "evidence lacking", "possibly no", "probably no",
                    "no", "not applicable")
@@ -491,7 +496,7 @@ REFERENCE_AUDIT = TableSchema(
     ),
     key=("cited_key",),
     description=("One row per reference the articles cite. The status and the field-by-field "
-                 "differences are computed (litreview.audit), never typed."),
+                 "differences are computed (litreview.collect.audit), never typed."),
 )
 
 OVERRIDES = TableSchema(
@@ -521,7 +526,7 @@ EXPLANATIONS = TableSchema(
                  "own words; the report leads the claim with it and ClaimReview carries it."),
 )
 
-# --- study status: retractions, corrections, expressions of concern (litreview.status) ----------
+# --- study status: retractions, corrections, expressions of concern (litreview.collect.status) ----------
 
 # Most serious first. A study's status is the most serious notice any source shows.
 # ``no-notice-seen``: a record of the study was read and showed no notice; ``not-verified``:

@@ -3,14 +3,14 @@
 
 The form has a claim picker (id and restatement), a study picker (the keys of
 ``library.bib``), dropdowns whose words are the schema's vocabularies
-(:data:`litreview.schema.DESIGNS`, :data:`~litreview.schema.DIRECTIONS`, ...), text fields for
+(:data:`litreview.tables.schema.DESIGNS`, :data:`~litreview.tables.schema.DIRECTIONS`, ...), text fields for
 the PICO, n, effect and interval (typed as text, so "not reported" is an empty field and a
 mistyped number gets the schema's own message), text areas for the indirectness note and the
 finding, and a "copy from" picker that pre-fills the form from another claim's row
-(:func:`litreview.extraction.prefill_from`: the direction and indirectness are left empty, to
+(:func:`litreview.appraise.extraction.prefill_from`: the direction and indirectness are left empty, to
 be judged against the picked claim).
 
-Save goes through :func:`litreview.extraction.append_row`: a row with problems is refused and
+Save goes through :func:`litreview.appraise.extraction.append_row`: a row with problems is refused and
 its ``file:row:column`` messages are shown in the form, nothing written; a row without is
 appended at once, and the form shows the claim's grade before and after ("M04: unsupported,
 very low -> supported, moderate") and what ``litreview check`` will still ask for (risk of

@@ -2,13 +2,13 @@
 
 It shows the record's title, journal and year, and its abstract with the claims' PICO words
 highlighted; buttons include it, exclude it with a reason from
-:data:`litreview.screening.EXCLUSION_REASONS`, or undo the last decision; progress and the
+:data:`litreview.tables.schema.EXCLUSION_REASONS`, or undo the last decision; progress and the
 stopping rule's advice are shown under it. Every decision goes through
-:func:`litreview.screening.decide` and :func:`litreview.screening.undo`, so it is in
+:func:`litreview.collect.screening.decide` and :func:`litreview.collect.screening.undo`, so it is in
 ``screening.csv`` the moment the button is pressed, and the CLI sees it.
 
 At the full-text stage, including a record also writes its ``library.bib`` entry from the
-record's own metadata (:func:`litreview.inclusion.include`): the decision and the entry go
+record's own metadata (:func:`litreview.appraise.inclusion.include`): the decision and the entry go
 together, or, when the record cannot be entered (no DOI or PMID), neither is written. The
 key of the last study included is kept in ``last_included`` for the extraction form.
 
