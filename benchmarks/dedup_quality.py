@@ -71,7 +71,7 @@ def score(records: pd.DataFrame, log: pd.DataFrame, groups: list[list[str]]) -> 
     true_dups = {}
     for members in groups:
         ordered = sorted(members, key=order.__getitem__)
-        true_dups.update({rid: ordered[0] for rid in ordered[1:]})
+        true_dups.update(dict.fromkeys(ordered[1:], ordered[0]))
     correct = [label.get(r) is not None and label.get(r) == label.get(k)
                for r, k in zip(log["record_id"], log["duplicate_of"])]
     tp = sum(correct)
@@ -134,7 +134,8 @@ def main() -> None:
     if pooled["removed"]:
         p = pooled["tp"] / pooled["removed"]
         r = pooled["tp"] / pooled["true_duplicates"]
-        print(_row(f"pooled ({len(sets)} sets)", dict(pooled, precision=p, recall=r, f1=2 * p * r / (p + r)), total_seconds))
+        f1 = 2 * p * r / (p + r)
+        print(_row(f"pooled ({len(sets)} sets)", dict(pooled, precision=p, recall=r, f1=f1), total_seconds))
     if args.generated:
         from dedup_generator import generate
 

@@ -42,8 +42,8 @@ def main() -> None:
         from litreview.appraise.extraction import REJUDGED, append_row, prefill_from, validate_row
         from litreview.checks import still_needed
         from litreview.grade.claim import claim_grade
-        from litreview.workbook.extraction_form import ExtractionForm
         from litreview.tables.review import Review
+        from litreview.workbook.extraction_form import ExtractionForm
 
         rv = Review.load(args.review, root)
         source = rv.evidence.iloc[0]

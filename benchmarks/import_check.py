@@ -56,7 +56,7 @@ def repeat_bib(source: Path, target: Path, copies: int) -> None:
     entry = re.compile(r"^(\s*@\w+\{)([^,\s]+),", re.M)
     with open(target, "w", encoding="utf-8") as out:
         for i in range(copies):
-            out.write(entry.sub(lambda m: f"{m.group(1)}{m.group(2)}-copy{i},", text) + "\n")
+            out.write(entry.sub(lambda m, i=i: f"{m.group(1)}{m.group(2)}-copy{i},", text) + "\n")
 
 
 def speed(copies: int) -> None:

@@ -53,7 +53,7 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import zipfile  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -316,7 +316,7 @@ def main() -> None:
     report(results, timing, versions, status, args)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(dict(
-        measured=datetime.now(timezone.utc).isoformat(timespec="seconds"), seeds=args.seeds,
+        measured=datetime.now(UTC).isoformat(timespec="seconds"), seeds=args.seeds,
         sets=args.sets.name, asreview=dict(status=status, **versions), results=results, speed=timing),
         indent=2) + "\n", encoding="utf-8")
     progress(f"figures written to {args.json}")

@@ -63,7 +63,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -592,7 +592,7 @@ def main() -> None:
     print_report(figures["litreview"], figures["asreview"], checked)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(_json_safe(dict(
-        measured=datetime.now(timezone.utc).isoformat(timespec="seconds"), sizes=sizes, seed=args.seed,
+        measured=datetime.now(UTC).isoformat(timespec="seconds"), sizes=sizes, seed=args.seed,
         cores=sorted(_cores() or []), cpu_count=os.cpu_count(), load_average=load, sources=sources,
         platform=platform.platform(),
         python=platform.python_version(), targets=checked, **figures)), indent=2) + "\n", encoding="utf-8")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import ROOT
 from litreview.collect.audit import audit_table, author_overlap, compare, same_journal, status
 from litreview.tables.bib import Entry, page_range
 from litreview.tables.review import Review
-
-from conftest import ROOT
 
 
 def entry(key="k", **fields) -> Entry:

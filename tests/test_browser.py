@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from litreview.collect.audit import audit_table
 from litreview.grade.grading import grade_review, pool_review
 from litreview.report.sections import render_html, report_context
 from litreview.tables.review import Review
-
-from conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(

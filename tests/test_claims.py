@@ -6,12 +6,11 @@ import hashlib
 
 import pytest
 
-from litreview.claims.finder import evaluate, sentences, suggest
-from litreview.tables.quotes import locate_problem, offsets_for
-from litreview.tables.bib import load_bib
-from litreview.tables.review import Review
-
 from conftest import ROOT
+from litreview.claims.finder import evaluate, sentences, suggest
+from litreview.tables.bib import load_bib
+from litreview.tables.quotes import locate_problem, offsets_for
+from litreview.tables.review import Review
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,12 @@ from __future__ import annotations
 import html
 
 import pytest
-from conftest import ARTICLE, write_review
 
+from conftest import ARTICLE, write_review
 from litreview.checks import check_review
-from litreview.workbook.explorer import ClaimExplorer
 from litreview.grade.grading import DOMAINS, grade_review
 from litreview.tables.review import Review
+from litreview.workbook.explorer import ClaimExplorer
 
 
 def explorer(root, name="ginger") -> ClaimExplorer:
@@ -75,8 +75,8 @@ def test_article_text_is_escaped(tmp_path, monkeypatch):
     root = write_review(tmp_path, article=hostile)
     monkeypatch.setenv("LITREVIEW_ROOT", str(root))
     x = explorer(root)
-    for html in (x.detail_html("G01"), x.static_html()):
-        assert "<script>" not in html and "<img" not in html
+    for shown in (x.detail_html("G01"), x.static_html()):
+        assert "<script>" not in shown and "<img" not in shown
     assert "&lt;script&gt;" in x.detail_html("G01")
 
 

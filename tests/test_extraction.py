@@ -9,10 +9,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
-from litreview.appraise.extraction import (REJUDGED, RowRefused, append_row, blank_row, next_evidence_id,
-                                           prefill_from, validate_row)
+from conftest import ROOT
+from litreview.appraise.extraction import (
+    REJUDGED,
+    RowRefused,
+    append_row,
+    blank_row,
+    next_evidence_id,
+    prefill_from,
+    validate_row,
+)
 from litreview.checks import check_review, still_needed
 from litreview.grade.claim import claim_grade, grade_change
 from litreview.tables.review import Review

@@ -3,12 +3,11 @@ button clicked, evidence.csv read back from disk."""
 
 from __future__ import annotations
 
-from test_extraction import LABEL, NAME, evidence_file, root  # noqa: F401  (fixture)
-
 from litreview.checks import check_review
-from litreview.workbook.extraction_form import ExtractionForm
 from litreview.tables.review import Review
 from litreview.tables.schema import DESIGNS, EVIDENCE, read_table
+from litreview.workbook.extraction_form import ExtractionForm
+from test_extraction import LABEL, NAME, evidence_file, root  # noqa: F401  (fixture)
 
 
 def fill(form: ExtractionForm, **values) -> None:
@@ -20,7 +19,7 @@ def test_the_pickers_offer_the_claims_the_library_and_the_schemas_words(root):  
     form = ExtractionForm(NAME, study_key="davis2020effect", claim_id="M01")
     assert form.claim.value == "M01" and form.fields["study_key"].value == "davis2020effect"
     assert [v for _, v in form.claim.options] == [None, "M01", "M02", "M03", "M04"]
-    assert "Massage after strenuous exercise reduces" in dict((v, k) for k, v in form.claim.options)["M01"]
+    assert "Massage after strenuous exercise reduces" in {v: k for k, v in form.claim.options}["M01"]
     assert [v for _, v in form.fields["study_key"].options] == [None, "guo2017massage", "davis2020effect",
                                                                  "dupuy2018evidencebased"]
     assert [v for _, v in form.fields["design"].options] == [None, *DESIGNS]

@@ -8,13 +8,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import ROOT
 from litreview.grade import verdicts
-from litreview.grade.grading import (LEVELS, POINTS, START_BY_KIND, grade_claim, grade_review, pool_review,
-                               study_rob, verdict_table)
+from litreview.grade.grading import (
+    LEVELS,
+    POINTS,
+    START_BY_KIND,
+    grade_claim,
+    grade_review,
+    pool_review,
+    study_rob,
+    verdict_table,
+)
 from litreview.tables.review import Review
 from litreview.tables.schema import CERTAINTIES, EXPERT_VERDICTS, KINDS, VERDICTS
-
-from conftest import ROOT
 
 CLAIM = {"claim_id": "X01", "testable": True, "category": "efficacy", "kind": "intervention",
          "quote": "Calf massage helps recovery"}

@@ -12,16 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from litreview.appraise.inclusion import InclusionError, bibtex_name, entry_type, escape, include, library_entry, render
 from litreview.checks import check_review
 from litreview.cli import main
 from litreview.collect.imports import import_files
-from litreview.appraise.inclusion import (InclusionError, bibtex_name, entry_type, escape, include, library_entry,
-                                 render)
-from litreview.tables.latex import to_text
+from litreview.collect.screening import decide, read_decisions
 from litreview.tables.bib import citation_key, load_bib, parse_bib
+from litreview.tables.latex import to_text
 from litreview.tables.review import Review
 from litreview.tables.schema import SchemaError
-from litreview.collect.screening import decide, read_decisions
 
 HEADER = ["title", "authors", "journal", "year", "volume", "issue", "pages", "doi", "pmid", "document type"]
 # fictional records (DOIs under the 10.1000 test prefix, PMIDs that no test looks up)

@@ -46,7 +46,7 @@ def test_ci_runs_exactly_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     ci = (ROOT / ".ci/run").read_text()
     assert "make test" in readme and "make report" in readme
-    commands = [l.strip() for l in ci.splitlines() if l.strip() and not l.lstrip().startswith("#")]
+    commands = [line.strip() for line in ci.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     assert commands[-1] == "make test"
 
 

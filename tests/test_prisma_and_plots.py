@@ -8,11 +8,10 @@ matplotlib.use("Agg")
 
 import pandas as pd
 
-from litreview.report import plots, prisma
-from litreview.grade.grading import grade_review
-from litreview.tables.review import Review
-
 from conftest import ROOT
+from litreview.grade.grading import grade_review
+from litreview.report import plots, prisma
+from litreview.tables.review import Review
 
 LOG = pd.DataFrame({"search_id": ["S001", "S002"], "hits": [10, 8], "screened": [3, 2]})
 SCREENING = pd.DataFrame({

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from litreview.collect.ranking import (BALANCE_RATIO, EXCLUDE, INCLUDE, Ranker, balanced_weights, record_text,
-                               stopping)
+from litreview.collect.ranking import BALANCE_RATIO, EXCLUDE, INCLUDE, Ranker, balanced_weights, record_text, stopping
 
 TEXTS = [
     "Calf massage reduces delayed onset muscle soreness after eccentric exercise in athletes",  # 0

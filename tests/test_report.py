@@ -7,15 +7,20 @@ import json
 import pandas as pd
 import pytest
 
+from conftest import ROOT
 from litreview.checks import check_review
 from litreview.collect.audit import audit_table
 from litreview.grade.grading import grade_review
+from litreview.report.sections import (
+    claimreviews,
+    format_bibliography,
+    iso_date,
+    write_bibliography,
+    write_claimreview,
+    write_workbook,
+)
 from litreview.tables.bib import load_bib
-from litreview.report.sections import (claimreviews, format_bibliography, iso_date, write_bibliography, write_claimreview,
-                              write_workbook)
 from litreview.tables.review import Review
-
-from conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +80,8 @@ def test_article_text_is_untrusted_and_renders_as_text(tmp_path, monkeypatch):
     """An article carrying markup shows it as text in the report, in its JSON-LD and in the
     notebook view; nothing of it runs."""
     from conftest import CLAIMS_HEADER, claim_row, write_review
-    from litreview.workbook.views import highlight_claims
     from litreview.report.sections import render_html, report_context
+    from litreview.workbook.views import highlight_claims
 
     root = write_review(tmp_path, article=HOSTILE)
     quote = "<img src=x onerror=alert(1)> can reduce nausea"

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import claim_row
 from litreview.checks import check_review
 from litreview.cli import main
 from litreview.report.missing import gaps
 from litreview.tables.review import Review
-
-from conftest import CLAIMS_HEADER, claim_row
 
 
 def problems_of(root: Path) -> list[str]:
@@ -27,8 +26,8 @@ def test_missing_column(review_root):
     lines = path.read_text().splitlines()
     header = lines[0].split(",")
     drop = header.index("direction")
-    path.write_text("\n".join(",".join(c for i, c in enumerate(l.split(",")) if i != drop)
-                              for l in lines) + "\n")
+    path.write_text("\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != drop)
+                              for line in lines) + "\n")
     assert problems_of(review_root) == ["data/ginger/evidence.csv:1:direction: missing column"]
 
 

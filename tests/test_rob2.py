@@ -170,7 +170,7 @@ def test_overall_is_the_worst_domain_and_multiple_concerns_only_on_request():
 
 # --- AMSTAR 2 -------------------------------------------------------------------------------
 
-ALL_YES = {n: "yes" for n in ("2", "4", "7", "9", "11", "13", "15")}
+ALL_YES = dict.fromkeys(("2", "4", "7", "9", "11", "13", "15"), "yes")
 
 
 def test_amstar2_box_2_from_flaws_and_weaknesses():

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from litreview.appraise.rob2 import AnswerError
 from litreview.appraise.rob import load_rob, parse_support, save_rob, support_text
-from litreview.workbook.rob_form import RobForm
+from litreview.appraise.rob2 import AnswerError
 from litreview.tables.schema import SchemaError
+from litreview.workbook.rob_form import RobForm
 
 REVIEW = "calf-massage"
 TRIAL = "ao2021effects"          # a trial with RoB 2 rows in the shipped rob.csv

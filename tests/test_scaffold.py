@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from litreview.checks import check_review
-from litreview.report.missing import gaps
-from litreview.cli import main
-from litreview.tables.review import Review
 from litreview.claims.scaffold import SUGGESTED, ScaffoldError, new_review
+from litreview.cli import main
+from litreview.report.missing import gaps
+from litreview.tables.review import Review
 from litreview.tables.schema import TABLES
 
 ARTICLE = ("Cold showers: the new wonder cure?\n"

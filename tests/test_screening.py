@@ -11,9 +11,16 @@ import pytest
 from litreview.checks import check_review
 from litreview.cli import main
 from litreview.collect.imports import import_files
+from litreview.collect.screening import (
+    EXCLUSION_REASONS,
+    ScreeningError,
+    decide,
+    queue,
+    read_decisions,
+    undo,
+    unique_records,
+)
 from litreview.tables.review import Review
-from litreview.collect.screening import (EXCLUSION_REASONS, ScreeningError, decide, queue, read_decisions, undo,
-                                 unique_records)
 
 RECORDS = [
     ("Ginger for nausea and vomiting in pregnancy: a randomised trial", "Pregnant women with nausea took ginger."),

@@ -3,10 +3,9 @@ litreview.collect.screening at once."""
 
 from __future__ import annotations
 
-from test_screening import imported  # noqa: F401  (fixture)
-
 from litreview.collect.screening import decide, read_decisions
 from litreview.workbook.screening_widget import KEYS, ScreeningWidget, highlight
+from test_screening import imported  # noqa: F401  (fixture)
 
 
 def test_highlight_marks_whole_words_and_escapes_html():

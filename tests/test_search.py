@@ -10,12 +10,12 @@ import socket
 from pathlib import Path
 
 import pytest
-from test_sources import EFETCH, Server
 
 from litreview.cli import main
 from litreview.collect.imports import load
 from litreview.collect.search import SearchError, run
 from litreview.collect.sources import HttpClient, MalformedResponse, NetworkUnavailable, _retry_after_seconds
+from test_sources import EFETCH, Server
 
 
 def epmc_page(hits, records, cursor):
@@ -163,7 +163,7 @@ def test_unknown_claims_are_refused(review_root, http):
 
 def test_retry_after_as_seconds_or_http_date():
     assert _retry_after_seconds("120") == 120.0
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=30)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
     assert 25 <= _retry_after_seconds(email.utils.format_datetime(later, usegmt=True)) <= 31
     assert _retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
     assert _retry_after_seconds("soon") == 0.0 and _retry_after_seconds(None) == 0.0

@@ -12,9 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from litreview.collect.audit import candidates_online
+from litreview.collect.sources import Crossref, HttpClient, MalformedResponse, NetworkUnavailable, PubMed, ServiceError
 from litreview.tables.bib import Entry
-from litreview.collect.sources import (Crossref, HttpClient, MalformedResponse, NetworkUnavailable, PubMed,
-                               ServiceError)
 
 WORK = {"status": "ok", "message-type": "work", "message-version": "1.0.0", "message": {
     "DOI": "10.1002/ar.10185", "type": "journal-article",

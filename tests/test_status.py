@@ -11,17 +11,28 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from litreview.checks import check_review, warnings as check_warnings
+from litreview.checks import check_review
+from litreview.checks import warnings as check_warnings
 from litreview.cli import main
+from litreview.collect.sources import Crossref, NetworkUnavailable, OpenAlex, PubMed
+from litreview.collect.status import (
+    Clients,
+    adjusted_rob,
+    concern_keys,
+    corrections,
+    crossref_notices,
+    load_frame,
+    merge,
+    pubmed_notices,
+    report_section,
+    set_aside,
+    verify_entry,
+    write,
+)
 from litreview.grade.grading import LEVELS, grade_claim, grade_review, study_rob
 from litreview.tables.bib import Entry
 from litreview.tables.review import Review
 from litreview.tables.schema import STUDY_STATUS, SchemaError, read_table
-from litreview.collect.sources import Crossref, HttpClient, NetworkUnavailable, OpenAlex, PubMed
-from litreview.collect.status import (Clients, adjusted_rob, concern_keys, corrections, crossref_notices, load_frame, merge,
-                              pubmed_notices, report_section, set_aside, verify_entry, write)
-
-from conftest import write_review
 from test_sources import Server, client, serve  # noqa: F401  (serve is a fixture)
 
 # --- payloads in each service's format ------------------------------------------------------------

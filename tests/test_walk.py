@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from litreview.checks import check_review
 from litreview.cli import main
+from litreview.collect.screening import read_decisions
 from litreview.report.prisma import counts_of
 from litreview.tables.bib import load_bib
 from litreview.tables.review import Review
-from litreview.collect.screening import read_decisions
-
-from conftest import ROOT
 
 PROGRAM = ".venv/bin/litreview "
 

@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
-from litreview.report.build import build, notebooks
+from conftest import ROOT
 from litreview.claims.scaffold import new_review
+from litreview.report.build import build, notebooks
 
 FIXTURE = Path(__file__).parent / "fixtures" / "workbook"
 EXPORTS = ("summary.html", "summary.pdf", "grades.csv", "claimreview.jsonld", "evidence.xlsx", "bibliography.bib")

@@ -20,19 +20,17 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import nbformat
 import pytest
 
-from litreview.cli import main
-from litreview.tables.bib import load_bib
-from litreview.tables.review import Review
+from conftest import ROOT
 from litreview.claims.scaffold import new_review
+from litreview.cli import main
 from litreview.collect.screening import read_decisions
 from litreview.collect.search import run
-
-from conftest import ROOT
+from litreview.tables.bib import load_bib
+from litreview.tables.review import Review
 from test_walk import walk_steps
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -124,7 +122,7 @@ def open_and_run(page, base: str, notebook: str) -> None:
     first click come before the notebook could take it)."""
     page.goto(f"{base}/lab/tree/{notebook}.ipynb?token={TOKEN}")
     page.wait_for_selector(".jp-Notebook", timeout=WAIT * 1000)
-    tab = page.locator(f".jp-NotebookPanel:has(.jp-Notebook):visible")
+    tab = page.locator(".jp-NotebookPanel:has(.jp-Notebook):visible")
     page.wait_for_selector(".jp-StatusBar-TextItem:has-text('Idle')", timeout=WAIT * 1000)
     for _ in range(3):
         tab.locator(".jp-Cell").first.click()
@@ -170,7 +168,7 @@ def test_screen_include_extract_and_appraise_in_jupyterlab(workbook):
         page.screenshot(path=str(ARTIFACTS / "screening-widget.png"))
         for n, key in enumerate(("i", "2", "2"), start=1):
             press(page, title, key)
-            until(lambda: len(read_decisions(REVIEW, root)) == n, f"decision {n} on disk")
+            until(lambda n=n: len(read_decisions(REVIEW, root)) == n, f"decision {n} on disk")
 
         # the full-text queue, read again, then the include that writes the library entry
         press(page, full, "r")

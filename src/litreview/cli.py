@@ -71,8 +71,8 @@ def _cmd_verify_refs(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .collect.audit import candidates_online
-    from .tables.review import Review
     from .collect.sources import Crossref, HttpClient, NetworkUnavailable, PubMed, SourceError
+    from .tables.review import Review
 
     review = Review.load(args.review)
     http = HttpClient(cache_dir=paths.project_root() / ".cache" / "sources", timeout=args.timeout)
@@ -102,10 +102,10 @@ def _cmd_verify_library(args: argparse.Namespace) -> int:
     seen before). With no network, says so and changes nothing."""
     import datetime
 
-    from .tables.review import Review
-    from .tables.schema import STUDY_STATUS
     from .collect.sources import Crossref, HttpClient, NetworkUnavailable, OpenAlex, PubMed
     from .collect.status import Clients, merge, report_section, verify_all, write
+    from .tables.review import Review
+    from .tables.schema import STUDY_STATUS
 
     review = Review.load(args.review)
     blocking = [p for p in review.problems if any(p.path.endswith(n) for n in ("library.bib", "cited.bib",
@@ -186,9 +186,9 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
 # --- search (litreview.collect.search) --------------------------------------------------------------
 
 def _cmd_search(args: argparse.Namespace) -> int:
-    from .tables.schema import SchemaError
     from .collect.search import SearchError, run
     from .collect.sources import HttpClient, NetworkUnavailable, SourceError
+    from .tables.schema import SchemaError
 
     claims = [c for c in args.claims.replace(",", " ").split() if c]
     try:
@@ -213,8 +213,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 def _cmd_screen(args: argparse.Namespace) -> int:
     """The screening queue and decisions: ``next``, ``decide``, ``undo``, ``status``."""
-    from .tables.schema import SchemaError
     from .collect.screening import ScreeningError, decide, queue, undo
+    from .tables.schema import SchemaError
 
     try:
         if args.action == "decide":

@@ -31,16 +31,15 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 
 from .. import paths
 from ..tables.review import ROB_MISSING, Review
-from ..tables.schema import CLAIMS, EVIDENCE, EXPLANATIONS, Problem, SchemaError, read_table
+from ..tables.schema import CLAIMS, EVIDENCE, Problem, SchemaError, read_table
 
 LOCK_NAME = ".evidence.csv.lock"
 ID_PATTERN = re.compile(r"E([0-9]+)")
@@ -108,7 +107,7 @@ def next_evidence_id(review: str | Review, root: Path | None = None) -> str:
 
 def blank_row(claim_id: str | None = None, study_key: str | None = None) -> dict:
     """A row with every column empty but the claim and the study."""
-    row = {name: None for name in EVIDENCE.names}
+    row = dict.fromkeys(EVIDENCE.names)
     row.update(claim_id=claim_id, study_key=study_key)
     return row
 

@@ -35,18 +35,16 @@ from __future__ import annotations
 import os
 import re
 import string
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
 from urllib.parse import quote
 
 from .. import paths
-
 from ..collect import screening
 from ..collect.imports import load
-from ..tables.bib import (Entry, check_library, citation_key, load_bib, normalise_doi, page_range,
-                         parse_bib)
+from ..tables.bib import Entry, check_library, citation_key, load_bib, normalise_doi, page_range, parse_bib
 from ..tables.schema import SchemaError
 
 LIBRARY = "library.bib"

@@ -23,9 +23,9 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Mapping
 
 from .. import paths
 from ..tables.bib import load_bib
@@ -101,7 +101,8 @@ def rob_rows(study_key: str, tool: str, answers: Mapping[str, str],
     elif tool == "design":
         judgement = answers.get(DESIGN_DOMAIN, "")
         if judgement not in ROB_JUDGEMENTS:
-            raise AnswerError(f"design: the overall judgement is one of {', '.join(ROB_JUDGEMENTS)}; found {judgement!r}")
+            raise AnswerError(f"design: the overall judgement is one of {', '.join(ROB_JUDGEMENTS)}; "
+                              f"found {judgement!r}")
         reason = " ".join(_note_for(note, DESIGN_DOMAIN).split())
         if not reason:
             raise AnswerError("design: give the reason for the overall judgement (the design, what it cannot rule out)")
@@ -197,7 +198,8 @@ def save_rob(review: str, study_key: str, tool: str, answers: Mapping[str, str],
     return rows
 
 
-def load_rob(review: str, study_key: str, root: Path | None = None) -> tuple[str | None, dict[str, str], dict[str, str]]:
+def load_rob(review: str, study_key: str,
+             root: Path | None = None) -> tuple[str | None, dict[str, str], dict[str, str]]:
     """A study's saved assessment for editing: ``(tool, answers, notes by domain)``;
     ``(None, {}, {})`` when it has no rows. Rows whose support the form did not write (typed
     by hand) give their tool and notes but no answers."""

@@ -35,8 +35,8 @@ the critical items, so their number is an argument (0 unless the reviewer has co
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from ..tables.schema import AMSTAR2_DOMAINS, AMSTAR2_JUDGEMENTS, ROB2_DOMAINS, ROB_JUDGEMENTS
 

@@ -30,7 +30,8 @@ CUES: dict[str, str] = {
               r"(?:acts?|functions?|serves?|works?) as)\b",
     "hedge": r"\b(?:can|may|might|could|will|would)\b(?: \w+){0,2} (?:help|improve|reduce|relieve|"
              r"prevent|boost|increase|enhance|promote|be)\b|\b(?:is|are) (?:\w+ )?(?:believed|thought|"
-             r"said|known|shown|associated|linked|used)\b|(?:positive|negative|beneficial) (?:effect|impact)|\b(?:effective(?:ly)?|beneficial|powerful|proven|"
+             r"said|known|shown|associated|linked|used)\b|(?:positive|negative|beneficial) (?:effect|impact)|"
+             r"\b(?:effective(?:ly)?|beneficial|powerful|proven|"
              r"significant(?:ly)?|natural way|important part)\b",
     "dosage": r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
               r"twenty|thirty|few)(?:[- ](?:or|to)[- ]\w+)?(?:[- ]plus)?[- ](?:seconds?|minutes?|"
@@ -125,8 +126,8 @@ def suggest(text: str, min_score: int = 1) -> pd.DataFrame:
     A sentence is proposed when it names a health or body term (or opens with a pronoun
     pointing back at a proposed sentence: "That's what ... do") and shows at least
     ``min_score`` cue types, or when it shows a strong cue (dosage, safety, location,
-    instruction) on its own. Sentences of fewer than four words (headings) are skipped. Returns ``start, end, quote, cues,
-    category_guess, score``, sorted by position."""
+    instruction) on its own. Sentences of fewer than four words (headings) are skipped.
+    Returns ``start, end, quote, cues, category_guess, score``, sorted by position."""
     rows = []
     previous_proposed = False
     for s in sentences(text):

@@ -20,9 +20,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from .. import paths
-from .finder import suggest
 from ..tables.review import SETTINGS, SETTINGS_FILE
 from ..tables.schema import ARTICLES, DATE, TABLES, SchemaError, read_text
+from .finder import suggest
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 SUGGESTED = "claims.suggested.csv"

@@ -55,20 +55,20 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
-from typing import Callable, Iterable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 from tqdm.auto import tqdm
 
-from .audit import _journal_words, same_journal
 from ..tables.bib import STOPWORDS, author_signature, fold, normalise_doi, normalise_title, page_range
-
 from ..tables.imports import DECISION_COLUMNS, DECISIONS, DEDUP_LOG_COLUMNS, REVIEWER, RULES  # noqa: E402
+from .audit import _journal_words, same_journal
 
 # --- fuzzy stage thresholds (title similarity, 0-1) ------------------------------------------
 # Each level: the least title similarity accepted and how many of first author, volume, pages
@@ -410,9 +410,9 @@ def conflict(a: _Profile, b: _Profile, *, title_rule: bool) -> str:
         return ""
     if a.pmid and b.pmid and a.pmid != b.pmid:
         return "pmid"
-    if a.year is not None and b.year is not None and a.year != b.year:
-        if abs(a.year - b.year) > 1 or not (a.volume and a.volume == b.volume):
-            return "year"
+    if (a.year is not None and b.year is not None and a.year != b.year
+            and (abs(a.year - b.year) > 1 or not (a.volume and a.volume == b.volume))):
+        return "year"
     if a.volume and b.volume and a.volume != b.volume:
         return "volume"
     if a.pages and b.pages and (a.pages[1] < b.pages[0] or b.pages[1] < a.pages[0]):

@@ -69,25 +69,31 @@ import re
 import string
 import sys
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
 from urllib.parse import unquote
 
 import pandas as pd
-from bibtexparser.model import (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, Entry,
-                                ImplicitComment, ParsingFailedBlock, String)
+from bibtexparser.model import (
+    DuplicateBlockKeyBlock,
+    DuplicateFieldKeyBlock,
+    Entry,
+    ImplicitComment,
+    ParsingFailedBlock,
+    String,
+)
 from bibtexparser.splitter import Splitter
 from rispy.config import LIST_TYPE_TAGS, TAG_KEY_MAPPING
 from tqdm import tqdm
 
-from ..tables.latex import to_text
 from ..tables.bib import normalise_doi, split_authors
+from ..tables.imports import RECORD_COLUMNS  # noqa: E402  (the records table's columns)
+from ..tables.latex import to_text
 from ..tables.schema import Problem, SchemaError
 
-from ..tables.imports import RECORD_COLUMNS  # noqa: E402  (the records table's columns)
 # the columns a reader fills; the first four are set by read_file
 CONTENT_COLUMNS = RECORD_COLUMNS[4:]
 FORMATS = ("ris", "medline", "bibtex", "csv")
@@ -227,7 +233,7 @@ def detect_format(path: Path | str) -> str:
     path = Path(path)
     label = path.name
     first = ""
-    for number, line in enumerate(itertools.islice(_text_lines(path, label, False), 200), 1):
+    for line in itertools.islice(_text_lines(path, label, False), 200):
         if not line.strip():
             continue
         if not first:
@@ -305,6 +311,21 @@ def _ris_fields(record: dict[str, list[str]]) -> tuple[str, ...]:
     )
 
 
+def _ris_continuation(record: dict[str, list[str]], tag: str, line: str, text: str, number: int,
+                      start: int) -> str:
+    """A line inside a record that starts no tag: the next value of a list tag (keywords,
+    authors) or more of the last value; a line shaped almost like a tag is the record's fault."""
+    if _RIS_MISSHAPEN.match(line):
+        return (f"line {number} looks like a tag but is not 'XX  - value': "
+                f"{text[:40]!r} (record starting at line {start})")
+    if tag in _RIS_LIST_TAGS:
+        record[tag].append(text)
+    else:
+        values = record[tag]
+        values[-1] = f"{values[-1]} {text}" if values[-1] else text
+    return ""
+
+
 def _ris_items(lines: Iterable[str]) -> Iterator[Item]:
     """RIS records from ``TY  -`` to ``ER  -``; every malformed block reported."""
     record: dict[str, list[str]] | None = None
@@ -317,14 +338,7 @@ def _ris_items(lines: Iterable[str]) -> Iterator[Item]:
             if not text:
                 continue
             if record is not None:
-                if _RIS_MISSHAPEN.match(line):
-                    fault = fault or (f"line {number} looks like a tag but is not 'XX  - value': "
-                                      f"{text[:40]!r} (record starting at line {start})")
-                elif tag in _RIS_LIST_TAGS:
-                    record[tag].append(text)
-                else:
-                    values = record[tag]
-                    values[-1] = f"{values[-1]} {text}" if values[-1] else text
+                fault = _ris_continuation(record, tag, line, text, number, start) if not fault else fault
             elif not stray and (seen_record or not _RIS_HEADER.match(text)):
                 stray = number
         elif new_tag == "TY":
@@ -677,7 +691,7 @@ def _csv_items(lines: Iterable[str], label: str) -> Iterator[Item]:
             yield start, f"expected {len(names)} fields, found {len(row)}"
             continue
 
-        def cell(name: str) -> str:
+        def cell(name: str, row: list[str] = row) -> str:
             i = column[name]
             return _squash(row[i]) if i is not None else ""
 

@@ -22,18 +22,26 @@ import csv
 import datetime as dt
 import hashlib
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import pandas as pd
 
 from .. import paths
+from ..tables.imports import (
+    COLUMNS,
+    DECISIONS,
+    FILES,
+    FOLDER,
+    MANIFEST_COLUMNS,
+    Imports,
+    folder,
+    load,
+)
+from ..tables.schema import Problem
 from .dedup import find_duplicates
 from .importers import detect_format, read_files
-from ..tables.imports import (COLUMNS, DECISION_COLUMNS, DECISIONS, DEDUP_LOG_COLUMNS, FILES, FOLDER,
-                              MANIFEST_COLUMNS, RECORD_COLUMNS, RULES, Imports, folder, load)
-from ..tables.schema import Problem, SchemaError
 
 
 class ImportRefused(ValueError):

@@ -42,8 +42,8 @@ relevant unread records not rejected at ``ALPHA`` in the sample that gives the s
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 from scipy.stats import hypergeom

@@ -27,16 +27,16 @@ import csv
 import hashlib
 import io
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 
 from .. import paths
-from .ranking import EXCLUDE, INCLUDE, Ranker, Stopping, record_text, stopping
 from ..tables.schema import EXCLUSION_REASONS, SCREENING, SCREENING_STAGES, SchemaError, read_table
+from .ranking import EXCLUDE, INCLUDE, Ranker, Stopping, record_text, stopping
 
 TITLE_ABSTRACT, FULL_TEXT = SCREENING_STAGES
 LOCK_NAME = ".screening.csv.lock"

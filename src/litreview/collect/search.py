@@ -33,13 +33,21 @@ import os
 import re
 import shutil
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .. import paths
-from .sources import (CROSSREF_URL, EUTILS_URL, HttpClient, MalformedResponse, PubMed, SourceError,
-                      crossref_record, parse_json)
+from .sources import (
+    CROSSREF_URL,
+    EUTILS_URL,
+    HttpClient,
+    MalformedResponse,
+    PubMed,
+    SourceError,
+    crossref_record,
+    parse_json,
+)
 
 SOURCES = ("pubmed", "europepmc", "openalex", "crossref")
 EUROPEPMC_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest"
@@ -104,7 +112,8 @@ def search_pubmed(get: Recorder, query: str, limit: int, page: int) -> Found:
     pmids: list[str] = []
     total = None
     while total is None or len(pmids) < min(total, limit):
-        params = dict(db="pubmed", term=query, retmode="json", retstart=len(pmids), retmax=min(page, limit - len(pmids)))
+        params = dict(db="pubmed", term=query, retmode="json", retstart=len(pmids),
+                      retmax=min(page, limit - len(pmids)))
         data = get.get_json(f"{base}/esearch.fcgi?{urllib.parse.urlencode(params)}")
         result = data.get("esearchresult") if isinstance(data, dict) else None
         _need(isinstance(result, dict) and "count" in result and isinstance(result.get("idlist"), list),
@@ -132,13 +141,15 @@ def search_europepmc(get: Recorder, query: str, limit: int, page: int) -> Found:
         params = dict(query=query, format="json", resultType="core", pageSize=min(page, limit - len(records)),
                       cursorMark=cursor)
         data = get.get_json(f"{base}/search?{urllib.parse.urlencode(params)}")
-        _need(isinstance(data, dict) and "hitCount" in data and isinstance(data.get("resultList", {}).get("result"), list),
+        _need(isinstance(data, dict) and "hitCount" in data
+              and isinstance(data.get("resultList", {}).get("result"), list),
               f"Europe PMC search: no hitCount/resultList.result in {str(data)[:80]!r}")
         total = int(data["hitCount"])
         batch = data["resultList"]["result"]
         for r in batch:
             journal = (r.get("journalInfo") or {})
-            records.append(dict(title=r.get("title", ""), authors=[a.strip() for a in (r.get("authorString") or "").rstrip(".").split(",") if a.strip()],
+            authors = [a.strip() for a in (r.get("authorString") or "").rstrip(".").split(",") if a.strip()]
+            records.append(dict(title=r.get("title", ""), authors=authors,
                                 journal=(journal.get("journal") or {}).get("title", ""), year=str(r.get("pubYear", "")),
                                 volume=journal.get("volume", ""), issue=journal.get("issue", ""),
                                 pages=r.get("pageInfo", ""), doi=r.get("doi", ""),
@@ -164,7 +175,8 @@ def search_openalex(get: Recorder, query: str, limit: int, page: int) -> Found:
             pmid = ((w.get("ids") or {}).get("pmid") or "").rstrip("/").rsplit("/", 1)[-1]
             first, last = biblio.get("first_page") or "", biblio.get("last_page") or ""
             records.append(dict(title=w.get("title") or w.get("display_name") or "",
-                                authors=[(a.get("author") or {}).get("display_name", "") for a in w.get("authorships", [])],
+                                authors=[(a.get("author") or {}).get("display_name", "")
+                                         for a in w.get("authorships", [])],
                                 journal=source.get("display_name", "") or "", year=str(w.get("publication_year") or ""),
                                 volume=biblio.get("volume") or "", issue=biblio.get("issue") or "",
                                 pages=f"{first}-{last}" if first and last and last != first else first,
@@ -280,8 +292,8 @@ def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: in
     ``answers``: a folder of stored answers (:func:`answers_in`) to take instead of the
     network, for a search run elsewhere or offline; the search is logged and imported as if it
     had been run, and its log note names the folder."""
-    from .imports import import_files
     from ..tables.review import Review
+    from .imports import import_files
 
     if source not in SOURCES:
         raise SearchError(f"source {source!r}: expected one of {', '.join(SOURCES)}")
@@ -291,7 +303,8 @@ def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: in
     known = set(rv.claims["claim_id"])
     unknown = [c for c in claim_ids if c not in known]
     if not claim_ids or unknown:
-        raise SearchError(f"--claims: expected claim ids of data/{review}/claims.csv, found {', '.join(unknown) or 'none'}")
+        raise SearchError(f"--claims: expected claim ids of data/{review}/claims.csv, "
+                          f"found {', '.join(unknown) or 'none'}")
     if replay and answers:
         raise SearchError("--replay checks a search already logged; --answers runs a new one: give one of them")
     recorder = (Recorder(None, stored(review, replay, root)) if replay

@@ -27,9 +27,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 CROSSREF_URL = "https://api.crossref.org"
 EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
@@ -99,7 +99,7 @@ class HttpClient:
                     continue
                 raise ServiceError(f"{host} answered HTTP {exc.code} for {url}"
                                    + (f" after {attempt} retries" if attempt else ""), exc.code) from None
-            except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 reason = getattr(exc, "reason", exc)
                 if isinstance(reason, (socket.timeout, TimeoutError)) and attempt < self.retries:
                     self.sleep(self.backoff * 2 ** attempt)  # a slow answer may come next time
@@ -138,8 +138,8 @@ def _retry_after_seconds(value: str | None) -> float:
     except (TypeError, ValueError):
         return 0.0
     if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    return max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
 
 
 def _present(fields: dict[str, str | None]) -> dict[str, str]:

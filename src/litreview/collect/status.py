@@ -27,15 +27,15 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pandas as pd
 
-from .audit import compare
-from ..tables.bib import Entry, NO_ID_NOTE, normalise_doi, split_authors
+from ..tables.bib import NO_ID_NOTE, Entry, normalise_doi, split_authors
 from ..tables.schema import STUDY_STATUS, STUDY_STATUSES, Problem, none_for_missing
+from .audit import compare
 from .sources import MalformedResponse, NetworkUnavailable, ServiceError, SourceError, crossref_record, medline_record
 
 COLUMNS = STUDY_STATUS.names
@@ -205,6 +205,32 @@ def _worst(notices: Iterable[Notice]) -> str | None:
     return min(statuses, key=SEVERITY.__getitem__) if statuses else None
 
 
+@dataclass
+class _Findings:
+    """What the services said of one entry, gathered as each is asked."""
+
+    notices: list[Notice] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)
+    diffs: list[str] = field(default_factory=list)
+    answered: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def attempt(self, service: str, call: Callable[[], None]) -> None:
+        """Ask one service; a missing record or a failing service is noted, and the others
+        still count. No network at all stops everything (the caller keeps the table as it was)."""
+        try:
+            call()
+            self.answered.append(service)
+        except NetworkUnavailable:
+            raise
+        except NotFound as exc:
+            self.failed.append(f"{service}: {exc}")
+        except ServiceError as exc:
+            self.failed.append(f"{service}: {'no record' if exc.status == 404 else f'HTTP {exc.status}'}")
+        except SourceError as exc:
+            self.failed.append(f"{service}: {exc}")
+
+
 def verify_entry(entry: Entry, bib: str, clients: Clients, today: str, ids: tuple[str, str] | None = None) -> dict:
     """One ``study_status.csv`` row for ``entry``, from whatever the services answer.
 
@@ -213,30 +239,15 @@ def verify_entry(entry: Entry, bib: str, clients: Clients, today: str, ids: tupl
     a malformed payload is noted and the others still count; :class:`NetworkUnavailable`
     propagates, so the caller can stop and leave the table as it was."""
     doi, pmid = ids if ids is not None else (entry.doi, entry.pmid)
-    row = {c: None for c in COLUMNS}
+    row = dict.fromkeys(COLUMNS)
     row.update(key=entry.key, bib=bib, doi=doi or None, pmid=pmid or None)
     if not doi and not pmid:
         row.update(status="not-verified", note=f"no DOI or PMID to look up ({NO_ID_NOTE})"
                    if NO_ID_NOTE in entry.get("note") else "no DOI or PMID to look up")
         return row
-    notices: list[Notice] = []
-    remarks: list[str] = []
-    diffs: list[str] = []
-    answered: list[str] = []
-    failed: list[str] = []
-
-    def attempt(service: str, call: Callable[[], None]) -> None:
-        try:
-            call()
-            answered.append(service)
-        except NetworkUnavailable:
-            raise
-        except NotFound as exc:
-            failed.append(f"{service}: {exc}")
-        except ServiceError as exc:
-            failed.append(f"{service}: {'no record' if exc.status == 404 else f'HTTP {exc.status}'}")
-        except SourceError as exc:
-            failed.append(f"{service}: {exc}")
+    found_by = _Findings()
+    notices, remarks, diffs, answered = found_by.notices, found_by.remarks, found_by.diffs, found_by.answered
+    attempt = found_by.attempt
 
     if doi and clients.crossref is not None:
         def crossref():
@@ -280,7 +291,7 @@ def verify_entry(entry: Entry, bib: str, clients: Clients, today: str, ids: tupl
         source=" ".join(answered) or None, checked_on=today if answered else None,
         differences="; ".join(diffs) or None)
     note = [f"{n.source}: {n.label}" for n in sorted(set(notices), key=lambda n: (SEVERITY[n.status], n.source))]
-    note += remarks + failed
+    note += remarks + found_by.failed
     row["note"] = "; ".join(dict.fromkeys(note)) or None
     return row
 

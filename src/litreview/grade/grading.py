@@ -48,11 +48,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..appraise.rob2 import amstar2_as_rob
+from ..collect.status import concern_keys, set_aside
+from ..tables.schema import CERTAINTIES, RATIO_MEASURES, REVIEW_DESIGNS
 from . import verdicts
 from .pooling import Pooled, pool_claims
-from ..appraise.rob2 import amstar2_as_rob
-from ..tables.schema import CERTAINTIES, RATIO_MEASURES, REVIEW_DESIGNS
-from ..collect.status import concern_keys, set_aside
 
 LEVELS = tuple(reversed(CERTAINTIES))  # "very low" … "high"; index = points - 1
 POINTS = {name: i + 1 for i, name in enumerate(LEVELS)}
@@ -75,7 +75,7 @@ START_BY_KIND: dict[str, dict[str, str]] = {
                    "animal": "low", "in-vitro": "low"},
     # the standard reference defines the tradition; a study or review that states the standard
     # location reports it second-hand
-    "tradition": {**{d: "low" for d in _GRADE_START}, "reference-standard": "high", "guideline": "high",
+    "tradition": {**dict.fromkeys(_GRADE_START, "low"), "reference-standard": "high", "guideline": "high",
                   "systematic-review": "moderate", "meta-analysis": "moderate", "rct": "moderate",
                   "narrative-review": "moderate"},
     # clinical guidance is the standard for advice; harms are rare, so a case series or report

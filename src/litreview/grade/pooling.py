@@ -58,7 +58,7 @@ class RandomEffectsMeta:
         self.method = method
         self.alpha = alpha
 
-    def fit(self, y, v, labels: list[str] | None = None) -> "RandomEffectsMeta":
+    def fit(self, y, v, labels: list[str] | None = None) -> RandomEffectsMeta:
         y = np.asarray(y, dtype=float)
         v = np.asarray(v, dtype=float)
         if y.shape != v.shape or y.ndim != 1:
@@ -141,7 +141,7 @@ def pool_claims(evidence: pd.DataFrame, method: str = "dl") -> list[Pooled]:
         measure = g["effect_measure"].iloc[0]
         yv = [to_analysis_scale(measure, r.effect, r.ci_low, r.ci_high) for r in g.itertuples()]
         model = RandomEffectsMeta(method).fit([a for a, _ in yv], [b for _, b in yv], list(g["study_key"]))
-        back = lambda x: from_analysis_scale(measure, x)  # noqa: E731
+        back = lambda x, m=measure: from_analysis_scale(m, x)
         pooled.append(Pooled(g["claim_id"].iloc[0], measure, "; ".join(sorted(set(g["outcome"]))),
                              tuple(g["evidence_id"]), model.k_, back(model.estimate_), back(model.ci_[0]),
                              back(model.ci_[1]), back(model.pi_[0]), back(model.pi_[1]),  # NaN below k = 3

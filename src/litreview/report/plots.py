@@ -94,7 +94,7 @@ def evidence_map(evidence: pd.DataFrame, claims: pd.DataFrame):
 def verdicts_by_certainty(grades: pd.DataFrame):
     """Stacked bars: number of claims per certainty level, split by verdict."""
     g = grades.assign(certainty=grades["certainty"].fillna("not graded"))
-    order = [lvl for lvl in reversed(LEVELS)] + ["not graded"]
+    order = [*reversed(LEVELS), "not graded"]
     table = pd.crosstab(g["certainty"], g["verdict"]).reindex(index=order, fill_value=0)
     table = table[[v for v in VERDICT_COLOURS if v in table.columns]]
     fig, ax = plt.subplots(figsize=(7, 2.8))
@@ -143,7 +143,8 @@ def prisma_flow(c: PrismaCounts):
         f"\n{listed(c.full_text_reasons)}" if c.full_text_reasons else "")
     # (left text, right text, left height, right height, left colour) per row, top to bottom
     rows = [
-        (f"Records identified\n{c.searches} searches, {c.identified} records", f"Excluded on title\n{c.excluded_on_title}",
+        (f"Records identified\n{c.searches} searches, {c.identified} records",
+         f"Excluded on title\n{c.excluded_on_title}",
          1.1, 1.1, "#f5f7fb"),
         (f"Read beyond the title\n{c.screening_rows} readings of\n{c.assessed} distinct records",
          f"Duplicates removed\n(on import, or met in\nseveral searches)\n{c.duplicates}", 1.3, 1.3, "#f5f7fb"),

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..grade.verdicts import BEST_RATING, WORST_RATING
 from ..tables.bib import Entry
 from ..tables.review import Review
-from .missing import counted, gaps as missing_gaps
-from .prisma import counts_of
 from ..tables.schema import VERDICTS, none_for_missing
-from ..grade.verdicts import BEST_RATING, WORST_RATING
+from .missing import counted
+from .missing import gaps as missing_gaps
+from .prisma import counts_of
 
 DATE_FORMATS = ("%Y-%m-%d", "%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m")
 
@@ -139,7 +140,7 @@ def format_bibliography(entries: list[Entry]) -> list[dict]:
     from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
     from citeproc.source.json import CiteProcJSON
 
-    from ..tables.bib import author_signature, delatex, split_authors
+    from ..tables.bib import delatex, split_authors
 
     def csl(e: Entry) -> dict:
         people = []
@@ -224,11 +225,10 @@ def article_headline(rows: pd.DataFrame) -> dict:
 def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, pooled=(),
                    with_figures: bool = True, method: str = "dl") -> dict:
     """Everything the report template shows, computed from the review (no number typed)."""
-    from ..grade import grading
-    from ..grade import verdicts
+    from ..collect.status import report_section as status_section
+    from ..grade import grading, verdicts
     from ..grade.grading import DOMAINS, study_rob
     from ..grade.pooling import METHODS
-    from ..collect.status import report_section as status_section
 
     claims = review.claims.merge(grades.drop(columns=["article_id", "group", "category", "kind", "testable"]),
                                  on="claim_id", how="left")
@@ -414,8 +414,8 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
 def _figures(review: Review, grades: pd.DataFrame, c, pooled) -> list[dict]:
     """The report's figures, each only when there is something to draw (a new review may
     have no searches or no evidence yet; the "what is missing" section says so)."""
-    from . import plots
     from ..grade.grading import study_rob
+    from . import plots
 
     ev = review.evidence
     with_effects = ev.dropna(subset=["effect"])

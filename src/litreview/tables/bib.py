@@ -173,7 +173,8 @@ def check_library(entries: list[Entry], label: str) -> list[Problem]:
         if not e.get("url"):
             problems.append(Problem(label, e.line, "url", f"{e.key}: a url where the record can be read is required"))
         elif not re.match(r"https?://\S+$", e.get("url")):
-            problems.append(Problem(label, e.line, "url", f"{e.key}: expected an http(s) address, found {e.get('url')!r}"))
+            problems.append(Problem(label, e.line, "url",
+                                    f"{e.key}: expected an http(s) address, found {e.get('url')!r}"))
         if not e.doi and not e.pmid and NO_ID_NOTE not in e.get("note"):
             problems.append(Problem(label, e.line, "doi",
                                     f"{e.key}: expected a doi or pmid, or note = {{{NO_ID_NOTE}}}"))

@@ -4,8 +4,9 @@ validated and cross-checked.
 ``Review.load(name)`` reads every table it finds; ``review.check()`` returns every problem of
 the tables (schema errors, dangling ids, quotes not at their offsets, duplicate studies), each
 naming ``file:row:column``. The review is a loader: grading, PRISMA counts and the prose of
-what is missing are computed by the stages that own them. A review may be incomplete (no evidence yet): missing optional tables
-load as empty frames, and :attr:`Review.missing` says which.
+what is missing are computed by the stages that own them. A review may be incomplete (no
+evidence yet): missing optional tables load as empty frames, and :attr:`Review.missing` says
+which.
 """
 
 from __future__ import annotations
@@ -23,8 +24,23 @@ from .bib import Entry, check_library, load_bib
 from .imports import FILES, folder
 from .imports import load as load_imports
 from .quotes import locate_problem
-from .schema import (ARTICLES, CLAIMS, EVIDENCE, EXPLANATIONS, OVERRIDES, REFERENCE_AUDIT, ROB, SCREENING,
-                     SEARCH_LOG, STUDY_STATUS, Problem, SchemaError, TableSchema, read_table, read_text)
+from .schema import (
+    ARTICLES,
+    CLAIMS,
+    EVIDENCE,
+    EXPLANATIONS,
+    OVERRIDES,
+    REFERENCE_AUDIT,
+    ROB,
+    SCREENING,
+    SEARCH_LOG,
+    STUDY_STATUS,
+    Problem,
+    SchemaError,
+    TableSchema,
+    read_table,
+    read_text,
+)
 
 SETTINGS_FILE = "review.toml"
 # What a review may say about itself in review.toml: the report's wording that only the
@@ -60,7 +76,7 @@ class Review:
 
     # --- loading ----------------------------------------------------------------------------
     @classmethod
-    def load(cls, name: str = paths.DEFAULT_REVIEW, root: Path | None = None) -> "Review":
+    def load(cls, name: str = paths.DEFAULT_REVIEW, root: Path | None = None) -> Review:
         """Read every table; problems are collected in ``review.problems``, not raised."""
         root = root or paths.project_root()
         review = cls(name, root)
@@ -310,8 +326,11 @@ class Review:
                      many=column != "matched_key")
         dangling(REFERENCE_AUDIT, "search_ids", search_ids, "search (not in search_log.csv)", many=True)
         dangling(OVERRIDES, "claim_id", claim_ids, "claim (not in claims.csv)")
+        return problems + self._check_rob_coverage(study_keys) + self._check_screening(study_keys)
 
-        # every study with evidence has a risk-of-bias judgement
+    def _check_rob_coverage(self, study_keys: set[str]) -> list[Problem]:
+        """Every study with evidence has a risk-of-bias judgement (reported on its first row)."""
+        problems: list[Problem] = []
         if ROB.filename in self.failed:
             return problems
         assessed = set(self.rob["study_key"])
@@ -321,6 +340,11 @@ class Review:
                 problems.append(Problem(label, line, "study_key",
                                         f"{row['study_key']} {ROB_MISSING}"))
                 assessed.add(row["study_key"])
+        return problems
+
+    def _check_screening(self, study_keys: set[str]) -> list[Problem]:
+        """A search's ``screened`` count is its screening rows; an included record is a study."""
+        problems: list[Problem] = []
         # screening of imported records (litreview.collect.screening): their rows are written one
         # decision at a time and counted from screening.csv itself, and an included record
         # is an import id until it is added to library.bib

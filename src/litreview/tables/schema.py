@@ -15,9 +15,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pandas as pd
 
@@ -199,75 +199,22 @@ def read_table(path: Path, schema: TableSchema, label: str | None = None) -> pd.
     label = label or str(path)
     if not path.is_file():
         raise SchemaError([Problem(label, None, None, "file is missing")])
-    text = read_text(path, label)
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = read_text(path, label).removeprefix("\ufeff")
     if not text.strip():
         raise SchemaError([Problem(label, None, None,
                                    f"file is empty; expected at least the header: {schema.header().strip()}")])
-    problems: list[Problem] = []
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader)
-    except csv.Error as exc:
-        raise SchemaError([Problem(label, 1, None, f"malformed CSV header: {exc}")]) from None
-    header = [h.strip() for h in header]
-    missing = [c for c in schema.names if c not in header]
-    unknown = [h for h in header if h not in schema.names]
-    for name in missing:
-        problems.append(Problem(label, 1, name, "missing column"))
-    for name in unknown:
-        problems.append(Problem(label, 1, name, f"unknown column; expected only {', '.join(schema.names)}"))
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    for name in dupes:
-        problems.append(Problem(label, 1, name, "column appears more than once"))
-    if problems:
-        raise SchemaError(problems)
-
+    header = _header(reader, schema, label)
+    problems: list[Problem] = []
     records: list[dict] = []
     lines: list[int] = []
     seen: dict[tuple, int] = {}
-    by_name = {c.name: c for c in schema.columns}
-    line = reader.line_num
-    while True:
-        start = line + 1
-        try:
-            raw = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            problems.append(Problem(label, reader.line_num, None, f"malformed CSV: {exc}"))
-            break
-        line = reader.line_num
-        if not raw or all(not v.strip() for v in raw):
-            continue
+    for start, raw in _raw_rows(reader, label, problems):
         if len(raw) != len(header):
-            problems.append(Problem(label, start, None,
-                                    f"expected {len(header)} fields, found {len(raw)}"))
+            problems.append(Problem(label, start, None, f"expected {len(header)} fields, found {len(raw)}"))
             continue
-        record: dict = {}
-        ok = True
-        for name, cell in zip(header, raw):
-            value, err = by_name[name].parse(cell)
-            if err:
-                problems.append(Problem(label, start, name, err))
-                ok = False
-            record[name] = value
-        if ok:
-            for check in schema.row_checks:
-                result = check(record)
-                if result:
-                    column, message = result if isinstance(result, tuple) else (None, result)
-                    problems.append(Problem(label, start, column, message))
-        if schema.key and all(record.get(k) is not None for k in schema.key):
-            key = tuple(record[k] if not isinstance(record[k], list) else " ".join(record[k])
-                        for k in schema.key)
-            if key in seen:
-                problems.append(Problem(label, start, schema.key[0],
-                                        f"duplicate {'/'.join(schema.key)} {' '.join(map(str, key))!r}; "
-                                        f"first at row {seen[key]}"))
-            else:
-                seen[key] = start
+        record = _parse_row(schema, header, raw, label, start, problems)
+        _check_key(schema, record, seen, label, start, problems)
         records.append(record)
         lines.append(start)
     if problems:
@@ -277,6 +224,75 @@ def read_table(path: Path, schema: TableSchema, label: str | None = None) -> pd.
     frame.attrs["path"] = label
     frame.attrs["lines"] = LineNumbers(lines)
     return frame
+
+
+def _header(reader, schema: TableSchema, label: str) -> list[str]:
+    """The header's column names, once every column of the schema is there exactly once."""
+    try:
+        header = [h.strip() for h in next(reader)]
+    except csv.Error as exc:
+        raise SchemaError([Problem(label, 1, None, f"malformed CSV header: {exc}")]) from None
+    problems = [Problem(label, 1, name, "missing column") for name in schema.names if name not in header]
+    problems += [Problem(label, 1, name, f"unknown column; expected only {', '.join(schema.names)}")
+                 for name in header if name not in schema.names]
+    problems += [Problem(label, 1, name, "column appears more than once")
+                 for name in sorted({h for h in header if header.count(h) > 1})]
+    if problems:
+        raise SchemaError(problems)
+    return header
+
+
+def _raw_rows(reader, label: str, problems: list[Problem]):
+    """``(first line, cells)`` of every row that is not blank; a malformed row ends the file."""
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(Problem(label, reader.line_num, None, f"malformed CSV: {exc}"))
+            return
+        line = reader.line_num
+        if raw and any(v.strip() for v in raw):
+            yield start, raw
+
+
+def _parse_row(schema: TableSchema, header: list[str], raw: list[str], label: str, start: int,
+               problems: list[Problem]) -> dict:
+    """The row's values by column; each cell's problem, then (when every cell reads) the
+    checks that span columns."""
+    by_name = {c.name: c for c in schema.columns}
+    record: dict = {}
+    ok = True
+    for name, cell in zip(header, raw):
+        value, err = by_name[name].parse(cell)
+        if err:
+            problems.append(Problem(label, start, name, err))
+            ok = False
+        record[name] = value
+    if ok:
+        for check in schema.row_checks:
+            result = check(record)
+            if result:
+                column, message = result if isinstance(result, tuple) else (None, result)
+                problems.append(Problem(label, start, column, message))
+    return record
+
+
+def _check_key(schema: TableSchema, record: dict, seen: dict[tuple, int], label: str, start: int,
+               problems: list[Problem]) -> None:
+    """A row whose key columns repeat an earlier row's is reported with that row's line."""
+    if not schema.key or any(record.get(k) is None for k in schema.key):
+        return
+    key = tuple(record[k] if not isinstance(record[k], list) else " ".join(record[k]) for k in schema.key)
+    if key in seen:
+        problems.append(Problem(label, start, schema.key[0],
+                                f"duplicate {'/'.join(schema.key)} {' '.join(map(str, key))!r}; "
+                                f"first at row {seen[key]}"))
+    else:
+        seen[key] = start
 
 
 class LineNumbers(tuple):

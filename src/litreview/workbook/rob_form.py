@@ -9,7 +9,17 @@ import html
 from pathlib import Path
 
 from ..appraise.rob import DESIGN_DOMAIN, TOOLS, library_keys, load_rob, save_rob
-from ..appraise.rob2 import AMSTAR2_ITEMS, ITEM, ITEM_BY_DOMAIN, QUESTIONS, AnswerError, amstar2_rating, asked, judge, overall
+from ..appraise.rob2 import (
+    AMSTAR2_ITEMS,
+    ITEM,
+    ITEM_BY_DOMAIN,
+    QUESTIONS,
+    AnswerError,
+    amstar2_rating,
+    asked,
+    judge,
+    overall,
+)
 from ..tables.schema import ROB2_DOMAINS, ROB_JUDGEMENTS, SchemaError
 
 # --- the widget ------------------------------------------------------------------------------------

@@ -24,8 +24,16 @@ import html
 import re
 from pathlib import Path
 
-from ..collect.screening import (EXCLUSION_REASONS, FULL_TEXT, TITLE_ABSTRACT, ScreeningError, decide, pico_terms,
-                        queue, undo)
+from ..collect.screening import (
+    EXCLUSION_REASONS,
+    FULL_TEXT,
+    TITLE_ABSTRACT,
+    ScreeningError,
+    decide,
+    pico_terms,
+    queue,
+    undo,
+)
 
 KEYS = {str((n + 1) % 10): reason for n, reason in enumerate(EXCLUSION_REASONS)}
 
@@ -88,7 +96,8 @@ class ScreeningWidget:
     def refresh(self) -> None:
         q = queue(self.review, self.stage, self.root)
         if q.ranker is not self._terms_of:  # the records or the claims changed: read the terms again
-            self.terms = pico_terms(self.review, set(q.records["search_id"]) - {""}, self.root) if len(q.records) else []
+            searches = set(q.records["search_id"]) - {""}
+            self.terms = pico_terms(self.review, searches, self.root) if len(q.records) else []
             self._terms_of = q.ranker
         self.record = q.next()
         self.progress.max, self.progress.value = max(len(q.records), 1), len(q.decided)
