@@ -13,10 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..collect.status import report_section as status_section
+from ..grade import grading, verdicts
+from ..grade.grading import DOMAINS, study_rob
+from ..grade.pooling import METHODS
 from ..grade.verdicts import BEST_RATING, WORST_RATING
 from ..tables.bib import Entry
 from ..tables.review import Review
 from ..tables.schema import VERDICTS, none_for_missing
+from . import plots
 from .missing import counted
 from .missing import gaps as missing_gaps
 from .prisma import counts_of
@@ -224,33 +229,109 @@ def article_headline(rows: pd.DataFrame) -> dict:
 
 def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, pooled=(),
                    with_figures: bool = True, method: str = "dl") -> dict:
-    """Everything the report template shows, computed from the review (no number typed)."""
-    from ..collect.status import report_section as status_section
-    from ..grade import grading, verdicts
-    from ..grade.grading import DOMAINS, study_rob
-    from ..grade.pooling import METHODS
-
-    claims = review.claims.merge(grades.drop(columns=["article_id", "group", "category", "kind", "testable"]),
-                                 on="claim_id", how="left")
-    claims = none_for_missing(claims)
+    """Everything the report template shows, computed from the review (no number typed): one
+    builder per section, each a small function of the tables it reads."""
+    claims = none_for_missing(review.claims.merge(
+        grades.drop(columns=["article_id", "group", "category", "kind", "testable"]), on="claim_id", how="left"))
     ev = review.evidence
-    with_effects = ev.dropna(subset=["effect"])
-    counts = grades["verdict"].value_counts()
     testable = grades[grades["testable"]]
-    searched = review.searched_claims()
     gaps = missing_gaps(review)
+    c = counts_of(review)
+    verdict_tab = grading.verdict_table()
+    return {
+        "title": review.settings.get("title") or ("Do the claims hold up? A graded review of "
+                                                  f"{counted(len(review.articles), 'article')}"),
+        "gaps": gaps,
+        "lede": _lede(review, grades),
+        "review": review.name, "date": review_date(review), "n_claims": len(review.claims),
+        "n_studies": ev["study_key"].nunique(), "n_rows": len(ev),
+        "sections": _contents(gaps),
+        "verdict_counts": [(v, int(grades["verdict"].value_counts().get(v, 0))) for v in VERDICTS],
+        "summary_paragraphs": _summary_paragraphs(review, testable, audit),
+        "key_claims": _key_claims(claims, review.searched_claims())[:14],
+        "articles": _articles(review), "claim_tables": _claim_tables(review, claims),
+        "sof": _summary_of_findings(claims, testable),
+        "figures": _figures(review, grades, c, pooled) if with_figures else [],
+        "audit_intro": ("Each printed reference was compared field by field with the real record after normalising "
+                        "case, punctuation, diacritics, author initials and page-range styles; the status follows from "
+                        "that comparison."),
+        "audit": none_for_missing(audit).to_dict("records"),
+        "methods": _methods(review, c, pooled, method),
+        "scale_rows": verdicts.scale_table(),
+        "status": status_section(review.study_status, ev),
+        "verdict_columns": list(verdict_tab.columns),
+        "verdict_rows": [(d, [(v.split(" (")[0], v.split(" (")[1].rstrip(")")) for v in verdict_tab.loc[d]])
+                         for d in verdict_tab.index],
+        "search_sources": [{"source": s, "searches": len(g), "first": g["date"].min(), "last": g["date"].max(),
+                            "hits": int(g["hits"].sum())} for s, g in review.search_log.groupby("source")],
+        "limitations": _limitations(review, pooled),
+        "bibliography": _bibliography(review, audit),
+        # every "<" escaped: quoted article text can neither close the block nor read as markup
+        "jsonld": json.dumps(claimreviews(review, grades), ensure_ascii=False).replace("<", "\\u003c"),
+        "css": (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8"),
+    }
+
+
+def _contents(gaps: list[str]) -> list[tuple[str, str]]:
+    """The report's sections in order: (anchor, heading)."""
+    return [*([("missing", "What is missing")] if gaps else []), ("summary", "Executive summary"),
+            ("articles", "The articles"), ("claims", "Claim by claim"), ("sof", "Summary of findings"),
+            ("figures", "Figures"), ("audit", "The articles' own citations"),
+            ("retractions", "Retractions and corrections"), ("methods", "Methods"), ("limitations", "Limitations"),
+            ("bibliography", "Bibliography")]
+
+
+def _lede(review: Review, grades: pd.DataFrame) -> str:
+    """The paragraph under the title: what was checked, and the verdicts in brief."""
+    counts = grades["verdict"].value_counts()
+    articles = counted(len(review.articles), "popular article")
+    if review.claims.empty:
+        return f"No claims confirmed yet from {articles}."
+    studies = counted(review.evidence["study_key"].nunique(), "study", "studies")
+    return (f"{counted(len(review.claims), 'claim')} quoted from {articles} "
+            f"were checked against {studies}. "
+            f"Supported or accurate at least in part: {sum(counts.get(v, 0) for v in HOLDS)}; "
+            f"overstated: {counts.get('overstated', 0)}; disputed: {counts.get('disputed', 0)}; "
+            f"unsupported: {counts.get('unsupported', 0)}; contradicted or inaccurate: "
+            f"{counts.get('contradicted', 0) + counts.get('inaccurate description', 0)}; "
+            f"statements of traditional theory that no experiment can test: {counts.get('not testable', 0)}.")
+
+
+def _summary_paragraphs(review: Review, testable: pd.DataFrame, audit: pd.DataFrame) -> list[str]:
+    """The executive summary: what holds, the evidence's directness, the articles' own references."""
+    ev = review.evidence
+    searched = review.searched_claims()
     without = testable.loc[testable["evidence_rows"] == 0, "claim_id"]
     no_evidence = [c for c in without if c in searched]
     unsearched = [c for c in without if c not in searched]
     best = testable[testable["verdict"].isin(HOLDS)]
     against = testable[testable["direction"].isin(["contradicts", "no-effect"])]
+    indirect = (ev["indirectness"] != "none").mean() if len(ev) else 0
+    graded = testable["certainty"].dropna()
+    very_low = (graded == "very low").mean() if len(graded) else 0
+    statuses = audit["status"].value_counts()
+    return [
+        (f"Of {len(testable)} testable claims, {counted(len(best), 'reaches', 'reach')} at least partial support "
+         f"({', '.join(best['claim_id']) or 'none'}); for {len(against)} the best evidence leans against the claim "
+         f"({', '.join(against['claim_id']) or 'none'}). For {len(no_evidence)} no study was found "
+         f"({', '.join(no_evidence) or 'none'}), which the grade counts against the claim."
+         + (f" {counted(len(unsearched), 'claim is', 'claims are')} not searched yet ({', '.join(unsearched)})."
+            if unsearched else "")) if len(testable) else "No testable claims yet.",
+        (f"{indirect:.0%} of the evidence rows are indirect"
+         + (f" ({review.settings['indirectness_examples']})" if "indirectness_examples" in review.settings else "")
+         + (f". Certainty is very low for {very_low:.0%} of the graded claims, and a very low certainty cannot "
+            "support a claim." if very_low >= 0.5 else f"; certainty is very low for {very_low:.0%} of the "
+            "graded claims.")) if len(ev) else "No evidence has been recorded yet.",
+        (f"Of the {len(audit)} references the articles print, "
+         + ", ".join(f"{n} {s}" for s, n in statuses.items())
+         + f"; {int((audit['supports_claims'] == 'yes').sum())} back the claims they are attached to.")
+        if len(audit) else "The articles print no references of their own.",
+    ]
 
-    def key_studies(row) -> list[str]:
-        ids = (row["primary_evidence"] or "").split()
-        rows = ev[ev["evidence_id"].isin(ids)].copy()
-        rows["n_sort"] = rows["n"].fillna(0).astype(float)
-        return list(dict.fromkeys(rows.sort_values("n_sort", ascending=False)["study_key"]))[:3]
 
+def _key_claims(claims: pd.DataFrame, searched: set[str]) -> list[dict]:
+    """The claims a reader should see first, each with why: safety, evidence against, the
+    best supported, overstated, nothing found."""
     key_rows = []
     for _, r in claims.iterrows():
         why = []
@@ -266,157 +347,118 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
             why.append("no study found" if r["claim_id"] in searched else "not searched yet")
         if why:
             key_rows.append({**r.to_dict(), "why": "; ".join(why)})
-    key_rows.sort(key=lambda r: (r["verdict"] not in HOLDS, r["category"] != "safety",
-                                 r["claim_id"]))
+    key_rows.sort(key=lambda r: (r["verdict"] not in HOLDS, r["category"] != "safety", r["claim_id"]))
+    return key_rows
 
-    articles = []
+
+def _articles(review: Review) -> list[dict]:
+    return [{"title": a.title, "site": a.site, "date_shown": a.date_shown,
+             "claims": int((review.claims["article_id"] == a.article_id).sum()),
+             "refs": (f"{sum(1 for e in review.cited if e.get('article') == a.article_id)} "
+                      "printed, none cited in the text") if a.has_references else "none"}
+            for a in review.articles.itertuples()]
+
+
+def _claim_tables(review: Review, claims: pd.DataFrame) -> list[dict]:
+    """Per article: its headline and its claims, each with its largest key studies."""
+    ev = review.evidence
+
+    def key_studies(row) -> list[str]:
+        ids = (row["primary_evidence"] or "").split()
+        rows = ev[ev["evidence_id"].isin(ids)].copy()
+        rows["n_sort"] = rows["n"].fillna(0).astype(float)
+        return list(dict.fromkeys(rows.sort_values("n_sort", ascending=False)["study_key"]))[:3]
+
+    tables = []
     for a in review.articles.itertuples():
-        articles.append({"title": a.title, "site": a.site, "date_shown": a.date_shown,
-                         "claims": int((review.claims["article_id"] == a.article_id).sum()),
-                         "refs": (f"{sum(1 for e in review.cited if e.get('article') == a.article_id)} "
-                                  "printed, none cited in the text") if a.has_references else "none"})
-    claim_tables = []
-    for a in review.articles.itertuples():
-        rows = []
         mine = claims[claims["article_id"] == a.article_id]
-        for _, r in mine.iterrows():
-            rows.append({**r.to_dict(), "key_studies": key_studies(r) if r["testable"] else []})
-        claim_tables.append({"title": a.title, "rows": rows,
-                             "headline": article_headline(mine) if len(mine) else None})
+        rows = [{**r.to_dict(), "key_studies": key_studies(r) if r["testable"] else []} for _, r in mine.iterrows()]
+        tables.append({"title": a.title, "rows": rows, "headline": article_headline(mine) if len(mine) else None})
+    return tables
 
+
+def _summary_of_findings(claims: pd.DataFrame, testable: pd.DataFrame) -> list[dict]:
+    """GRADE's Summary-of-Findings table per group of claims."""
     sof = []
     for group in sorted(testable["group"].unique()):
-        rows = []
-        for _, r in claims[(claims["group"] == group) & claims["testable"]].iterrows():
-            rows.append({"claim_id": r["claim_id"], "claim": r["claim"], "studies": r["studies"],
-                         "participants": r["participants"] or "—", "start": r["starting_certainty"],
-                         "domains": [grading.domain_mark(r[d.replace(" ", "_")]) for d in DOMAINS],
-                         "certainty": r["certainty"], "verdict": r["verdict"], "expert": r["expert_verdict"]})
+        rows = [{"claim_id": r["claim_id"], "claim": r["claim"], "studies": r["studies"],
+                 "participants": r["participants"] or "—", "start": r["starting_certainty"],
+                 "domains": [grading.domain_mark(r[d.replace(" ", "_")]) for d in DOMAINS],
+                 "certainty": r["certainty"], "verdict": r["verdict"], "expert": r["expert_verdict"]}
+                for _, r in claims[(claims["group"] == group) & claims["testable"]].iterrows()]
         sof.append({"name": group.replace("-", " "), "rows": rows})
+    return sof
 
-    c = counts_of(review)
-    figures = _figures(review, grades, c, pooled) if with_figures else []
 
-    statuses = audit["status"].value_counts()
-    audit_rows = none_for_missing(audit).to_dict("records")
+def _methods(review: Review, c, pooled, method: str) -> list[str]:
+    """The methods section, its numbers from the tables and its thresholds from the grading."""
     log = review.search_log
-    verdict_tab = grading.verdict_table()
+    return [
+        (f"Claims. Every checkable statement of the articles was quoted exactly with its character offsets "
+         f"({len(review.claims)} claims; sentences making several claims were split). Statements of traditional "
+         "theory were recorded and marked not testable."),
+        (f"Searches. {len(log)} searches between {min(log['date']) if len(log) else '—'} and "
+         f"{review_date(review) or '—'}, each logged with its query and the number of records returned; "
+         f"{c.assessed} distinct records were read beyond the title and {c.included_records} included. "
+         + review.settings.get("search_strategy", "")).strip(),
+        ("Risk of bias. RoB 2 domains for randomised trials, the main AMSTAR 2 items for systematic reviews, and "
+         "one design-based judgement for other designs; the overall judgement is derived from the domains."),
+        ("Certainty. GRADE, computed, by the standard of each claim's kind: for an intervention, GRADE as its "
+         "handbook states it (trials and their reviews start high, observational studies low, other designs very "
+         "low); for a fact of physiology or anatomy, direct human measurement or a physiology reference may be "
+         "high; for a description of a tradition, its standard reference; for advice and safety, clinical "
+         "guidance and harm reports. Studies at high risk of bias and rows seriously indirect to the claim "
+         "(another intervention, site or population) are set aside as context and never decide the direction. "
+         "Domains are rated down only on GRADE's triggers: risk of bias when the high-risk studies carried "
+         f"more than {grading.HIGH_RISK_WEIGHT:.0%} of the weight; inconsistency when "
+         f"{grading.OPPOSING_WEIGHT:.0%} or more of the weight points the other way, or a pooled I² above "
+         f"{grading.I2_SERIOUS:.0%}; indirectness when more than {grading.INDIRECT_WEIGHT:.0%} of the weight is "
+         f"indirect; imprecision below {grading.OPTIMAL_INFORMATION_SIZE} participants or when a pooled "
+         "interval includes no effect; publication bias only when every study is small and favourable. When a "
+         "systematic review reports its own GRADE certainty for the outcome, the grade starts there and is rated "
+         "down only for indirectness to the claim. Reviewer overrides, if any, are listed with their "
+         "justification beside the computed value."),
+        ("Verdicts. Direction and certainty stay apart: each claim gets Medizin Transparent's label (yes, "
+         "probably, possibly; contradictory; evidence lacking; possibly, probably no) and a fact-check verdict "
+         "derived from it, both mapped to a ClaimReview rating as tabulated below. A claim whose wording "
+         "(\u201ceffectively\u201d, \u201csignificantly\u201d, \u201cwill help you heal faster\u201d) goes beyond "
+         "low certainty or a small effect is marked overstated. Each graded claim leads with the reviewer's "
+         "explanation in their own words."),
+        (f"Pooling. Random effects ({METHODS[method]}) with τ² truncated at zero, I² and a prediction interval, "
+         f"only across independent primary studies with the same measure that were not set aside; "
+         f"{counted(len(list(pooled)), 'comparison')} qualified. "
+         "Estimates from systematic reviews are shown unpooled, since two reviews may share trials."),
+    ]
+
+
+def _limitations(review: Review, pooled) -> list[str]:
+    """What limits the review: risk of bias, the reviewer's own list, pooling, missing urls."""
     rob_some = study_rob(review.rob)
     share_some = sum(v == "some-concerns" for v in rob_some.values()) / max(1, len(rob_some))
-    indirect = (ev["indirectness"] != "none").mean() if len(ev) else 0
-    graded = testable["certainty"].dropna()
-    very_low = (graded == "very low").mean() if len(graded) else 0
-    return {
-        "title": review.settings.get("title") or ("Do the claims hold up? A graded review of "
-                                                  f"{counted(len(review.articles), 'article')}"),
-        "gaps": gaps,
-        "lede": (f"No claims confirmed yet from {counted(len(review.articles), 'popular article')}."
-                 if review.claims.empty else
-                 f"{counted(len(review.claims), 'claim')} quoted from {counted(len(review.articles), 'popular article')} "
-                 f"were checked against {counted(ev['study_key'].nunique(), 'study', 'studies')}. "
-                 f"Supported or accurate at least in part: {sum(counts.get(v, 0) for v in HOLDS)}; "
-                 f"overstated: {counts.get('overstated', 0)}; disputed: {counts.get('disputed', 0)}; "
-                 f"unsupported: {counts.get('unsupported', 0)}; contradicted or inaccurate: "
-                 f"{counts.get('contradicted', 0) + counts.get('inaccurate description', 0)}; "
-                 f"statements of traditional theory that no experiment can test: {counts.get('not testable', 0)}."),
-        "review": review.name, "date": review_date(review), "n_claims": len(review.claims),
-        "n_studies": ev["study_key"].nunique(), "n_rows": len(ev),
-        "sections": [*([("missing", "What is missing")] if gaps else []), ("summary", "Executive summary"), ("articles", "The articles"), ("claims", "Claim by claim"),
-                     ("sof", "Summary of findings"), ("figures", "Figures"), ("audit", "The articles' own citations"), ("retractions", "Retractions and corrections"),
-                     ("methods", "Methods"), ("limitations", "Limitations"), ("bibliography", "Bibliography")],
-        "verdict_counts": [(v, int(counts.get(v, 0))) for v in VERDICTS],
-        "summary_paragraphs": [
-            (f"Of {len(testable)} testable claims, {counted(len(best), 'reaches', 'reach')} at least partial support "
-             f"({', '.join(best['claim_id']) or 'none'}); for {len(against)} the best evidence leans against the claim "
-             f"({', '.join(against['claim_id']) or 'none'}). For {len(no_evidence)} no study was found "
-             f"({', '.join(no_evidence) or 'none'}), which the grade counts against the claim."
-             + (f" {counted(len(unsearched), 'claim is', 'claims are')} not searched yet ({', '.join(unsearched)})."
-                if unsearched else "")) if len(testable) else "No testable claims yet.",
-            (f"{indirect:.0%} of the evidence rows are indirect"
-             + (f" ({review.settings['indirectness_examples']})" if "indirectness_examples" in review.settings else "")
-             + (f". Certainty is very low for {very_low:.0%} of the graded claims, and a very low certainty cannot "
-                "support a claim." if very_low >= 0.5 else f"; certainty is very low for {very_low:.0%} of the "
-                "graded claims.")) if len(ev) else "No evidence has been recorded yet.",
-            (f"Of the {len(audit)} references the articles print, "
-             + ", ".join(f"{n} {s}" for s, n in statuses.items())
-             + f"; {int((audit['supports_claims'] == 'yes').sum())} back the claims they are attached to.")
-            if len(audit) else "The articles print no references of their own.",
-        ],
-        "key_claims": key_rows[:14],
-        "articles": articles, "claim_tables": claim_tables, "sof": sof, "figures": figures,
-        "audit_intro": ("Each printed reference was compared field by field with the real record after normalising "
-                        "case, punctuation, diacritics, author initials and page-range styles; the status follows from "
-                        "that comparison."),
-        "audit": audit_rows,
-        "methods": [
-            (f"Claims. Every checkable statement of the articles was quoted exactly with its character offsets "
-             f"({len(review.claims)} claims; sentences making several claims were split). Statements of traditional "
-             "theory were recorded and marked not testable."),
-            (f"Searches. {len(log)} searches between {min(log['date']) if len(log) else '—'} and "
-             f"{review_date(review) or '—'}, each logged with its query and the number of records returned; "
-             f"{c.assessed} distinct records were read beyond the title and {c.included_records} included. "
-             + review.settings.get("search_strategy", "")).strip(),
-            ("Risk of bias. RoB 2 domains for randomised trials, the main AMSTAR 2 items for systematic reviews, and "
-             "one design-based judgement for other designs; the overall judgement is derived from the domains."),
-            ("Certainty. GRADE, computed, by the standard of each claim's kind: for an intervention, GRADE as its "
-             "handbook states it (trials and their reviews start high, observational studies low, other designs very "
-             "low); for a fact of physiology or anatomy, direct human measurement or a physiology reference may be "
-             "high; for a description of a tradition, its standard reference; for advice and safety, clinical "
-             "guidance and harm reports. Studies at high risk of bias and rows seriously indirect to the claim "
-             "(another intervention, site or population) are set aside as context and never decide the direction. "
-             "Domains are rated down only on GRADE's triggers: risk of bias when the high-risk studies carried "
-             f"more than {grading.HIGH_RISK_WEIGHT:.0%} of the weight; inconsistency when "
-             f"{grading.OPPOSING_WEIGHT:.0%} or more of the weight points the other way, or a pooled I² above "
-             f"{grading.I2_SERIOUS:.0%}; indirectness when more than {grading.INDIRECT_WEIGHT:.0%} of the weight is "
-             f"indirect; imprecision below {grading.OPTIMAL_INFORMATION_SIZE} participants or when a pooled "
-             "interval includes no effect; publication bias only when every study is small and favourable. When a "
-             "systematic review reports its own GRADE certainty for the outcome, the grade starts there and is rated "
-             "down only for indirectness to the claim. Reviewer overrides, if any, are listed with their "
-             "justification beside the computed value."),
-            ("Verdicts. Direction and certainty stay apart: each claim gets Medizin Transparent's label (yes, "
-             "probably, possibly; contradictory; evidence lacking; possibly, probably no) and a fact-check verdict "
-             "derived from it, both mapped to a ClaimReview rating as tabulated below. A claim whose wording "
-             "(\u201ceffectively\u201d, \u201csignificantly\u201d, \u201cwill help you heal faster\u201d) goes beyond "
-             "low certainty or a small effect is marked overstated. Each graded claim leads with the reviewer's "
-             "explanation in their own words."),
-            (f"Pooling. Random effects ({METHODS[method]}) with τ² truncated at zero, I² and a prediction interval, "
-             f"only across independent primary studies with the same measure that were not set aside; "
-             f"{counted(len(list(pooled)), 'comparison')} qualified. "
-             "Estimates from systematic reviews are shown unpooled, since two reviews may share trials."),
-        ],
-        "scale_rows": verdicts.scale_table(),
-        "status": status_section(review.study_status, ev),
-        "verdict_columns": list(verdict_tab.columns),
-        "verdict_rows": [(d, [(c.split(" (")[0], c.split(" (")[1].rstrip(")")) for c in verdict_tab.loc[d]])
-                         for d in verdict_tab.index],
-        "search_sources": [{"source": s, "searches": len(g), "first": g["date"].min(), "last": g["date"].max(),
-                            "hits": int(g["hits"].sum())} for s, g in log.groupby("source")],
-        "limitations": [
-            *([f"{share_some:.0%} of the assessed studies have 'some concerns' about risk of bias"
-               + (", which lowers most grades by one level." if share_some >= 0.5 else ".")] if rob_some else []),
-            *review.settings.get("limitations", []),
-            *([("No two independent primary studies shared a comparable effect, so nothing was pooled; "
-                "the forest plot shows reported estimates only.") if not list(pooled) else
-               "Pooled estimates combine few studies; their prediction intervals are wide."] if len(with_effects) else []),
-            *(["Some articles carry no web address, so their ClaimReview records name them by title only."]
-              if (review.articles["url"].fillna("") == "").any() else []),
-        ],
-        "bibliography": format_bibliography([e for e in review.library if e.key in set(ev["study_key"])
-                                             or e.key in set(audit["matched_key"].dropna())
-                                             or e.key in " ".join(audit["also_matches"].fillna("") + " "
-                                                                  + audit["nearest_keys"].fillna("")).split()]),
-        # every "<" escaped: quoted article text can neither close the block nor read as markup
-        "jsonld": json.dumps(claimreviews(review, grades), ensure_ascii=False).replace("<", "\\u003c"),
-        "css": (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8"),
-    }
+    with_effects = review.evidence.dropna(subset=["effect"])
+    return [
+        *([f"{share_some:.0%} of the assessed studies have 'some concerns' about risk of bias"
+           + (", which lowers most grades by one level." if share_some >= 0.5 else ".")] if rob_some else []),
+        *review.settings.get("limitations", []),
+        *([("No two independent primary studies shared a comparable effect, so nothing was pooled; "
+            "the forest plot shows reported estimates only.") if not list(pooled) else
+           "Pooled estimates combine few studies; their prediction intervals are wide."] if len(with_effects) else []),
+        *(["Some articles carry no web address, so their ClaimReview records name them by title only."]
+          if (review.articles["url"].fillna("") == "").any() else []),
+    ]
+
+
+def _bibliography(review: Review, audit: pd.DataFrame) -> list[dict]:
+    """The studies with evidence rows and those the articles' references matched or neared."""
+    ev = review.evidence
+    named = " ".join(audit["also_matches"].fillna("") + " " + audit["nearest_keys"].fillna("")).split()
+    return format_bibliography([e for e in review.library if e.key in set(ev["study_key"])
+                                or e.key in set(audit["matched_key"].dropna()) or e.key in named])
 
 
 def _figures(review: Review, grades: pd.DataFrame, c, pooled) -> list[dict]:
     """The report's figures, each only when there is something to draw (a new review may
     have no searches or no evidence yet; the "what is missing" section says so)."""
-    from ..grade.grading import study_rob
-    from . import plots
-
     ev = review.evidence
     with_effects = ev.dropna(subset=["effect"])
     rob_by_study = study_rob(review.rob)
@@ -430,7 +472,8 @@ def _figures(review: Review, grades: pd.DataFrame, c, pooled) -> list[dict]:
          "Effect estimates as their sources report them (95% intervals), by measure; green supports the claim, "
          "amber mixed, grey no effect, red contradicts. Mean differences are on each study's own scale."),
         (len(rob_shown), "fig-rob", "", lambda: plots.rob_traffic_lights(rob_shown, rob_by_study),
-         "Risk of bias of the studies with effect estimates, by domain (RoB 2 for trials, AMSTAR 2 items for reviews)."),
+         "Risk of bias of the studies with effect estimates, by domain (RoB 2 for trials, AMSTAR 2 items for "
+         "reviews)."),
         (len(ev), "fig-map", "wide-figure", lambda: plots.evidence_map(ev, review.claims),
          "Evidence map: claims against studies; colour is the direction, size the number of participants."),
     ]
