@@ -34,7 +34,8 @@ browser: ## install Debian's chromium for the browser test, where the machine al
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed and cannot be installed here: the browser test will be skipped"; fi; }
 
-test: $(STAMP) pdf-deps browser ## unit tests plus nbval over the committed notebooks (and the browser test)
+test: $(STAMP) pdf-deps browser ## ruff, then the unit tests plus nbval over the committed notebooks (and the browser tests)
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -p no:cacheprovider tests --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 check: $(STAMP) ## validate the tables of $(REVIEW)

@@ -62,3 +62,25 @@ def test_build_stops_before_any_notebook_when_check_fails(review_root):
         build("ginger", review_root)
     assert "data/ginger/evidence.csv:2:direction" in str(info.value)
     assert not (review_root / "reports/ginger").exists()
+
+
+def test_the_build_kernels_run_over_ipc_and_print_no_transport_warning(tmp_path, capfd):
+    """ipykernel warns on stderr when it runs over TCP without encryption; the build's kernels
+    use local IPC sockets, so a build log never shows it (and no socket file lands beside the
+    notebook)."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from litreview.report.build import run_notebook
+
+    source = tmp_path / "tiny.ipynb"
+    nb = new_notebook(cells=[new_code_cell("review = 'x'", metadata={"tags": ["parameters"]}),
+                             new_code_cell("print(review * 2)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, source)
+    run_notebook(source, tmp_path / "ran.ipynb", {"review": "ab"})
+    err = capfd.readouterr().err
+    assert "without encryption" not in err
+    ran = nbformat.read(tmp_path / "ran.ipynb", as_version=4)
+    assert ran.cells[-1].outputs[0]["text"] == "abab\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ran.ipynb", "tiny.ipynb"]

@@ -64,6 +64,22 @@ def export_html(notebook: Path, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
+def _ipc_kernel_manager():
+    """The kernel manager the build starts its kernels with: local IPC sockets beside the
+    kernel's connection file (in Jupyter's runtime folder), never TCP. The build's kernels
+    talk only to this process; over TCP ipykernel rightly warns that anyone on the machine
+    could listen, and over IPC there is nothing to warn about."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IpcKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _transport_default(self) -> str:
+            return "ipc"
+
+    return IpcKernelManager
+
+
 def run_notebook(source: Path, target: Path, parameters: dict) -> None:
     """Execute ``source`` with papermill, writing the executed copy to ``target``."""
     import papermill
@@ -72,7 +88,7 @@ def run_notebook(source: Path, target: Path, parameters: dict) -> None:
     try:
         papermill.execute_notebook(str(source), str(target), parameters=parameters,
                                    kernel_name="python3", progress_bar=False, log_output=False,
-                                   cwd=str(source.parent))
+                                   cwd=str(source.parent), kernel_manager_class=_ipc_kernel_manager())
     except PapermillExecutionError as exc:
         first_line = (exc.source or "").strip().splitlines()[:1]
         where = f"cell {exc.exec_count}" if exc.exec_count else f"cell index {exc.cell_index}"
@@ -119,6 +135,7 @@ def run_in_place(root: Path | None = None, say: Callable[..., None] = _say) -> N
         say(f"{source.name} ...", end=" ")
         nb = nbformat.read(source, as_version=4)
         NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+                       kernel_manager_class=_ipc_kernel_manager(),
                        resources={"metadata": {"path": str(source.parent)}}).execute()
         for cell in nb.cells:
             cell.metadata.pop("execution", None)
