@@ -16,12 +16,12 @@ from litreview.checks import warnings as check_warnings
 from litreview.cli import main
 from litreview.collect.sources import Crossref, NetworkUnavailable, OpenAlex, PubMed
 from litreview.collect.status import (
+    COLUMNS,
     Clients,
     adjusted_rob,
     concern_keys,
     corrections,
     crossref_notices,
-    load_frame,
     merge,
     pubmed_notices,
     report_section,
@@ -32,8 +32,18 @@ from litreview.collect.status import (
 from litreview.grade.grading import LEVELS, grade_claim, grade_review, study_rob
 from litreview.tables.bib import Entry
 from litreview.tables.review import Review
-from litreview.tables.schema import STUDY_STATUS, SchemaError, read_table
+from litreview.tables.schema import STUDY_STATUS, SchemaError, none_for_missing, read_table
 from test_sources import Server, client, serve  # noqa: F401  (serve is a fixture)
+
+
+def load_frame(rows: list[dict]) -> pd.DataFrame:
+    """A status frame from dicts: the table's columns, None for missing."""
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    for c in ("notice_doi", "notice_pmid"):
+        frame[c] = [v if isinstance(v, list) else ([] if v is None or v == "" or (isinstance(v, float) and pd.isna(v))
+                                                    else str(v).split()) for v in frame[c]]
+    return none_for_missing(frame)
+
 
 # --- payloads in each service's format ------------------------------------------------------------
 

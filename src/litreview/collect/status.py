@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..tables.bib import NO_ID_NOTE, Entry, normalise_doi, split_authors
-from ..tables.schema import STUDY_STATUS, STUDY_STATUSES, Problem, none_for_missing
+from ..tables.schema import STUDY_STATUS, STUDY_STATUSES, Problem
 from .audit import compare
 from .sources import MalformedResponse, NetworkUnavailable, ServiceError, SourceError, crossref_record, medline_record
 
@@ -508,12 +508,3 @@ def dangling(status: pd.DataFrame, library: list[Entry], cited: list[Entry], lab
         if r["key"] not in known[r["bib"]]:
             out.append(Problem(label, line, "key", f"unknown key {r['key']!r} of {r['bib']}.bib"))
     return out
-
-
-def load_frame(rows: list[dict]) -> pd.DataFrame:
-    """A status frame from dicts (tests, notebooks): the table's columns, None for missing."""
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    for c in ("notice_doi", "notice_pmid"):
-        frame[c] = [v if isinstance(v, list) else ([] if v is None or v == "" or (isinstance(v, float) and pd.isna(v))
-                                                    else str(v).split()) for v in frame[c]]
-    return none_for_missing(frame)

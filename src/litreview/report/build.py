@@ -9,7 +9,6 @@ build leaves the previous good report untouched.
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -146,6 +145,3 @@ def run_in_place(root: Path | None = None, say: Callable[..., None] = _say) -> N
         say(f"{time.perf_counter() - t0:.1f} s")
 
 
-def main_exit(exc: BaseException) -> int:
-    print(str(exc), file=sys.stderr)
-    return 1
