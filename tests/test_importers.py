@@ -309,3 +309,29 @@ def test_latex_in_bibtex_values_becomes_plain_text(tmp_path, raw, plain):
     text = f"@article{{k,\n  title = {{{raw}}},\n}}\n"
     path = write(tmp_path, "one.bib", text.encode())
     assert read_file(path, progress=False).records.title[0] == plain
+
+
+def test_every_format_has_one_registered_reader_behind_one_interface(tmp_path, monkeypatch):
+    from litreview.collect.importers import FORMATS, READERS, Reader, Record
+
+    assert set(READERS) == set(FORMATS) and all(isinstance(r, Reader) for r in READERS.values())
+    assert {ext for r in READERS.values() for ext in r.extensions} >= {".ris", ".nbib", ".bib", ".csv"}
+
+    class Lines(Reader):  # a format of one title per line, announced by "#lines"
+        name, extensions = "lines", (".lines",)
+
+        def recognises(self, line):
+            return line.startswith("#lines")
+
+        def items(self, path, label, progress):
+            rows = path.read_text(encoding="utf-8").splitlines()[1:]
+            return ((n, Record(title=t)) for n, t in enumerate(rows, 2))
+
+    monkeypatch.setitem(READERS, "lines", Lines())
+    monkeypatch.setattr("litreview.collect.importers._ANNOUNCED", ("ris", "medline", "bibtex", "lines"))
+    path = tmp_path / "two.txt"
+    path.write_text("#lines\nWalking and tea\nCoffee and sleep\n", encoding="utf-8")
+    assert detect_format(path) == "lines"
+    records = read_file(path, search_id="S001", progress=False).records
+    assert list(records["title"]) == ["Walking and tea", "Coffee and sleep"]
+    assert list(records["source_line"]) == ["2", "3"] and list(records["journal"]) == ["", ""]
