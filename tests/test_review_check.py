@@ -210,3 +210,30 @@ def test_an_explanation_naming_another_verdict_is_an_error(review_root):
     path.write_text(path.read_text().replace("It is a single review", "The claim is contradicted; it is a single review"))
     [problem] = problems_of(review_root)
     assert problem.startswith("data/ginger/explanations.csv:2:explanation:") and "contradicted" in problem
+
+
+def test_many_warnings_of_one_kind_are_one_line():
+    from litreview.checks import summarised
+    from litreview.tables.schema import Problem
+
+    bib = "references/x/library.bib"
+    many = [Problem(bib, 10 * i, None, f"study{i}: not verified (no record read)") for i in range(12)]
+    few = [Problem(bib, 500, "doi", "odd2020: no DOI or PMID")]
+    lines = summarised(many + few)
+    assert lines[0] == (f"{bib}: 12 studies: not verified (no record read): "
+                        + ", ".join(f"study{i}" for i in range(10))
+                        + " and 2 more (all: litreview check --all-warnings)")
+    assert lines[1:] == [f"{bib}:500:doi: odd2020: no DOI or PMID"]
+    assert summarised(many[:5]) == [str(w) for w in many[:5]]  # few of a kind: one line each
+
+
+def test_check_prints_every_warning_when_asked(capsys, monkeypatch):
+    from conftest import ROOT
+    from litreview.checks import warnings
+
+    monkeypatch.setenv("LITREVIEW_ROOT", str(ROOT))
+    assert main(["check", "--review", "calf-massage"]) == 0
+    short = capsys.readouterr().err.count("\n")
+    assert main(["check", "--review", "calf-massage", "--all-warnings"]) == 0
+    every = capsys.readouterr().err.count("\n")
+    assert short < every == len(warnings(Review.load("calf-massage", ROOT)))

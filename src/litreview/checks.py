@@ -87,6 +87,27 @@ def warnings(review: Review) -> list[Problem]:
                            review.label(path), STUDY_STATUS.filename in review.loaded)
 
 
+WARNINGS_SHOWN_ONE_BY_ONE = 5  # more warnings of one kind than this are shown as one line
+
+
+def summarised(warned: list[Problem], limit: int = WARNINGS_SHOWN_ONE_BY_ONE) -> list[str]:
+    """The warnings as lines to print: each kind (file, column and the words after the study
+    key) one line per study while there are few, else one line naming how many and which."""
+    groups: dict[tuple, list[Problem]] = {}
+    for w in warned:
+        _, _, said = w.message.partition(": ")
+        groups.setdefault((w.path, w.column, said), []).append(w)
+    lines = []
+    for (path, _, said), items in groups.items():
+        if len(items) <= limit:
+            lines += [str(w) for w in items]
+            continue
+        keys = [w.message.partition(": ")[0] for w in items]
+        lines.append(f"{path}: {len(keys)} studies: {said}: {', '.join(keys[:10])}"
+                     + (f" and {len(keys) - 10} more (all: litreview check --all-warnings)" if len(keys) > 10 else ""))
+    return lines
+
+
 def still_needed(review: str | Review, claim_id: str, study_key: str, root: Path | None = None) -> list[str]:
     """The follow-ups a saved evidence row may leave, as ``file:row:column: message``: what
     the check reports about this study's risk of bias (a new study has no ``rob.csv`` rows
@@ -114,4 +135,5 @@ def still_needed(review: str | Review, claim_id: str, study_key: str, root: Path
     return out
 
 
-__all__ = ["check", "check_review", "explanation_problems", "still_needed", "study_status_problems", "warnings"]
+__all__ = ["check", "check_review", "explanation_problems", "still_needed", "study_status_problems", "summarised",
+           "warnings"]

@@ -28,7 +28,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .checks import check_review, warnings
+    from .checks import check_review, summarised, warnings
     from .tables.review import Review
 
     try:
@@ -43,8 +43,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) in review {args.review}", file=sys.stderr)
         return 1
     warned = warnings(review)
-    for warning in warned:
-        print(f"warning: {warning}", file=sys.stderr)
+    for line in ([str(w) for w in warned] if args.all_warnings else summarised(warned)):
+        print(f"warning: {line}", file=sys.stderr)
     counts = ", ".join(f"{len(frame)} {name.removesuffix('.csv')}" for name, frame in review.tables.items())
     print(f"review {args.review}: ok ({counts}; {len(review.library)} studies in library.bib)")
     for missing in review.missing:
@@ -291,7 +291,10 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("--date", default="", help="date shown on the article, YYYY-MM-DD")
     new.add_argument("--site", default="", help="site or publisher (default: the url's host)")
     new.set_defaults(func=_cmd_new)
-    with_review(sub.add_parser("check", help="validate every table of a review")).set_defaults(func=_cmd_check)
+    ch = with_review(sub.add_parser("check", help="validate every table of a review"))
+    ch.add_argument("--all-warnings", action="store_true",
+                    help="one line per warning (by default, many warnings of one kind are one line)")
+    ch.set_defaults(func=_cmd_check)
     with_review(sub.add_parser("build", help="check, run the notebooks, write reports/<review>/")
                 ).set_defaults(func=_cmd_build)
     vr = with_review(sub.add_parser("verify-refs", help="look up the cited references in Crossref and PubMed"))
