@@ -10,6 +10,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# the browser tests run Debian's chromium, headless, with nothing fetched in the background
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Debian's chromium is not installed and this machine does not allow `make browser` to install it")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
 ARTICLE = ("Ginger tea: a kitchen remedy?\n"
            "Drinking ginger tea can reduce nausea in early pregnancy. "
            "Two cups a day for five days is a safe amount. "

@@ -4,23 +4,18 @@ land on an element, and a screenshot is kept under reports/test-artifacts/."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, needs_chromium
 from litreview.collect.audit import audit_table
 from litreview.grade.grading import grade_review, pool_review
 from litreview.report.sections import render_html, report_context
 from litreview.tables.review import Review
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="Debian's chromium is not installed and this machine does not allow `make browser` to install it")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+pytestmark = needs_chromium
+FLAGS = CHROMIUM_FLAGS
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ import urllib.request
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, needs_chromium
 from litreview.claims.scaffold import new_review
 from litreview.cli import main
 from litreview.collect.screening import read_decisions
@@ -33,12 +33,8 @@ from litreview.tables.bib import load_bib
 from litreview.tables.review import Review
 from test_walk import walk_steps
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="Debian's chromium is not installed and this machine does not allow `make browser` to install it")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+pytestmark = needs_chromium
+FLAGS = CHROMIUM_FLAGS
 REVIEW = "calf-walk"
 TOKEN = "litreview-browser-test"
 KEYS = "input[placeholder='keys: i, 1-9/0, u, r']"

@@ -27,6 +27,13 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _problems(exc) -> int:
+    """Print a SchemaError's problems, one ``file:row:column: message`` per line; exit 1."""
+    for problem in exc.problems:
+        print(problem, file=sys.stderr)
+    return 1
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from .checks import check_review, summarised, warnings
     from .tables.review import Review
@@ -201,9 +208,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         print(f"{exc}. Nothing was written.", file=sys.stderr)
         return 2
     except SchemaError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
+        return _problems(exc)
     print(f"{result.search_id} {result.source}: {result.total:,} found, {result.retrieved:,} retrieved in "
           f"{result.requests} request(s); {result.import_line}")
     return 0
@@ -240,9 +245,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     except SchemaError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
+        return _problems(exc)
     return 0
 
 
@@ -259,9 +262,7 @@ def _cmd_include(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     except SchemaError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
+        return _problems(exc)
     print(done.key)
     print(done.describe(args.review), file=sys.stderr)
     return 0

@@ -53,6 +53,22 @@ def reviews(root: Path | None = None) -> list[str]:
 
 
 @contextmanager
+def locked(path: Path) -> Iterator[Path]:
+    """Hold the lock of ``path`` (``fcntl.flock`` on ``.<name>.lock`` beside it, exclusive,
+    blocking) for the block: how every writer of a shared file (screening.csv, library.bib,
+    evidence.csv, rob.csv) keeps a second notebook or terminal out while it reads and writes."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield path
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
 def staged(target: Path) -> Iterator[Path]:
     """A new folder beside ``target`` to write into. When the block ends normally it replaces
     ``target`` (or becomes it); when the block fails it is removed and ``target`` is left as it

@@ -41,7 +41,6 @@ from .. import paths
 from ..tables.review import ROB_MISSING, Review
 from ..tables.schema import CLAIMS, EVIDENCE, Problem, SchemaError, read_table
 
-LOCK_NAME = ".evidence.csv.lock"
 ID_PATTERN = re.compile(r"E([0-9]+)")
 ID_LIMIT = 9999  # the schema's pattern, E[0-9]{3,4}
 
@@ -241,19 +240,9 @@ def _ids(rv: Review, existing: bytes | None) -> list[str]:
 
 # --- writing ----------------------------------------------------------------------------------
 
-@contextmanager
-def locked(review: str, root: Path | None = None) -> Iterator[Path]:
+def locked(review: str, root: Path | None = None):
     """Hold the review's evidence lock (``fcntl.flock``, exclusive, blocking) for the block."""
-    import fcntl
-
-    path = evidence_path(review, root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(LOCK_NAME), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield path
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return paths.locked(evidence_path(review, root))
 
 
 def append_row(review: str | Review, row: dict, root: Path | None = None) -> str:

@@ -35,8 +35,7 @@ from __future__ import annotations
 import os
 import re
 import string
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -48,7 +47,6 @@ from ..tables.bib import Entry, check_library, citation_key, load_bib, normalise
 from ..tables.schema import SchemaError
 
 LIBRARY = "library.bib"
-LOCK_NAME = ".library.bib.lock"
 
 # field order of the library's convention (references/calf-massage/library.bib)
 FIELD_ORDER = ("author", "title", "journal", "booktitle", "year", "volume", "number", "pages", "doi",
@@ -232,18 +230,9 @@ def library_path(review: str, root: Path | None = None) -> Path:
     return paths.references_dir(review, root) / LIBRARY
 
 
-@contextmanager
-def locked(review: str, root: Path | None = None) -> Iterator[Path]:
+def locked(review: str, root: Path | None = None):
     """Hold the review's library lock (exclusive, blocking) for the block."""
-    import fcntl
-
-    path = library_path(review, root)
-    with open(path.with_name(LOCK_NAME), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield path
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return paths.locked(library_path(review, root))
 
 
 def find_record(review: str, record_key: str, root: Path | None = None) -> dict[str, str]:

@@ -23,8 +23,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 
 from .. import paths
@@ -35,7 +34,6 @@ from .rob2 import AMSTAR2_ITEMS, QUESTIONS, AnswerError, check_answers, check_it
 TOOLS = ROB_TOOLS
 DESIGN_DOMAIN = "overall"
 NOTE_MARK = " | "
-LOCK_NAME = ".rob.csv.lock"
 _ANSWER = re.compile(r"(\d+(?:\.\d+)?) ([A-Za-z-]+)")
 
 
@@ -114,18 +112,9 @@ def rob_rows(study_key: str, tool: str, answers: Mapping[str, str],
 
 # --- the writer ------------------------------------------------------------------------------------
 
-@contextmanager
-def locked(review: str, root: Path | None = None) -> Iterator[Path]:
+def locked(review: str, root: Path | None = None):
     """Hold the review's rob.csv lock (exclusive, blocking) for the block."""
-    import fcntl
-
-    path = rob_path(review, root)
-    with open(path.with_name(LOCK_NAME), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield path
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return paths.locked(rob_path(review, root))
 
 
 def _records(text: str) -> list[tuple[list[str], str]]:

@@ -27,8 +27,6 @@ import csv
 import hashlib
 import io
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +37,6 @@ from ..tables.schema import EXCLUSION_REASONS, SCREENING, SCREENING_STAGES, Sche
 from .ranking import EXCLUDE, INCLUDE, Ranker, Stopping, record_text, stopping
 
 TITLE_ABSTRACT, FULL_TEXT = SCREENING_STAGES
-LOCK_NAME = ".screening.csv.lock"
 
 
 class ScreeningError(ValueError):
@@ -62,18 +59,9 @@ def screening_path(review: str, root: Path | None = None) -> Path:
     return paths.data_dir(review, root) / SCREENING.filename
 
 
-@contextmanager
-def locked(review: str, root: Path | None = None) -> Iterator[Path]:
+def locked(review: str, root: Path | None = None):
     """Hold the review's screening lock (exclusive, blocking) for the block."""
-    import fcntl
-
-    path = screening_path(review, root)
-    with open(path.with_name(LOCK_NAME), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield path
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return paths.locked(screening_path(review, root))
 
 
 _decisions_cache: dict[tuple, pd.DataFrame] = {}
