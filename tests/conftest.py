@@ -93,11 +93,16 @@ def review_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-@pytest.fixture
-def shipped_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the shipped review's data and references (to break on purpose)."""
+def copy_project(source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """``source``'s data and references copied into ``tmp_path``, which becomes the workbook root."""
     for part in ("data", "references"):
-        shutil.copytree(ROOT / part, tmp_path / part)
+        shutil.copytree(source / part, tmp_path / part)
     (tmp_path / "pyproject.toml").write_text("[project]\nname='copy'\n")
     monkeypatch.setenv("LITREVIEW_ROOT", str(tmp_path))
     return tmp_path
+
+
+@pytest.fixture
+def shipped_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped review's data and references (to break on purpose)."""
+    return copy_project(ROOT, tmp_path, monkeypatch)

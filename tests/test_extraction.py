@@ -5,12 +5,11 @@ review in tests/fixtures/workbook (four claims, three meta-analyses with risk-of
 from __future__ import annotations
 
 import multiprocessing
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, copy_project
 from litreview.appraise.extraction import (
     REJUDGED,
     RowRefused,
@@ -40,11 +39,7 @@ def unappraised_study() -> tuple[str, str]:
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for part in ("data", "references"):
-        shutil.copytree(FIXTURE / part, tmp_path / part)
-    (tmp_path / "pyproject.toml").write_text("[project]\nname='copy'\n")
-    monkeypatch.setenv("LITREVIEW_ROOT", str(tmp_path))
-    return tmp_path
+    return copy_project(FIXTURE, tmp_path, monkeypatch)
 
 
 def evidence_file(root: Path) -> Path:
