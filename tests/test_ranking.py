@@ -135,3 +135,24 @@ def test_stopping_before_any_decision_and_after_the_last():
 def test_describe_cites_the_rule_and_gives_the_bound():
     text = stopping([1, 1, 0, 0], total=10).describe()
     assert "Callaghan & Müller-Hansen 2020" in text and "at most 5 relevant" in text and "keep screening" in text
+
+
+def test_the_stopping_rule_tries_every_sample_up_to_500_then_a_grid_that_errs_towards_reading_on():
+    import numpy as np
+
+    from litreview.collect import ranking
+
+    assert list(ranking.sample_sizes(7)) == [1, 2, 3, 4, 5, 6, 7]
+    sizes = ranking.sample_sizes(5000)
+    assert list(sizes[:500]) == list(range(1, 501)) and sizes[-1] == 5000 and len(sizes) < 900
+    rng = np.random.default_rng(3)
+    for decided in (800, 3000):
+        labels = (rng.random(decided) < 0.05).astype(int)
+        labels[-300:] = 0  # a long run without relevant records at the end
+        exact = ranking.sample_sizes
+        try:
+            ranking.sample_sizes = lambda d: np.arange(1, d + 1)
+            every = ranking._h0(labels, 2000, 0.95)[0]
+        finally:
+            ranking.sample_sizes = exact
+        assert ranking._h0(labels, 2000, 0.95)[0] >= every  # never a smaller p: never an earlier stop

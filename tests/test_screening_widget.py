@@ -96,3 +96,24 @@ def test_the_full_text_queue_reads_again_on_r_after_includes_made_elsewhere(impo
     assert full.record["record_id"] == included and full.keys.value == ""
     full.refresh_button.click()
     assert full.record["record_id"] == included
+
+
+def test_when_a_refit_is_slow_the_next_record_comes_at_once_and_the_refit_runs_behind(imported, monkeypatch):  # noqa: F811
+    """Every refit is counted slow here (a budget below zero): the click shows the next record
+    from the last model and says so; the background refit catches up."""
+    from litreview.workbook import screening_widget
+
+    monkeypatch.setattr(screening_widget, "CLICK_BUDGET_S", -1.0)
+    widget = ScreeningWidget("ginger")           # the first ranking is fitted at once
+    assert widget.lag == 0 and widget._slow
+    first = widget.record["record_id"]
+    widget.include.click()
+    assert list(read_decisions("ginger")["record_key"])[-1] == first      # written at once
+    assert widget.record["record_id"] != first and widget.lag == 1
+    assert "fitted 1 decision ago; refitting in the background" in widget.status.value
+    widget._fitting.join(timeout=30)
+    assert not widget._busy and widget._fitted[2] == 1                   # caught up
+    widget.keys.value = "3"                                               # the next click uses it
+    assert widget.lag == 1 and widget._fitted[2] in (1, 2)
+    widget._fitting.join(timeout=30)
+    assert widget._fitted[2] == 2

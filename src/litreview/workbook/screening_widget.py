@@ -12,6 +12,13 @@ record's own metadata (:func:`litreview.appraise.inclusion.include`): the decisi
 together, or, when the record cannot be entered (no DOI or PMID), neither is written. The
 key of the last study included is kept in ``last_included`` for the extraction form.
 
+Speed: a click should answer within :data:`CLICK_BUDGET_S`. While refitting the model takes
+less, every click refits it before the next record is chosen (the ranking ASReview's
+simulation gives). Once a refit takes longer (thousands of decisions in a large queue), the next
+record comes from the last model fitted and the refit runs in a background thread, as
+ASReview LAB trains while the reviewer reads; the status line says how many decisions the
+ranking lags, and the first click after the refit uses it.
+
 Keyboard: JupyterLab gives widgets no key bindings, so the widget has a small "keys" box; with
 it focused, ``i`` includes, ``1``-``9``/``0`` exclude with the reason of that number (as
 listed beside the buttons), ``u`` undoes, and ``r`` reads the queue again (after decisions
@@ -22,6 +29,8 @@ from __future__ import annotations
 
 import html
 import re
+import threading
+import time
 from pathlib import Path
 
 from ..collect.screening import (
@@ -34,6 +43,10 @@ from ..collect.screening import (
     queue,
     undo,
 )
+
+# a response within 0.1 s feels instantaneous (Nielsen 1993, Usability Engineering, ch. 5,
+# "response times"): beyond it, the refit goes to the background (see the module docstring)
+CLICK_BUDGET_S = 0.1
 
 KEYS = {str((n + 1) % 10): reason for n, reason in enumerate(EXCLUSION_REASONS)}
 
@@ -63,6 +76,13 @@ class ScreeningWidget:
         self.review, self.stage, self.root = review, stage, root
         self.record: dict | None = None
         self.last_included: str | None = None  # library key of the last study included at full text
+        self._fitted = None       # (ranker, scores, decisions they were fitted on): the last ranking
+        self._slow = False        # the last refit took longer than CLICK_BUDGET_S
+        self._fitting: threading.Thread | None = None
+        self._busy = False        # a background refit is running
+        self._waiting = None      # (ranker, labels) to refit once the running refit ends
+        self._lock = threading.Lock()
+        self.lag = 0              # decisions the ranking shown has not been fitted on
         self._terms_of = None  # the ranker the highlighted terms were read for
         self.terms: list[str] = []
         self.view = w.HTML()
@@ -99,9 +119,11 @@ class ScreeningWidget:
             searches = set(q.records["search_id"]) - {""}
             self.terms = pico_terms(self.review, searches, self.root) if len(q.records) else []
             self._terms_of = q.ranker
-        self.record = q.next()
+        self.record = self._next(q)
         self.progress.max, self.progress.value = max(len(q.records), 1), len(q.decided)
-        self.status.value = html.escape(f"{q.progress()}. {q.stopping().describe()}")
+        lag = (f" Ranked by the model fitted {self.lag} decision{'s' if self.lag != 1 else ''} ago; "
+               "refitting in the background." if self.lag else "")
+        self.status.value = html.escape(f"{q.progress()}. {q.stopping().describe()}{lag}")
         if len(q.records) == 0 and self.stage == FULL_TEXT:
             self.view.value = ("<p>No record is included at title/abstract yet: include records there first, "
                                "then <b>Refresh</b> this queue.</p>")
@@ -114,6 +136,49 @@ class ScreeningWidget:
             self.view.value = record_html(self.record, self.terms)
         for button in [self.include, *self.excludes]:
             button.disabled = self.record is None
+
+    def _next(self, q) -> dict | None:
+        """The record to show next (see "Speed" in the module docstring)."""
+        labels = q.labels()
+        fitted = self._fitted
+        if self._slow and fitted is not None and fitted[0] is q.ranker:
+            order = q.ranker.order(labels, scores=fitted[1])
+            self.lag = max(0, len(labels) - fitted[2])
+            if self.lag:
+                self._refit_later(q.ranker, labels)
+        else:
+            scores = self._fit(q.ranker, labels)
+            order = q.ranker.order(labels, scores=scores)
+            self.lag = 0
+        return q.records.iloc[int(order[0])].to_dict() if len(order) else None
+
+    def _fit(self, ranker, labels: dict) -> object:
+        started = time.perf_counter()
+        scores = ranker.scores(labels)
+        self._slow = time.perf_counter() - started > CLICK_BUDGET_S
+        self._fitted = (ranker, scores, len(labels))
+        return scores
+
+    def _refit_later(self, ranker, labels: dict) -> None:
+        """Refit on ``labels`` in a background thread; while one runs, the newest labels wait
+        and are fitted next (older waiting ones are dropped)."""
+        with self._lock:
+            self._waiting = (ranker, dict(labels))
+            if self._busy:
+                return
+            self._busy = True
+
+        def work() -> None:
+            while True:
+                with self._lock:
+                    job, self._waiting = self._waiting, None
+                    if job is None:
+                        self._busy = False
+                        return
+                self._fit(*job)
+
+        self._fitting = threading.Thread(target=work, name="litreview-refit", daemon=True)
+        self._fitting.start()
 
     def _decide(self, decision: str, reason: str = "") -> None:
         if self.record is None:
