@@ -24,7 +24,7 @@ Each is the mean over the seeds.
 Speed: per decision (refit plus re-rank of every unread record) at 10,000 records: the sets'
 records together, repeated to 10,000, with their true labels; the median and maximum of 20
 successive decisions after 100, 1,000, 2,500 and 5,000 decisions; and the widget's whole click
-(:func:`click_latency`) after 100 and 1,000. The process is pinned to two
+(:func:`click_latency`) at the same points. The process is pinned to two
 cores, with the thread-pool variables set to two.
 
 ASReview LAB lives in its own environment, ``.cache/benchmarks/asreview-lab-env``, installed
@@ -243,7 +243,7 @@ def click_latency(sets: list[tuple[list[str], np.ndarray]]) -> dict[str, Any]:
         first_positive = next(i for i in visit if labels[i] == 1)
         visit.remove(first_positive)
         visit.insert(0, first_positive)
-        for after in SPEED_AFTER[:2]:
+        for after in SPEED_AFTER:
             with open(data / "screening.csv", "w", encoding="utf-8") as out:
                 out.write("record_key,search_id,stage,decision,reason\n")
                 for i in visit[:after]:

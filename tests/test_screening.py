@@ -189,3 +189,27 @@ def test_row_line_numbers_are_shared_by_copies_of_a_table(imported):
     lines = (imported / "data/ginger/screening.csv").read_text(encoding="utf-8").splitlines()
     assert frame.attrs["lines"][-1] == len(lines) and lines[-1].startswith("export.ris:1,")
     assert frame[frame["decision"] == "include"].attrs["lines"] is frame.attrs["lines"]
+
+
+def test_appended_rows_are_read_alone_and_give_the_table_a_full_read_gives(imported):
+    from litreview.tables.schema import SCREENING, SchemaError, read_table
+
+    path = imported / "data/ginger/screening.csv"
+    label = "data/ginger/screening.csv"
+    read_decisions("ginger")
+    for key in ("export.ris:1", "export.ris:2", "export.ris:3"):
+        decide("ginger", key, "exclude", "wrong-outcome")
+        grown, whole = read_decisions("ginger"), read_table(path, SCREENING, label)
+        assert grown.equals(whole) and list(grown.attrs["lines"]) == list(whole.attrs["lines"])
+    # a row changed in place before the old end (same file, longer): read whole again
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("export.ris:1,S002,title-abstract,exclude,wrong-outcome",
+                                 "export.ris:1,S002,title-abstract,exclude,wrong-population-and-more"), encoding="utf-8")
+    assert "wrong-population-and-more" in set(read_decisions("ginger")["reason"])
+    # a bad appended row is reported with its line in the file, as a full read reports it
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("export.ris:4,S002,title-abstract,maybe,\n")
+    lines = path.read_text(encoding="utf-8").count("\n")
+    with pytest.raises(SchemaError) as caught:
+        read_decisions("ginger")
+    assert [str(p) for p in caught.value.problems][0].startswith(f"{label}:{lines}:decision:")

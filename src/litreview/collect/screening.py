@@ -33,7 +33,15 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
-from ..tables.schema import EXCLUSION_REASONS, SCREENING, SCREENING_STAGES, SchemaError, read_table
+from ..tables.schema import (
+    EXCLUSION_REASONS,
+    SCREENING,
+    SCREENING_STAGES,
+    LineNumbers,
+    SchemaError,
+    parse_table,
+    read_table,
+)
 from .ranking import EXCLUDE, INCLUDE, Ranker, Stopping, record_text, stopping
 
 TITLE_ABSTRACT, FULL_TEXT = SCREENING_STAGES
@@ -64,21 +72,68 @@ def locked(review: str, root: Path | None = None):
     return paths.locked(screening_path(review, root))
 
 
-_decisions_cache: dict[tuple, pd.DataFrame] = {}
+@dataclass
+class _Read:
+    """screening.csv as last read: its version, rows, size, line count, header and last bytes."""
+
+    stamp: tuple
+    frame: pd.DataFrame
+    size: int
+    lines: int
+    header: str
+    end: bytes
+
+
+TAIL_CHECK = 64  # bytes before the old end compared, to tell an append from a rewrite in place
+_decisions_cache: dict[Path, _Read] = {}
 
 
 def read_decisions(review: str, root: Path | None = None) -> pd.DataFrame:
-    """``screening.csv`` through its schema (empty when the file is absent); read once per
-    version of the file, since a click both writes a decision and shows the queue."""
+    """``screening.csv`` through its schema (empty when the file is absent). A click both
+    writes a decision and shows the queue, and the file only grows between clicks: it is read
+    once per version, and when it grew by appended rows only those rows are read (through the
+    same schema, with their own line numbers)."""
     path = screening_path(review, root)
     if not path.is_file():
         return SCREENING.empty()
+    label = f"data/{review}/{SCREENING.filename}"
     stamp = _stamp([path])
-    if stamp not in _decisions_cache:
-        frame = read_table(path, SCREENING, f"data/{review}/{SCREENING.filename}")
-        _decisions_cache.clear()
-        _decisions_cache[stamp] = frame
-    return _decisions_cache[stamp]
+    known = _decisions_cache.get(path)
+    if known is not None and known.stamp == stamp:
+        return known.frame
+    read = _appended(path, known, stamp, label) if known is not None else None
+    if read is None:
+        data = path.read_bytes()
+        frame = read_table(path, SCREENING, label)
+        header = data.decode("utf-8").removeprefix("\ufeff").split("\n", 1)[0] + "\n"
+        read = _Read(stamp, frame, len(data), data.count(b"\n"), header, data[-TAIL_CHECK:])
+    _decisions_cache[path] = read
+    return read.frame
+
+
+def _appended(path: Path, known: _Read, stamp: tuple, label: str) -> _Read | None:
+    """The table after rows were appended to the version ``known``; None when the file
+    changed otherwise (replaced, rewritten, cut short) or its new end is not a whole line."""
+    (_, inode, size, _), = stamp
+    (_, old_inode, _, _), = known.stamp
+    if inode != old_inode or size <= known.size or not known.end.endswith(b"\n"):
+        return None
+    with open(path, "rb") as handle:
+        handle.seek(known.size - len(known.end))
+        data = handle.read()
+    if not data.startswith(known.end) or not data.endswith(b"\n"):
+        return None
+    tail = data[len(known.end):]
+    try:
+        added = parse_table(known.header + tail.decode("utf-8"), SCREENING, label, first_line=known.lines)
+    except (SchemaError, UnicodeDecodeError):
+        return None  # the whole file is read again, and its problems reported with their lines
+    frame = pd.concat([known.frame, added], ignore_index=True)
+    if frame.duplicated(list(SCREENING.key)).any():
+        return None
+    frame.attrs.update(path=label, lines=LineNumbers([*known.frame.attrs["lines"], *added.attrs["lines"]]))
+    return _Read(_stamp([path]), frame, known.size + len(tail), known.lines + tail.count(b"\n"),
+                 known.header, data[-TAIL_CHECK:])
 
 
 def _stamp(files: list[Path]) -> tuple:

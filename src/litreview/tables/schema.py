@@ -199,7 +199,13 @@ def read_table(path: Path, schema: TableSchema, label: str | None = None) -> pd.
     label = label or str(path)
     if not path.is_file():
         raise SchemaError([Problem(label, None, None, "file is missing")])
-    text = read_text(path, label).removeprefix("\ufeff")
+    return parse_table(read_text(path, label), schema, label)
+
+
+def parse_table(text: str, schema: TableSchema, label: str, first_line: int = 1) -> pd.DataFrame:
+    """:func:`read_table` on text already read: its header at line ``first_line`` of the file
+    (a part of a file that grew, given its header, is read with the lines it has there)."""
+    text = text.removeprefix("\ufeff")
     if not text.strip():
         raise SchemaError([Problem(label, None, None,
                                    f"file is empty; expected at least the header: {schema.header().strip()}")])
@@ -209,7 +215,7 @@ def read_table(path: Path, schema: TableSchema, label: str | None = None) -> pd.
     records: list[dict] = []
     lines: list[int] = []
     seen: dict[tuple, int] = {}
-    for start, raw in _raw_rows(reader, label, problems):
+    for start, raw in _raw_rows(reader, label, problems, first_line - 1):
         if len(raw) != len(header):
             problems.append(Problem(label, start, None, f"expected {len(header)} fields, found {len(raw)}"))
             continue
@@ -242,17 +248,18 @@ def _header(reader, schema: TableSchema, label: str) -> list[str]:
     return header
 
 
-def _raw_rows(reader, label: str, problems: list[Problem]):
-    """``(first line, cells)`` of every row that is not blank; a malformed row ends the file."""
+def _raw_rows(reader, label: str, problems: list[Problem], before: int = 0):
+    """``(first line, cells)`` of every row that is not blank, counting ``before`` lines ahead
+    of the text read; a malformed row ends the file."""
     line = reader.line_num
     while True:
-        start = line + 1
+        start = before + line + 1
         try:
             raw = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            problems.append(Problem(label, reader.line_num, None, f"malformed CSV: {exc}"))
+            problems.append(Problem(label, before + reader.line_num, None, f"malformed CSV: {exc}"))
             return
         line = reader.line_num
         if raw and any(v.strip() for v in raw):
