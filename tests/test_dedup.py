@@ -7,11 +7,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from litreview.collect.dedup import DEDUP_LOG_COLUMNS, clean_title, find_duplicates, title_features, unique
+from litreview.collect.dedup import (
+    DEDUP_LOG_COLUMNS,
+    clean_title,
+    find_duplicates,
+    generic_title,
+    title_features,
+    unique,
+)
 from litreview.collect.importers import RECORD_COLUMNS
+from litreview.tables.bib import normalise_title
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
@@ -326,7 +334,13 @@ def test_input_order_does_not_change_which_records_are_duplicates(seed, shuffle_
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10_000), k=st.integers(0, 199))
 def test_an_exact_copy_is_always_found(seed, k):
+    """...except a record with a generic title ("Introduction.") and neither identifier nor
+    first page: such records stay apart by design, since two of them are as likely to be two
+    different introductions as one (issue and first page are what could tell them apart)."""
     records, _ = generate(200, seed=seed)
+    record = records.iloc[k]
+    assume(not (generic_title(normalise_title(record["title"])) and not record["doi"] and not record["pmid"]
+                and not record["pages"]))
     copy = records.iloc[[k]].assign(record_id="copy:1")
     log = find_duplicates(pd.concat([records, copy], ignore_index=True))
     kept = log.set_index("record_id")["duplicate_of"].to_dict()
