@@ -121,6 +121,7 @@ def open_and_run(page, base: str, notebook: str) -> None:
     tab = page.locator(".jp-NotebookPanel:has(.jp-Notebook):visible")
     page.wait_for_selector(".jp-StatusBar-TextItem:has-text('Idle')", timeout=WAIT * 1000)
     for _ in range(3):
+        dismiss_dialogs(page)
         tab.locator(".jp-Cell").first.click()
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
@@ -129,7 +130,26 @@ def open_and_run(page, base: str, notebook: str) -> None:
             return
         except AssertionError:
             continue
-    raise AssertionError(f"{notebook}: Run All Cells did not start")
+    raise AssertionError(f"{notebook}: Run All Cells did not start; dialogs seen: {DIALOGS}")
+
+
+DIALOGS: list[str] = []  # what JupyterLab asked while the test ran, for the failure message
+
+
+def dismiss_dialogs(page) -> None:
+    """Answer any dialog JupyterLab shows (a kernel to choose for a notebook reopened from the
+    last workspace, say) with its default button, and note what it said."""
+    for _ in range(3):
+        dialog = page.locator(".jp-Dialog")
+        if not dialog.count():
+            return
+        DIALOGS.append(dialog.first.inner_text()[:200])
+        accept = dialog.first.locator(".jp-Dialog-button.jp-mod-accept")
+        if accept.count():
+            accept.first.click()
+        else:
+            page.keyboard.press("Escape")
+        page.wait_for_timeout(300)
 
 
 def press(page, box, key: str) -> None:
@@ -223,6 +243,7 @@ def test_screen_include_extract_and_appraise_in_jupyterlab(workbook):
         rob.locator("button:text-is('Save')").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "rob-form.png"))
         browser.close()
+    (ARTIFACTS / "dialogs.txt").write_text("\n---\n".join(DIALOGS) + "\n", encoding="utf-8")
 
     assert errors == []
     decisions = read_decisions(REVIEW, root)
