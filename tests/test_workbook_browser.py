@@ -86,6 +86,10 @@ def workbook(tmp_path_factory):
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
                                                                            "checkForUpdates": False}))
+    # start a notebook's kernel without asking which one (JupyterLab asks now and then otherwise)
+    tracker = root / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"autoStartDefaultKernel": True}))
     port = free_port()
     env = {**os.environ, "LITREVIEW_ROOT": str(root), "JUPYTERLAB_SETTINGS_DIR": str(root / "lab-settings"),
            "JUPYTER_RUNTIME_DIR": str(root / "runtime"), "JUPYTER_CONFIG_DIR": str(root / "config")}
@@ -116,15 +120,20 @@ def workbook(tmp_path_factory):
 def open_and_run(page, base: str, notebook: str) -> None:
     """Open the notebook, wait for its kernel, and Run > Run All Cells (again, should the
     first click come before the notebook could take it)."""
-    page.goto(f"{base}/lab/tree/{notebook}.ipynb?token={TOKEN}")
+    page.goto(f"{base}/lab/tree/{notebook}.ipynb?reset&token={TOKEN}")  # a fresh workspace: this notebook alone
     page.wait_for_selector(".jp-Notebook", timeout=WAIT * 1000)
     tab = page.locator(".jp-NotebookPanel:has(.jp-Notebook):visible")
     page.wait_for_selector(".jp-StatusBar-TextItem:has-text('Idle')", timeout=WAIT * 1000)
-    for _ in range(3):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(5):
         dismiss_dialogs(page)
-        tab.locator(".jp-Cell").first.click()
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:  # a dialog may open a moment after the notebook: answer it, then try again
+            tab.locator(".jp-Cell").first.click(timeout=5000)
+            page.get_by_role("menuitem", name="Run", exact=True).click(timeout=5000)
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click(timeout=5000)
+        except PlaywrightTimeout:
+            continue
         try:
             until(lambda: tab.locator(".jp-InputPrompt:has-text('[1]')").count() > 0, "the first cell to run", 15)
             return
@@ -144,6 +153,8 @@ def dismiss_dialogs(page) -> None:
         if not dialog.count():
             return
         DIALOGS.append(dialog.first.inner_text()[:200])
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"dialog-{len(DIALOGS)}.png"))
         accept = dialog.first.locator(".jp-Dialog-button.jp-mod-accept")
         if accept.count():
             accept.first.click()
