@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from litreview.collect.dedup import (
@@ -325,6 +325,7 @@ def same_group_pairs(log: pd.DataFrame) -> set[frozenset[str]]:
 
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10_000), shuffle_seed=st.integers(0, 10_000))
+@example(seed=278, shuffle_seed=2)  # a chain whose groups once depended on the order
 def test_input_order_does_not_change_which_records_are_duplicates(seed, shuffle_seed):
     records, _ = generate(300, seed=seed)
     shuffled = records.sample(frac=1, random_state=shuffle_seed).reset_index(drop=True)

@@ -661,9 +661,14 @@ def find_duplicates(records: pd.DataFrame, decisions: pd.DataFrame | None = None
                     progress: bool = False) -> pd.DataFrame:
     """The dedup log of ``records`` (columns ``DEDUP_LOG_COLUMNS``, one row per record judged
     a duplicate, in input order), honouring a reviewer's ``decisions``."""
-    t = _table(records)
-    if len(set(t.ids)) != len(t.ids):
+    given = [str(r) for r in records["record_id"]]
+    if len(set(given)) != len(given):
         raise ValueError("records: record_id values must be unique")
+    # Which pair is met first decides a chain A~B, B~C where A and C conflict; so the records
+    # are linked in an order of their own (record ids, numbers compared as numbers), never in
+    # the order they come in, and each group then keeps the record that came first.
+    canonical = sorted(range(len(given)), key=lambda i: _natural(given[i]))
+    t = _table(records.iloc[canonical].reset_index(drop=True))
     groups = _Groups(t.profiles)
     _apply_decisions(groups, decisions, t.ids)
     doi, pmid, title_year_author, fuzzy_title = RULES
@@ -676,7 +681,21 @@ def find_duplicates(records: pd.DataFrame, decisions: pd.DataFrame | None = None
     ]
     for stage in tqdm(stages, desc="de-duplicating", unit="stage", disable=not progress):
         stage()
-    return _log(t, groups)
+    arrived = {rid: n for n, rid in enumerate(given)}
+    earliest: dict[int, int] = {}
+    for i, rid in enumerate(t.ids):
+        root = groups.find(i)
+        if root not in earliest or arrived[rid] < arrived[t.ids[earliest[root]]]:
+            earliest[root] = i
+    for root, i in earliest.items():
+        groups.first[root] = i
+    log = _log(t, groups)
+    return log.iloc[log["record_id"].map(arrived).argsort(kind="stable")].reset_index(drop=True)
+
+
+def _natural(record_id: str) -> tuple:
+    """``export.ris:9`` before ``export.ris:10``: digits compared as numbers."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", record_id))
 
 
 def _log(t: _Table, groups: _Groups) -> pd.DataFrame:
