@@ -88,7 +88,8 @@ TARGET_SECONDS = {"ris": 15.0, "bib": 30.0}
 TARGET_PEAK_MB = 1024.0
 MIN_ASREVIEW_PYTHON = (3, 12)
 FORMATS = {"ris": "RIS", "bib": "BibTeX"}
-MEASURED_SOURCES = (ROOT / "src" / "litreview" / "importers.py", ROOT / "src" / "litreview" / "dedup.py", GENERATOR)
+MEASURED_SOURCES = (*sorted((ROOT / "src" / "litreview" / "collect" / "importers").glob("*.py")),
+                    ROOT / "src" / "litreview" / "collect" / "dedup.py", GENERATOR)
 BIB_TO_RIS = {"article": "JOUR", "conference": "CONF", "inproceedings": "CONF", "book": "BOOK",
               "incollection": "CHAP", "phdthesis": "THES", "techreport": "RPRT", "misc": "GEN"}
 RIS_TO_BIB = {"JOUR": "article", "CONF": "inproceedings", "BOOK": "book", "CHAP": "incollection",
