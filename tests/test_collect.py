@@ -73,7 +73,10 @@ def test_import_stores_every_record_and_logs_each_merge(review_root, twins):
     assert check_review(review) == []
     c = counts_of(review)
     assert c.identified == 12 + 3 and c.duplicates == 1
-    assert c.excluded_on_title == 15 - 2 - 1  # S001 read 2; one removed as a duplicate
+    # S001 (logged by hand) read 2 of its 12 hits; S002's 3 imported records, one removed as a
+    # duplicate, await screening: not yet screened is not excluded on title
+    assert (c.excluded_on_title, c.not_yet_screened) == (12 - 2, 3 - 1)
+    assert c.as_frame().set_index("stage")["count"]["records not yet screened"] == 2
 
 
 def test_hits_must_match_the_records_imported(review_root, twins):

@@ -15,6 +15,7 @@ from matplotlib.patches import FancyBboxPatch
 
 from ..grade.grading import LEVELS
 from ..tables.schema import RATIO_MEASURES
+from .missing import counted
 from .prisma import PrismaCounts
 
 DIRECTION_COLOURS = {"supports": "#2e7d32", "mixed": "#f9a825", "no-effect": "#757575", "contradicts": "#c62828"}
@@ -143,9 +144,10 @@ def prisma_flow(c: PrismaCounts):
         f"\n{listed(c.full_text_reasons)}" if c.full_text_reasons else "")
     # (left text, right text, left height, right height, left colour) per row, top to bottom
     rows = [
-        (f"Records identified\n{c.searches} searches, {c.identified} records",
-         f"Excluded on title\n{c.excluded_on_title}",
-         1.1, 1.1, "#f5f7fb"),
+        (f"Records identified\n{counted(c.searches, 'search', 'searches')}, {counted(c.identified, 'record')}",
+         f"Excluded on title\n{c.excluded_on_title}" + (f"\n\nNot yet screened\n{c.not_yet_screened}"
+                                                        if c.imports else ""),
+         1.1, 1.9 if c.imports else 1.1, "#f5f7fb"),
         (f"Read beyond the title\n{c.screening_rows} readings of\n{c.assessed} distinct records",
          f"Duplicates removed\n(on import, or met in\nseveral searches)\n{c.duplicates}", 1.3, 1.3, "#f5f7fb"),
         (f"Records assessed\n(title and abstract)\n{c.assessed}", excluded, 1.2, 2.4, "#f5f7fb"),
@@ -153,7 +155,8 @@ def prisma_flow(c: PrismaCounts):
          1.1, 1.1, "#f5f7fb"),
         (f"Reports assessed for eligibility\n{c.reports_assessed}{none}", reports_excluded, 1.1,
          2.0 if c.full_text_reasons else 1.1, "#f5f7fb"),
-        (f"Included\n{c.included_records} records\n{c.studies_in_review} studies in the evidence table", "", 1.3, 0,
+        (f"Included\n{counted(c.included_records, 'record')}\n"
+         f"{counted(c.studies_in_review, 'study', 'studies')} in the evidence table", "", 1.3, 0,
          "#eef7ee"),
     ]
     y, centres = 14.7, []

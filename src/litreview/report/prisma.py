@@ -41,6 +41,9 @@ class PrismaCounts:
     reports_not_retrieved: int = 0
     reports_assessed: int = 0
     reports_excluded: int = 0
+    # records imported by a search and not yet decided at title/abstract (imports only)
+    not_yet_screened: int = 0
+    imports: bool = False
     # the reasons of the records that left at full text (a part of exclusion_reasons)
     full_text_reasons: dict[str, int] = field(default_factory=dict)
 
@@ -53,6 +56,7 @@ class PrismaCounts:
     def as_frame(self) -> pd.DataFrame:
         labels = [("searches run", self.searches), ("records identified", self.identified),
                   ("excluded on title", self.excluded_on_title),
+                  *([("records not yet screened", self.not_yet_screened)] if self.imports else []),
                   ("duplicates removed", self.duplicates), ("records assessed", self.assessed),
                   ("records excluded after assessment", self.excluded),
                   ("records included", self.included_records),
@@ -65,10 +69,26 @@ class PrismaCounts:
 
 
 def counts(search_log: pd.DataFrame, screening: pd.DataFrame, evidence: pd.DataFrame,
-           removed_on_import: int = 0) -> PrismaCounts:
-    """``removed_on_import``: the rows of the imports' dedup log (0 when nothing was imported)."""
+           removed_on_import: int = 0, imported: dict[str, int] | None = None) -> PrismaCounts:
+    """``removed_on_import``: the rows of the imports' dedup log (0 when nothing was imported);
+    ``imported``: the records imported per search id.
+
+    A search logged by hand counts its ``screened`` records as read and the rest of its hits as
+    excluded on title. A search whose records were imported (``litreview search`` or
+    ``litreview import``) counts as read the records with a title/abstract decision; the rest
+    are not yet screened, never excluded."""
     identified = int(search_log["hits"].sum())
-    read = int(search_log["screened"].sum())
+    imported = imported or {}
+    title_stage = screening[screening["stage"] == "title-abstract"] if "stage" in screening else screening
+    read = awaiting = 0
+    for sid, screened in zip(search_log["search_id"], search_log["screened"]):
+        if sid in imported:
+            decided = title_stage.loc[title_stage["search_id"] == sid, "record_key"].nunique()
+            read += decided
+            awaiting += imported[sid] - decided
+        else:
+            read += int(screened)
+    awaiting = max(0, awaiting - removed_on_import) if imported else 0
     # a record's decision is the one of its last stage (full text over title/abstract); within a
     # stage, an include by any search stands
     stage_of = screening["stage"] if "stage" in screening else pd.Series("title-abstract", index=screening.index)
@@ -92,7 +112,9 @@ def counts(search_log: pd.DataFrame, screening: pd.DataFrame, evidence: pd.DataF
     full_included = set(full.loc[full["decision"] == "include", "record_key"])
     reports_excluded = set(full.loc[full["decision"] == "exclude", "record_key"]) - not_retrieved - full_included
     return PrismaCounts(
-        searches=len(search_log), identified=identified, excluded_on_title=identified - read - removed_on_import,
+        searches=len(search_log), identified=identified,
+        excluded_on_title=identified - read - removed_on_import - awaiting, not_yet_screened=awaiting,
+        imports=bool(imported),
         screening_rows=len(screening), duplicates=len(screening) - readings + removed_on_import, assessed=assessed,
         excluded=len(excluded), included_records=len(included),
         studies_in_review=int(evidence["study_key"].nunique()),
@@ -127,4 +149,5 @@ def _reason_class(reason: str | None) -> str:
 
 def counts_of(review) -> PrismaCounts:
     """The PRISMA 2020 counts of a loaded review, its imports' de-duplication included."""
-    return counts(review.search_log, review.screening, review.evidence, review.imports.removed)
+    imports = review.imports
+    return counts(review.search_log, review.screening, review.evidence, imports.removed, imports.by_search())
