@@ -105,3 +105,12 @@ def test_risk_of_bias_lights_draw_only_the_domains_judged():
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert labels == ["randomisation", "selection", "protocol", "search", "overall"]
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["t1", "r1"]  # trials first
+
+
+def test_claims_are_counted_in_whole_numbers_on_the_verdict_chart():
+    grades = pd.DataFrame({"certainty": ["very low"], "verdict": ["unsupported"]})
+    fig = plots.verdicts_by_certainty(grades)
+    fig.canvas.draw()
+    shown = [t.get_text() for t in fig.axes[0].get_xticklabels()
+             if fig.axes[0].get_xlim()[0] <= t.get_position()[0] <= fig.axes[0].get_xlim()[1]]
+    assert shown and all(label.isdigit() for label in shown)

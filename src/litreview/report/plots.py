@@ -108,6 +108,7 @@ def verdicts_by_certainty(grades: pd.DataFrame):
             ax.text(total + 0.3, y, str(int(total)), va="center", fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("claims")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))  # whole claims
     ax.legend(fontsize=7.5, frameon=False, loc="lower right")
     _clean(ax)
     fig.tight_layout()
