@@ -69,6 +69,31 @@ def locked(path: Path) -> Iterator[Path]:
 
 
 @contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A new file beside ``path`` to write (and check) in the block. When the block ends
+    normally the file is flushed to disk and swapped in with ``os.replace``, keeping ``path``'s
+    permissions (0o644 for a new file); when it fails the new file is removed and ``path`` is
+    left as it was. A crash leaves the old file or the new one, never half of either."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    os.close(handle)
+    new = Path(name)
+    try:
+        yield new
+        with open(new, "rb") as written:
+            os.fsync(written.fileno())
+        os.chmod(new, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(new, path)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)  # the rename itself reaches the disk
+        finally:
+            os.close(folder)
+    finally:
+        new.unlink(missing_ok=True)
+
+
+@contextmanager
 def staged(target: Path) -> Iterator[Path]:
     """A new folder beside ``target`` to write into. When the block ends normally it replaces
     ``target`` (or becomes it); when the block fails it is removed and ``target`` is left as it

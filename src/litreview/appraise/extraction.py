@@ -28,11 +28,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import os
 import re
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -196,23 +193,6 @@ def _rob_follow_up(problem: Problem, raw: dict) -> bool:
     return problem.column == "study_key" and problem.message == f"{raw['study_key']} {ROB_MISSING}"
 
 
-@contextmanager
-def _written(directory: Path, data: bytes) -> Iterator[Path]:
-    """``data`` in a new file in ``directory`` for the block; removed afterwards unless the
-    block moved it away."""
-    directory.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{EVIDENCE.filename}.new-", dir=directory)
-    path = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
-
-
 def validate_row(review: str | Review, row: dict, root: Path | None = None) -> list[str]:
     """Every problem of ``row`` as ``data/<review>/evidence.csv:<row>:<column>: message``, in
     the words of ``litreview check``; empty when the row can be appended. The row is checked
@@ -224,7 +204,9 @@ def validate_row(review: str | Review, row: dict, root: Path | None = None) -> l
     existing = path.read_bytes() if path.is_file() else None
     row = {**row, "evidence_id": _next_id(_ids(rv, existing))}
     data, line = _candidate(existing, row)
-    with tempfile.TemporaryDirectory() as tmp, _written(Path(tmp), data) as file:
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / EVIDENCE.filename
+        file.write_bytes(data)
         problems = _problems(rv, row, file, line)
     return [str(p) for p in problems]
 
@@ -259,25 +241,12 @@ def append_row(review: str | Review, row: dict, root: Path | None = None) -> str
         existing = path.read_bytes() if path.is_file() else None
         row = {**row, "evidence_id": _next_id(_ids(rv, existing))}
         data, line = _candidate(existing, row)
-        with _written(path.parent, data) as file:
+        with paths.replacing(path) as file:
+            file.write_bytes(data)
             problems = _problems(rv, row, file, line)
             if problems:
                 raise RowRefused(problems)
-            if path.is_file():
-                os.chmod(file, path.stat().st_mode & 0o7777)
-            else:
-                os.chmod(file, 0o644)
-            os.replace(file, path)
-        _sync_dir(path.parent)
     return row["evidence_id"]
-
-
-def _sync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- the claim's grade, before and after --------------------------------------------------------

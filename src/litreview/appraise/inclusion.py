@@ -32,7 +32,6 @@ writers cannot both take a key and a crash leaves the old file or the new one, n
 
 from __future__ import annotations
 
-import os
 import re
 import string
 from collections.abc import Mapping
@@ -301,16 +300,8 @@ def include(review: str, record_key: str, *, decide: bool = False, root: Path | 
         if isinstance(planned, Inclusion):
             return planned
         key, after = planned
-        tmp = path.with_name(f".{path.name}.new")
-        try:
-            with open(tmp, "wb") as handle:
-                handle.write(after)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with paths.replacing(path) as new:
+            new.write_bytes(after)
     return Inclusion(key, True)
 
 

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -175,15 +173,9 @@ def save_rob(review: str, study_key: str, tool: str, answers: Mapping[str, str],
         for i, part in enumerate(parts[:-1]):   # a last line without its newline gets one
             if part and not part.endswith(("\n", "\r")):
                 parts[i] = part + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=f".{ROB.filename}.", suffix=".new", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write("".join(parts))
-            read_table(Path(tmp), ROB, label)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with paths.replacing(path) as new:
+            new.write_text("".join(parts), encoding="utf-8", newline="")
+            read_table(new, ROB, label)  # a table the schema refuses is never swapped in
     return rows
 
 

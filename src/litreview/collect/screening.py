@@ -348,12 +348,8 @@ def undo(review: str, record_key: str | None = None, stage: str | None = None,
         index = at[-1]
         removed = dict(zip(header, body[index]))
         keep = lines[:1] + [line for i, line in enumerate(lines[1:]) if i != index]
-        tmp = path.with_name(f".{path.name}.new")
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            handle.write("".join(keep))
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)
+        with paths.replacing(path) as new:
+            new.write_text("".join(keep), encoding="utf-8", newline="")
     return Decision(removed["record_key"], removed["search_id"], removed["stage"], removed["decision"],
                     removed.get("reason", ""))
 

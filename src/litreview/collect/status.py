@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import paths
 from ..tables.bib import NO_ID_NOTE, Entry, normalise_doi, split_authors
 from ..tables.schema import STUDY_STATUS, STUDY_STATUSES, Problem
 from .audit import compare
@@ -357,14 +358,11 @@ def write(frame: pd.DataFrame, path: Path) -> None:
     """Write ``study_status.csv`` whole or not at all (written beside it, then swapped in)."""
     import csv
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.new")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
+    with paths.replacing(path) as new, new.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(COLUMNS)
         for r in frame.to_dict("records"):
             w.writerow([_cell(r.get(c)) for c in COLUMNS])
-    tmp.replace(path)
 
 
 # --- grading hooks (pure) ------------------------------------------------------------------------
