@@ -244,12 +244,6 @@ def find_record(review: str, record_key: str, root: Path | None = None) -> dict[
     return {c: str(v) for c, v in match.iloc[0].items()}
 
 
-def _included_at_full_text(review: str, record_key: str, root: Path | None) -> bool:
-    rows = screening.read_decisions(review, root)
-    here = rows[(rows["record_key"] == record_key) & (rows["stage"] == screening.FULL_TEXT)]
-    return bool((here["decision"] == "include").any())
-
-
 def same_study(entries: list[Entry], doi: str, pmid: str) -> tuple[Entry, str] | None:
     """The library entry with this DOI or PMID, and which of the two matched."""
     for e in entries:
@@ -285,7 +279,7 @@ def include(review: str, record_key: str, *, decide: bool = False, root: Path | 
     path = library_path(review, root)
     if not path.is_file():
         raise InclusionError(f"{label} does not exist (litreview new makes it)")
-    if not _included_at_full_text(review, record_key, root):
+    if not screening.included_at(screening.read_decisions(review, root), record_key, screening.FULL_TEXT):
         if not decide:
             raise InclusionError(f"{record_key} is not included at full text in data/{review}/screening.csv; "
                                  f"record that decision first (litreview screen decide {record_key} include "

@@ -33,14 +33,16 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
+from ..tables.imports import FILES, folder, load
+from ..tables.review import Review
 from ..tables.schema import (
     EXCLUSION_REASONS,
     SCREENING,
     SCREENING_STAGES,
     LineNumbers,
     SchemaError,
+    decode_text,
     parse_table,
-    read_table,
 )
 from .ranking import EXCLUDE, INCLUDE, Ranker, Stopping, record_text, stopping
 
@@ -102,10 +104,11 @@ def read_decisions(review: str, root: Path | None = None) -> pd.DataFrame:
     if known is not None and known.stamp == stamp:
         return known.frame
     read = _appended(path, known, stamp, label) if known is not None else None
-    if read is None:
+    if read is None:  # the whole file, read once
         data = path.read_bytes()
-        frame = read_table(path, SCREENING, label)
-        header = data.decode("utf-8").removeprefix("\ufeff").split("\n", 1)[0] + "\n"
+        text = decode_text(data, label)
+        frame = parse_table(text, SCREENING, label)
+        header = text.removeprefix("\ufeff").split("\n", 1)[0] + "\n"
         read = _Read(stamp, frame, len(data), data.count(b"\n"), header, data[-TAIL_CHECK:])
     _decisions_cache[path] = read
     return read.frame
@@ -150,8 +153,6 @@ def _stamp(files: list[Path]) -> tuple:
 
 
 def _imports_stamp(review: str, root: Path | None) -> tuple:
-    from .imports import FILES, folder
-
     return _stamp([folder(review, root) / name for name in FILES.values()])
 
 
@@ -162,8 +163,6 @@ _unique_cache: dict[tuple, pd.DataFrame] = {}
 
 def unique_records(review: str, root: Path | None = None) -> pd.DataFrame:
     """The imported records that de-duplication kept, in import order."""
-    from .imports import load
-
     stamp = _imports_stamp(review, root)
     if stamp not in _unique_cache:
         imports = load(review, root)
@@ -209,26 +208,24 @@ class Queue:
                 f"({included:,} included, {done - included:,} excluded)")
 
 
-def claims_text(review: str, search_ids: set[str], root: Path | None = None) -> str:
-    """The restatement and PICO terms of the claims the searches were run for."""
-    from ..tables.review import Review
-
+def searched_claims(review: str, search_ids: set[str], root: Path | None = None) -> pd.DataFrame:
+    """The rows of claims.csv that the searches ``search_ids`` were run for."""
     rv = Review.load(review, root)
     wanted = {c for ids in rv.search_log[rv.search_log["search_id"].isin(search_ids)]["claim_ids"]
               for c in (ids or [])}
-    claims = rv.claims[rv.claims["claim_id"].isin(wanted)]
+    return rv.claims[rv.claims["claim_id"].isin(wanted)]
+
+
+def claims_text(review: str, search_ids: set[str], root: Path | None = None) -> str:
+    """The restatement and PICO terms of the claims the searches were run for."""
+    claims = searched_claims(review, search_ids, root)
     columns = ("claim", "population", "intervention", "comparator", "outcome")
     return " ".join(str(v) for c in columns if c in claims for v in claims[c] if v)
 
 
 def pico_terms(review: str, search_ids: set[str], root: Path | None = None) -> list[str]:
     """The words of the claims' PICO fields (for highlighting), longest first."""
-    from ..tables.review import Review
-
-    rv = Review.load(review, root)
-    wanted = {c for ids in rv.search_log[rv.search_log["search_id"].isin(search_ids)]["claim_ids"]
-              for c in (ids or [])}
-    claims = rv.claims[rv.claims["claim_id"].isin(wanted)]
+    claims = searched_claims(review, search_ids, root)
     words = {w.strip(".,;:()").lower() for c in ("population", "intervention", "comparator", "outcome")
              if c in claims for v in claims[c] if v for w in str(v).split()}
     return sorted((w for w in words if len(w) > 3), key=lambda w: (-len(w), w))
@@ -270,6 +267,12 @@ def queue(review: str, stage: str = TITLE_ABSTRACT, root: Path | None = None) ->
     return Queue(review, stage, records, decided, list(here["record_key"]), _ranker(review, records, root))
 
 
+def included_at(decisions: pd.DataFrame, record_key: str, stage: str) -> bool:
+    """Whether ``decisions`` (screening.csv) include ``record_key`` at ``stage``."""
+    here = decisions[(decisions["record_key"] == record_key) & (decisions["stage"] == stage)]
+    return bool((here["decision"] == "include").any())
+
+
 def _check(decision: Decision) -> None:
     if decision.stage not in SCREENING_STAGES:
         raise ScreeningError(f"stage {decision.stage!r}: expected one of {', '.join(SCREENING_STAGES)}")
@@ -296,10 +299,8 @@ def decide(review: str, record_key: str, decision: str, reason: str = "", stage:
     _check(made)
     with locked(review, root) as path:
         current = read_decisions(review, root)  # read again under the lock: another writer may have been first
-        if stage == FULL_TEXT:
-            passed = current[(current["record_key"] == record_key) & (current["stage"] == TITLE_ABSTRACT)]
-            if not (passed["decision"] == "include").any():
-                raise ScreeningError(f"{record_key} was not included at title/abstract: no full-text decision")
+        if stage == FULL_TEXT and not included_at(current, record_key, TITLE_ABSTRACT):
+            raise ScreeningError(f"{record_key} was not included at title/abstract: no full-text decision")
         clash = current[(current["record_key"] == record_key) & (current["stage"] == stage)]
         if not clash.empty:
             raise ScreeningError(f"{record_key} already has a {stage} decision ({clash.iloc[0]['decision']}); "

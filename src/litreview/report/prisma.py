@@ -79,7 +79,8 @@ def counts(search_log: pd.DataFrame, screening: pd.DataFrame, evidence: pd.DataF
     are not yet screened, never excluded."""
     identified = int(search_log["hits"].sum())
     imported = imported or {}
-    title_stage = screening[screening["stage"] == "title-abstract"] if "stage" in screening else screening
+    stage = screening["stage"] if "stage" in screening else pd.Series("title-abstract", index=screening.index)
+    title_stage = screening[stage == "title-abstract"]
     read = awaiting = 0
     for sid, screened in zip(search_log["search_id"], search_log["screened"]):
         if sid in imported:
@@ -91,20 +92,17 @@ def counts(search_log: pd.DataFrame, screening: pd.DataFrame, evidence: pd.DataF
     awaiting = max(0, awaiting - removed_on_import) if imported else 0
     # a record's decision is the one of its last stage (full text over title/abstract); within a
     # stage, an include by any search stands
-    stage_of = screening["stage"] if "stage" in screening else pd.Series("title-abstract", index=screening.index)
-    last = screening[stage_of == stage_of.groupby(screening["record_key"]).transform(
+    last = screening[stage == stage.groupby(screening["record_key"]).transform(
         lambda s: "full-text" if (s == "full-text").any() else "title-abstract")]
     included = set(last.loc[last["decision"] == "include", "record_key"])
     excluded_rows = last[(last["decision"] == "exclude") & ~last["record_key"].isin(included)]
     excluded = set(excluded_rows["record_key"])
     leaving = excluded_rows.drop_duplicates("record_key")
     reasons = Counter(_reason_class(r) for r in leaving["reason"])
-    leaving_stage = leaving["stage"] if "stage" in leaving else pd.Series("title-abstract", index=leaving.index)
-    full_text_reasons = Counter(_reason_class(r) for r in leaving.loc[leaving_stage == "full-text", "reason"])
+    full_text_reasons = Counter(_reason_class(r) for r in leaving.loc[stage[leaving.index] == "full-text", "reason"])
     assessed = len(set(screening["record_key"]))
     # one record read at title/abstract and again at full text is one record at two stages;
     # only the same record met again at the same stage (another search found it) is a duplicate
-    stage = screening["stage"] if "stage" in screening else pd.Series("title-abstract", index=screening.index)
     readings = len(set(zip(screening["record_key"], stage)))
     full = screening[stage == "full-text"]
     sought = set(full["record_key"])

@@ -174,8 +174,11 @@ def _line_of_byte(data: bytes, offset: int) -> int:
 
 def read_text(path: Path, label: str | None = None) -> str:
     """Read a file as strict UTF-8; an undecodable byte is reported with its line."""
-    label = label or str(path)
-    data = path.read_bytes()
+    return decode_text(path.read_bytes(), label or str(path))
+
+
+def decode_text(data: bytes, label: str) -> str:
+    """A file's bytes as strict UTF-8; an undecodable byte is reported with its line."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
