@@ -219,11 +219,11 @@ def _cmd_search(args: argparse.Namespace) -> int:
 def _cmd_screen(args: argparse.Namespace) -> int:
     """The screening queue and decisions: ``next``, ``decide``, ``undo``, ``status``."""
     from .collect.screening import ScreeningError, decide, queue, undo
-    from .tables.schema import SchemaError
+    from .tables.schema import SCREENING_DECISIONS, SchemaError
 
     try:
         if args.action == "decide":
-            if not args.record or args.decision not in ("include", "exclude"):
+            if not args.record or args.decision not in SCREENING_DECISIONS:
                 print("usage: litreview screen decide RECORD_ID include|exclude [--reason WORD]", file=sys.stderr)
                 return 2
             made = decide(args.review, args.record, args.decision, args.reason or "", args.stage)
@@ -276,6 +276,9 @@ def _cmd_run_notebooks(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from .collect.search import SOURCES
+    from .tables.schema import SCREENING_STAGES
+
     p = argparse.ArgumentParser(prog="litreview", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -319,7 +322,7 @@ def parser() -> argparse.ArgumentParser:
     dd.set_defaults(func=_cmd_dedup)
     se = with_review(sub.add_parser("search", help="search PubMed, Europe PMC, OpenAlex or Crossref; log the "
                                                    "search, keep the answers, import the records"))
-    se.add_argument("--source", required=True, choices=("pubmed", "europepmc", "openalex", "crossref"))
+    se.add_argument("--source", required=True, choices=SOURCES)
     se.add_argument("--query", required=True, help="the query, in the service's own syntax")
     se.add_argument("--claims", required=True, help="the claim ids searched for, e.g. C01,C02")
     se.add_argument("--max", type=int, default=1000, help="records to retrieve at most (default 1000)")
@@ -335,7 +338,7 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("record", nargs="?", default="", help="record id (decide, undo)")
     sc.add_argument("decision", nargs="?", default="", help="include or exclude (decide)")
     sc.add_argument("--reason", default="", help="why excluded: one of the exclusion reasons")
-    sc.add_argument("--stage", default="title-abstract", choices=("title-abstract", "full-text"))
+    sc.add_argument("--stage", default=SCREENING_STAGES[0], choices=SCREENING_STAGES)
     sc.add_argument("--n", type=int, default=5, help="records to show (next; default 5)")
     sc.add_argument("--abstracts", action="store_true", help="show abstracts (next)")
     sc.set_defaults(func=_cmd_screen)
