@@ -193,10 +193,6 @@ class Queue:
         order = self.ranker.order(self.labels())
         return self.records.iloc[order]
 
-    def next(self) -> dict | None:
-        pending = self.pending()
-        return None if pending.empty else pending.iloc[0].to_dict()
-
     def stopping(self) -> Stopping:
         sequence = [1 if self.decided[k] == "include" else 0 for k in self.order_decided]
         return stopping(sequence, total=len(self.records))

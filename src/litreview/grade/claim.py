@@ -12,6 +12,11 @@ from ..tables.schema import CLAIMS, EVIDENCE, SchemaError
 from .grading import DOMAINS, grade_review
 
 
+def grade_label(verdict: str, certainty) -> str:
+    """``partly supported, low``; the verdict alone for a claim with no certainty."""
+    return f"{verdict}, {certainty}" if isinstance(certainty, str) and certainty else str(verdict)
+
+
 @dataclass(frozen=True)
 class ClaimGrade:
     """What :func:`litreview.grade.grading.grade_review` says about one claim, in brief."""
@@ -24,9 +29,13 @@ class ClaimGrade:
     reasons: tuple[str, ...] = ()  # the GRADE domains rated down, each with its reason
     set_aside: str = ""            # ids of rows set aside as context
 
+    @property
+    def label(self) -> str:
+        return grade_label(self.verdict, self.certainty)
+
     def short(self) -> str:
         """``C01: partly supported, low``."""
-        return f"{self.claim_id}: {self.verdict}" + (f", {self.certainty}" if self.certainty else "")
+        return f"{self.claim_id}: {self.label}"
 
 
 def claim_grade(review: str | Review, claim_id: str, root: Path | None = None) -> ClaimGrade:
@@ -54,9 +63,9 @@ def claim_grade(review: str | Review, claim_id: str, root: Path | None = None) -
 def grade_change(before: ClaimGrade, after: ClaimGrade) -> str:
     """``C01: unsupported, very low -> partly supported, low``, or ``C01: unchanged
     (supported, moderate)``."""
-    if (before.verdict, before.certainty) == (after.verdict, after.certainty):
-        return f"{after.claim_id}: unchanged ({after.short().split(': ', 1)[1]})"
-    return f"{before.short()} -> {after.short().split(': ', 1)[1]}"
+    if before.label == after.label:
+        return f"{after.claim_id}: unchanged ({after.label})"
+    return f"{before.short()} -> {after.label}"
 
 
-__all__ = ["ClaimGrade", "claim_grade", "grade_change"]
+__all__ = ["ClaimGrade", "claim_grade", "grade_change", "grade_label"]

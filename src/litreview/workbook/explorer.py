@@ -13,6 +13,7 @@ import html
 
 import pandas as pd
 
+from ..grade.claim import grade_label
 from ..grade.grading import DOMAINS, domain_mark, grades_of
 from ..tables.review import Review
 
@@ -51,7 +52,7 @@ class ClaimExplorer:
         risk-of-bias judgement was saved); returns what changed, one line per claim
         ("C01: unsupported, very low -> supported, moderate")."""
         def label(c: dict) -> str:
-            return f"{c['verdict']}, {c['certainty']}" if isinstance(c.get("certainty"), str) else str(c["verdict"])
+            return grade_label(c["verdict"], c.get("certainty"))
 
         before = {c["claim_id"]: label(c) for c in self.claims.to_dict("records")}
         review = Review.load(self.review.name, self.review.root)
