@@ -121,14 +121,11 @@ def still_needed(review: str | Review, claim_id: str, study_key: str, root: Path
     claim_lines = {line for line, cid in zip(explained.attrs.get("lines", []), explained["claim_id"])
                    if cid == claim_id}
     explanations = explained.attrs.get("path", rv.label(paths.data_dir(rv.name, rv.root) / EXPLANATIONS.filename))
-    out = []
-    for p in check_review(rv):
-        about_study = (p.path == label and p.row in study_lines and p.column == "study_key"
-                       and p.message.endswith(ROB_MISSING))
-        about_claim = p.path == explanations and (p.row in claim_lines
-                                                  or (p.row is None and p.message.startswith(f"{claim_id}:")))
-        if about_study or about_claim:
-            out.append(str(p))
+    # the two checks that can speak of them, not the whole check
+    out = [str(p) for p in rv.rob_coverage_problems()
+           if p.path == label and p.row in study_lines and p.message.endswith(ROB_MISSING)]
+    out += [str(p) for p in explanation_problems(rv) if p.path == explanations and (
+        p.row in claim_lines or (p.row is None and p.message.startswith(f"{claim_id}:")))]
     if claim_id in rv.unexplained_claims():
         out.append(f"{explanations}:claim_id: {claim_id}: no explanation yet for this graded claim (two to four "
                    "sentences in your own words)")

@@ -326,10 +326,12 @@ class Review:
                      many=column != "matched_key")
         dangling(REFERENCE_AUDIT, "search_ids", search_ids, "search (not in search_log.csv)", many=True)
         dangling(OVERRIDES, "claim_id", claim_ids, "claim (not in claims.csv)")
-        return problems + self._check_rob_coverage(study_keys) + self._check_screening(study_keys)
+        return problems + self.rob_coverage_problems() + self._check_screening(study_keys)
 
-    def _check_rob_coverage(self, study_keys: set[str]) -> list[Problem]:
-        """Every study with evidence has a risk-of-bias judgement (reported on its first row)."""
+    def rob_coverage_problems(self) -> list[Problem]:
+        """Every study of library.bib with evidence has a risk-of-bias judgement (reported on
+        its first evidence row)."""
+        study_keys = {e.key for e in self.library}
         problems: list[Problem] = []
         if ROB.filename in self.failed:
             return problems
