@@ -9,6 +9,7 @@ build leaves the previous good report untouched.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ def export_html(notebook: Path, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
+@functools.cache
 def _ipc_kernel_manager():
     """The kernel manager the build starts its kernels with: local IPC sockets beside the
     kernel's connection file (in Jupyter's runtime folder), never TCP. The build's kernels
