@@ -269,6 +269,21 @@ def stored(review: str, search_id: str, root: Path | None = None) -> list[tuple[
     return answers_in(folder)
 
 
+def keep_answers(folder: Path, answers: list[tuple[str, str]]) -> None:
+    """Write ``answers`` (URL and body, in the order received) into ``folder`` as
+    :func:`answers_in` reads them: ``NNN.json`` or ``NNN.xml`` byte for byte, and
+    ``requests.csv`` naming the URL of each."""
+    rows = []
+    for n, (url, body) in enumerate(answers, start=1):
+        name = f"{n:03d}.{'xml' if body.lstrip().startswith('<') else 'json'}"
+        (folder / name).write_bytes(body.encode("utf-8"))
+        rows.append({"file": name, "url": url})
+    with (folder / "requests.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["file", "url"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def answers_in(folder: Path) -> list[tuple[str, str]]:
     """The answers kept in ``folder`` (``requests.csv`` naming the URL and file of each, in the
     order they were received): a search's own folder, or answers brought from elsewhere."""
@@ -328,15 +343,7 @@ def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: in
         f"answered from the stored answers in {answers.name}/, not the network" if answers else "") if part)
     try:
         with paths.staged(target) as tmp:
-            rows = []
-            for n, (url, body) in enumerate(recorder.answers, start=1):
-                name = f"{n:03d}.{'xml' if body.lstrip().startswith('<') else 'json'}"
-                (tmp / name).write_bytes(body.encode("utf-8"))
-                rows.append({"file": name, "url": url})
-            with (tmp / "requests.csv").open("w", encoding="utf-8", newline="") as handle:
-                writer = csv.DictWriter(handle, fieldnames=["file", "url"], lineterminator="\n")
-                writer.writeheader()
-                writer.writerows(rows)
+            keep_answers(tmp, recorder.answers)
             (tmp / "records.ris").write_text(to_ris(found.records), encoding="utf-8", newline="\n")
         text = io.StringIO()
         csv.writer(text, lineterminator="\n").writerow(
@@ -359,4 +366,4 @@ def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: in
     return SearchResult(search_id, source, query, found.total, len(found.records), len(recorder.answers), line)
 
 
-__all__ = ["SOURCES", "SearchError", "SourceError", "answers_in", "run", "stored", "to_ris"]
+__all__ = ["SOURCES", "SearchError", "SourceError", "answers_in", "keep_answers", "run", "stored", "to_ris"]
