@@ -39,6 +39,7 @@ from ..tables.imports import (
     folder,
     load,
 )
+from ..tables.review import Review
 from ..tables.schema import Problem
 from .dedup import find_duplicates
 from .importers import detect_format, read_files
@@ -63,8 +64,6 @@ def import_files(review: str, files: Sequence[Path], *, search_id: str = "", ski
                  root: Path | None = None, progress: bool = True,
                  say: Callable[[str], None] = lambda s: None) -> ImportSummary:
     """Read the exports, add their records to the review, de-duplicate the whole library."""
-    from ..tables.review import Review
-
     started = time.perf_counter()
     root = root or paths.project_root()
     review_obj = Review.load(review, root)

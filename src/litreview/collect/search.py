@@ -38,6 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import paths
+from ..tables.review import Review
+from ..tables.schema import SEARCH_LOG, read_table
+from .imports import import_files
 from .sources import (
     CROSSREF_URL,
     EUTILS_URL,
@@ -254,8 +257,6 @@ class SearchResult:
 
 
 def _next_search_id(log_path: Path) -> str:
-    from ..tables.schema import SEARCH_LOG, read_table
-
     log = read_table(log_path, SEARCH_LOG) if log_path.is_file() else SEARCH_LOG.empty()
     numbers = [int(s[1:]) for s in log["search_id"]]
     return f"S{max(numbers, default=0) + 1:03d}"
@@ -307,9 +308,6 @@ def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: in
     ``answers``: a folder of stored answers (:func:`answers_in`) to take instead of the
     network, for a search run elsewhere or offline; the search is logged and imported as if it
     had been run, and its log note names the folder."""
-    from ..tables.review import Review
-    from .imports import import_files
-
     if source not in SOURCES:
         raise SearchError(f"source {source!r}: expected one of {', '.join(SOURCES)}")
     root = root or paths.project_root()

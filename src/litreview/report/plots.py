@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.patches import FancyBboxPatch
 
 from ..grade.grading import LEVELS
-from ..tables.schema import RATIO_MEASURES
+from ..tables.schema import AMSTAR2_DOMAINS, RATIO_MEASURES, ROB2_DOMAINS
 from .missing import counted
 from .prisma import PrismaCounts
 
@@ -189,8 +189,6 @@ def rob_traffic_lights(rob: pd.DataFrame, overall: dict[str, str]):
     """Studies (rows) × risk-of-bias domains (columns), one coloured light per judgement,
     plus the derived overall judgement. Trials (RoB 2) first, then reviews (AMSTAR 2), then
     the rest."""
-    from ..tables.schema import AMSTAR2_DOMAINS, ROB2_DOMAINS
-
     tools = {"rob2": 0, "amstar2": 1, "design": 2}
     studies = (rob.drop_duplicates("study_key").assign(t=lambda d: d["tool"].map(tools))
                .sort_values(["t", "study_key"])["study_key"].tolist())

@@ -18,7 +18,7 @@ from ..grade import grading, verdicts
 from ..grade.grading import DOMAINS, study_rob
 from ..grade.pooling import METHODS
 from ..grade.verdicts import BEST_RATING, WORST_RATING
-from ..tables.bib import Entry
+from ..tables.bib import Entry, delatex, split_authors
 from ..tables.review import Review
 from ..tables.schema import VERDICTS, none_for_missing
 from . import plots
@@ -144,8 +144,6 @@ def format_bibliography(entries: list[Entry]) -> list[dict]:
     """Entries formatted by citeproc-py in :data:`CITATION_STYLE`, sorted as the style sorts."""
     from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
     from citeproc.source.json import CiteProcJSON
-
-    from ..tables.bib import delatex, split_authors
 
     def csl(e: Entry) -> dict:
         people = []

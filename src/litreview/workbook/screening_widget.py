@@ -33,6 +33,7 @@ import threading
 import time
 from pathlib import Path
 
+from ..appraise.inclusion import InclusionError, include
 from ..collect.screening import (
     EXCLUSION_REASONS,
     FULL_TEXT,
@@ -183,8 +184,6 @@ class ScreeningWidget:
     def _decide(self, decision: str, reason: str = "") -> None:
         if self.record is None:
             return
-        from ..appraise.inclusion import InclusionError, include
-
         try:
             if self.stage == FULL_TEXT and decision == "include":
                 done = include(self.review, self.record["record_id"], decide=True, root=self.root)
