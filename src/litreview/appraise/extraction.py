@@ -8,7 +8,7 @@ they hold no widget and can be driven from a script.
   ``""`` for an empty cell; numbers as numbers or as the text a reviewer typed).
 - :func:`validate_row` reports every problem of the row as ``file:row:column: message``, the
   row being the line the row will have once appended, in the words ``litreview check`` uses:
-  the row is checked by :func:`litreview.tables.schema.read_table` on the file as it would be
+  the row is read by :func:`litreview.tables.schema.parse_table` in the text the file would have once
   written, so the column checks, the row checks and the unique id are the schema's own; then
   its claim and study are cross-checked by :class:`litreview.tables.review.Review`'s own link
   checks.
@@ -29,14 +29,13 @@ import csv
 import dataclasses
 import io
 import re
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from .. import paths
 from ..tables.review import ROB_MISSING, Review
-from ..tables.schema import CLAIMS, EVIDENCE, Problem, SchemaError, read_table
+from ..tables.schema import CLAIMS, EVIDENCE, Problem, SchemaError, decode_text, parse_table, read_table
 
 ID_PATTERN = re.compile(r"E([0-9]+)")
 ID_LIMIT = 9999  # the schema's pattern, E[0-9]{3,4}
@@ -165,9 +164,9 @@ def _candidate(existing: bytes | None, row: dict) -> tuple[bytes, int]:
     return prefix + text.getvalue().encode("utf-8"), line
 
 
-def _problems(rv: Review, row: dict, file: Path, line: int) -> list[Problem]:
-    """Every problem that blocks appending ``row``: ``file`` is the candidate (the table with
-    the row appended, at ``line``)."""
+def _problems(rv: Review, row: dict, data: bytes, line: int) -> list[Problem]:
+    """Every problem that blocks appending ``row``: ``data`` is the candidate (the table with
+    the row appended, at ``line``), read through the schema as the file would be."""
     label = _label(rv)
     problems: list[Problem] = []
     # the tables the cross-checks stand on must have loaded, or an unknown id would pass unseen
@@ -175,7 +174,7 @@ def _problems(rv: Review, row: dict, file: Path, line: int) -> list[Problem]:
               rv.label(paths.references_dir(rv.name, rv.root) / "library.bib")}
     problems += [p for p in rv.problems if p.path in needed]
     try:
-        read_table(file, EVIDENCE, label)
+        parse_table(decode_text(data, label), EVIDENCE, label)
     except SchemaError as exc:
         problems += exc.problems
     # Review's own link checks, on the new row alone (the raw values, so an unknown claim or
@@ -204,11 +203,7 @@ def validate_row(review: str | Review, row: dict, root: Path | None = None) -> l
     existing = path.read_bytes() if path.is_file() else None
     row = {**row, "evidence_id": _next_id(_ids(rv, existing))}
     data, line = _candidate(existing, row)
-    with tempfile.TemporaryDirectory() as tmp:
-        file = Path(tmp) / EVIDENCE.filename
-        file.write_bytes(data)
-        problems = _problems(rv, row, file, line)
-    return [str(p) for p in problems]
+    return [str(p) for p in _problems(rv, row, data, line)]
 
 
 def _ids(rv: Review, existing: bytes | None) -> list[str]:
@@ -235,17 +230,18 @@ def append_row(review: str | Review, row: dict, root: Path | None = None) -> str
     and validated as :func:`validate_row` does; a row with any problem raises
     :class:`RowRefused` and nothing is written. Otherwise the whole new file, the old bytes
     unchanged followed by the new line, is written beside it, flushed to disk and swapped in
-    with ``os.replace``: a crash leaves the old file or the new one, never half a row."""
+    with ``os.replace`` (:func:`litreview.paths.replacing`): a crash leaves the old file or
+    the new one, never half a row."""
     rv = _load(review, root)
     with locked(rv.name, rv.root) as path:
         existing = path.read_bytes() if path.is_file() else None
         row = {**row, "evidence_id": _next_id(_ids(rv, existing))}
         data, line = _candidate(existing, row)
+        problems = _problems(rv, row, data, line)
+        if problems:
+            raise RowRefused(problems)
         with paths.replacing(path) as file:
             file.write_bytes(data)
-            problems = _problems(rv, row, file, line)
-            if problems:
-                raise RowRefused(problems)
     return row["evidence_id"]
 
 
