@@ -38,6 +38,11 @@ ROB_SUMMARIES = {"mostly low": "low", "low or unclear": "some-concerns", "mostly
                  "unclear or high": "some-concerns", "mostly high": "high"}
 ROB_SOURCES = ("trials", "grade-domain")
 DIRECTNESS = {"direct": "none", "some": "some"}
+# how a review names a GRADE domain in its reasons (review_reasons), to tally what the engine missed
+REVIEW_DOMAIN_WORDS = {"risk of bias": ("risk of bias", "limitations"),
+                       "inconsistency": ("inconsisten", "heterogeneity"), "indirectness": ("indirect",),
+                       "imprecision": ("imprecision", "wide interval", "small"),
+                       "publication bias": ("publication bias",)}
 MAJORITY = 0.5   # "most" trials: more than half, the reading of the review's own words
 
 
@@ -100,11 +105,27 @@ def grade(outcomes: pd.DataFrame) -> pd.DataFrame:
     out = outcomes[["outcome_id", "review", "outcome", "review_certainty", "review_reasons"]].copy()
     out["engine_certainty"] = grades["computed_certainty"].to_numpy()
     out["rob"] = [" / ".join(rob_judgement(r)) for r in outcomes.to_dict("records")]
+    out["engine_down"] = [[d for d in DOMAINS if g[d.replace(" ", "_")] in ("serious", "very serious")]
+                          + (["set aside"] if g["flawed_evidence"] else [])
+                          for g in grades.to_dict("records")]
     out["engine_reasons"] = ["; ".join(f"{d} {g[d.replace(' ', '_')]}: {g[d.replace(' ', '_') + '_reason']}"
                                        for d in DOMAINS if g[d.replace(" ", "_")] in ("serious", "very serious"))
                              or g["rationale"]
                              for g in grades.to_dict("records")]
     return out
+
+
+def missed_domains(graded: pd.DataFrame) -> pd.Series:
+    """Per GRADE domain, the outcomes whose review names it among its reasons for rating down
+    and where the engine did not rate it down (a set-aside row counts as risk of bias)."""
+    counts = dict.fromkeys(DOMAINS, 0)
+    for r in graded.to_dict("records"):
+        said = r["review_reasons"].lower()
+        down = set(r["engine_down"]) | ({"risk of bias"} if "set aside" in r["engine_down"] else set())
+        for domain, words in REVIEW_DOMAIN_WORDS.items():
+            if any(w in said for w in words) and domain not in down:
+                counts[domain] += 1
+    return pd.Series(counts, name="review rated down, engine did not")
 
 
 def agreement(review: list[str], engine: list[str]) -> dict[str, float]:
@@ -150,6 +171,13 @@ def main() -> None:
     print(f"weighted kappa, quadratic  {_fmt(m['kappa_quadratic'])}")
     diff = graded["engine_certainty"].map(ORDER) - graded["review_certainty"].map(ORDER)
     print(f"engine higher {int((diff > 0).sum())}, lower {int((diff < 0).sum())}, same {int((diff == 0).sum())}")
+    print()
+    named = (graded["review_reasons"] != "").sum()
+    print(f"domains the review names ({named} outcomes name some) that the engine did not rate down:")
+    print(missed_domains(graded).to_string())
+    started = graded["engine_down"].map(len).eq(0)
+    print(f"engine rated nothing down (stayed at its start, high): {int(started.sum())} outcomes, "
+          f"of which the review rated {int((started & graded['review_certainty'].ne('high')).sum())} lower")
     print()
     shown = graded if args.all else graded[diff != 0]
     print("outcome  review -> engine   [risk of bias given]  engine's reasons | review's reasons")

@@ -132,3 +132,16 @@ def test_agreement_on_a_hand_worked_example():
     table = certainty.confusion(review, engine)
     assert table.loc["very low", "high"] == 1 and table.loc["moderate", "low"] == 1
     assert list(table.index) == list(CERTAINTIES) and list(table.columns) == list(CERTAINTIES)
+
+
+def test_missed_domains_counts_what_the_review_names_and_the_engine_skips():
+    graded = pd.DataFrame({
+        "review_reasons": ["imprecision serious; publication bias suspected", "high risk of bias", "", "inconsistency"],
+        "engine_down": [["imprecision"], ["set aside"], [], []],
+    })
+    missed = certainty.missed_domains(graded)
+    assert missed["imprecision"] == 0           # the engine rated it down too
+    assert missed["publication bias"] == 1
+    assert missed["risk of bias"] == 0          # a row set aside for high risk counts as rated down
+    assert missed["inconsistency"] == 1
+    assert missed.sum() == 2
