@@ -93,8 +93,8 @@ def as_review_tables(outcomes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
                          "indirectness": DIRECTNESS[row["directness"]],
                          "indirectness_note": row["directness_note"], "finding": row["outcome"],
                          "locator": row["locator"], "review_certainty": None})
-        rob.append({"study_key": key, "tool": "design", "domain": "overall", "judgement": rob_judgement(row)[0],
-                    "support": rob_judgement(row)[1]})
+        judgement, how = rob_judgement(row)
+        rob.append({"study_key": key, "tool": "design", "domain": "overall", "judgement": judgement, "support": how})
     return pd.DataFrame(claims), pd.DataFrame(evidence), pd.DataFrame(rob)
 
 
