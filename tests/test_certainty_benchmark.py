@@ -1,0 +1,147 @@
+"""The certainty benchmark's labelled set is well formed, and the script turns a row into
+evidence without the review's rating and scores agreement as the definitions say."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from litreview.tables.schema import CERTAINTIES, EFFECT_MEASURES, RATIO_MEASURES
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+import certainty  # noqa: E402
+
+COLUMNS = ["outcome_id", "review", "review_url", "doi", "pmid", "question", "outcome", "outcome_type",
+           "comparator_type", "k", "n", "events", "effect_measure", "effect", "ci_low", "ci_high", "rob_low_share",
+           "rob_high_share", "rob_summary", "rob_source", "i2", "directness", "directness_note", "review_certainty",
+           "review_reasons", "locator", "note"]
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> pd.DataFrame:
+    return certainty.load()
+
+
+def test_columns_and_size(outcomes):
+    assert list(outcomes.columns) == COLUMNS
+    assert len(outcomes) >= 40
+    assert outcomes["outcome_id"].is_unique
+    assert outcomes["outcome_id"].str.fullmatch(r"C\d{2}").all()
+    assert outcomes["review"].nunique() >= 10
+    assert outcomes.groupby("review").size().max() <= 4
+
+
+def test_every_row_has_its_source(outcomes):
+    assert outcomes["review_url"].str.fullmatch(r"https?://\S+").all()
+    assert (outcomes["locator"] != "").all() and (outcomes["question"] != "").all() and (outcomes["outcome"] != "").all()
+    dois = outcomes.loc[outcomes["doi"] != "", "doi"]
+    assert dois.str.fullmatch(r"10\.\d{4,9}/\S+").all()
+    assert outcomes.loc[outcomes["pmid"] != "", "pmid"].str.fullmatch(r"\d+").all()
+    # one review, one DOI
+    assert (outcomes[outcomes["doi"] != ""].groupby("review")["doi"].nunique() == 1).all()
+
+
+def test_values_in_vocabularies(outcomes):
+    assert outcomes["review_certainty"].isin(CERTAINTIES).all()
+    assert outcomes["outcome_type"].isin(certainty.OUTCOME_TYPES).all()
+    assert outcomes["comparator_type"].isin(("", *certainty.COMPARATOR_TYPES)).all()
+    assert outcomes["effect_measure"].isin(certainty.MEASURES).all()
+    assert outcomes["rob_summary"].isin(("", *certainty.ROB_SUMMARIES)).all()
+    assert outcomes["rob_source"].isin(("", *certainty.ROB_SOURCES)).all()
+    assert outcomes["directness"].isin(tuple(certainty.DIRECTNESS)).all()
+    assert (outcomes.loc[outcomes["directness"] != "direct", "directness_note"] != "").all()
+    # a risk-of-bias statement names where it comes from, and a source has a statement
+    stated = (outcomes["rob_summary"] != "") | outcomes["rob_low_share"].notna() | outcomes["rob_high_share"].notna()
+    assert ((outcomes["rob_source"] != "") == stated).all()
+
+
+def test_numbers_are_coherent(outcomes):
+    assert (outcomes["ci_low"] <= outcomes["effect"]).all() and (outcomes["effect"] <= outcomes["ci_high"]).all()
+    ratio = outcomes["effect_measure"].map(lambda m: certainty.AS_ENGINE_MEASURE.get(m, m)).isin(RATIO_MEASURES)
+    assert (outcomes.loc[ratio, "ci_low"] > 0).all()
+    continuous = outcomes["effect_measure"].isin(["SMD", "MD"])
+    assert (outcomes.loc[continuous, "outcome_type"] == "continuous").all()
+    assert (outcomes.loc[~continuous, "outcome_type"] != "continuous").all()
+    for col in ("k", "n", "events"):
+        known = outcomes[col].dropna()
+        assert (known >= 1).all() and (known == known.round()).all(), col
+    assert (outcomes["events"].dropna() <= outcomes.loc[outcomes["events"].notna(), "n"]).all()
+    assert outcomes.loc[outcomes["events"].notna(), "outcome_type"].eq("dichotomous").all()
+    assert (outcomes["n"].dropna() >= outcomes.loc[outcomes["n"].notna(), "k"]).all()
+    for col in ("rob_low_share", "rob_high_share"):
+        assert outcomes[col].dropna().between(0, 1).all()
+    assert (outcomes["rob_low_share"].fillna(0) + outcomes["rob_high_share"].fillna(0) <= 1).all()
+    assert outcomes["i2"].dropna().between(0, 100).all()
+
+
+def test_engine_vocabulary_reaches_every_measure():
+    assert set(certainty.MEASURES) - set(EFFECT_MEASURES) == set(certainty.AS_ENGINE_MEASURE)
+
+
+def row(**kw) -> dict:
+    base = dict(rob_low_share=float("nan"), rob_high_share=float("nan"), rob_summary="")
+    return {**base, **kw}
+
+
+@pytest.mark.parametrize("kw, expected", [
+    (dict(rob_high_share=0.67, rob_low_share=0.33), "high"),
+    (dict(rob_low_share=0.8, rob_summary="mostly high"), "low"),     # numbers before words
+    (dict(rob_low_share=0.5), "some-concerns"),                       # half is not most
+    (dict(rob_high_share=0.0, rob_summary="low or unclear"), "some-concerns"),
+    (dict(rob_summary="mostly low"), "low"),
+    (dict(rob_summary="mostly high"), "high"),
+    (dict(), "some-concerns"),
+])
+def test_rob_mapping(kw, expected):
+    assert certainty.rob_judgement(row(**kw))[0] == expected
+
+
+def test_direction_by_interval():
+    assert certainty.direction({"effect_measure": "RaR", "ci_low": 0.71, "ci_high": 0.83}) == "supports"
+    assert certainty.direction({"effect_measure": "RR", "ci_low": 0.78, "ci_high": 1.01}) == "no-effect"
+    assert certainty.direction({"effect_measure": "SMD", "ci_low": -0.8, "ci_high": -0.01}) == "supports"
+    assert certainty.direction({"effect_measure": "MD", "ci_low": -0.68, "ci_high": 0.12}) == "no-effect"
+
+
+def test_evidence_carries_no_review_rating(outcomes):
+    claims, evidence, rob = certainty.as_review_tables(outcomes)
+    assert len(claims) == len(evidence) == len(rob) == len(outcomes)
+    assert evidence["review_certainty"].isna().all()
+    assert (evidence["design"] == "meta-analysis").all()
+    assert set(evidence["effect_measure"]) <= set(EFFECT_MEASURES)
+    # the label and the review's reasons do not reach the engine: changing them changes no input
+    relabelled = outcomes.assign(review_certainty="high", review_reasons="imprecision serious")
+    for ours, theirs in zip((claims, evidence, rob), certainty.as_review_tables(relabelled)):
+        pd.testing.assert_frame_equal(ours, theirs)
+
+
+def test_agreement_on_a_hand_worked_example():
+    review = ["high", "moderate", "low", "very low"]
+    engine = ["high", "low", "very low", "high"]
+    m = certainty.agreement(review, engine)
+    assert m["exact"] == 0.25 and m["within_one"] == 0.75
+    # linear weights |i - j| / 3: observed disagreement (0 + 1/3 + 1/3 + 1) / 4 = 5/12; expected from
+    # the margins (review 1/4 on each level; engine 1/2 high, 1/4 low, 1/4 very low) is
+    # 1/2 * 1/2 + 1/4 * 1/3 + 1/4 * 1/2 = 11/24, so kappa = 1 - (5/12) / (11/24) = 1/11
+    assert m["kappa_linear"] == pytest.approx(1 / 11)
+    assert certainty.agreement(review, review)["kappa_quadratic"] == pytest.approx(1.0)
+    table = certainty.confusion(review, engine)
+    assert table.loc["very low", "high"] == 1 and table.loc["moderate", "low"] == 1
+    assert list(table.index) == list(CERTAINTIES) and list(table.columns) == list(CERTAINTIES)
+
+
+def test_missed_domains_counts_what_the_review_names_and_the_engine_skips():
+    graded = pd.DataFrame({
+        "review_reasons": ["imprecision serious; publication bias suspected", "high risk of bias", "", "inconsistency"],
+        "engine_down": [["imprecision"], ["set aside"], [], []],
+    })
+    missed = certainty.missed_domains(graded)
+    assert missed["imprecision"] == 0           # the engine rated it down too
+    assert missed["publication bias"] == 1
+    assert missed["risk of bias"] == 0          # a row set aside for high risk counts as rated down
+    assert missed["inconsistency"] == 1
+    assert missed.sum() == 2
