@@ -22,9 +22,10 @@ Sources, as read:
   important outcomes. J Clin Epidemiol 2011;64:395-400: population, intervention and outcome
   should be similar enough that a similar magnitude of effect is plausible; a patient-important
   outcome represented by a surrogate will frequently require rating down for indirectness.
-- GRADE Handbook (Schünemann, Brożek, Guyatt, Oxman, eds., 2013), section 5.2.3 "Indirectness of
-  evidence" (the number its table of contents gives; 5.2.4 there is imprecision), which follows
-  GRADE guidelines 8.
+- GRADE Handbook (Schünemann et al., eds., 2013), section 5.2.3 "Indirectness of evidence": the
+  number its table of contents gives (read at
+  http://help.magicapp.org/knowledgebase/articles/371159-the-grade-handbook; 5.2.4 there is
+  imprecision). Only the table of contents was read; the rule rests on GRADE guidelines 8.
 - How the levels add up: a summary of GRADE's downgrading criteria (Syst Rev 2020, Table 1,
   https://systematicreviewsjournal.biomedcentral.com/articles/10.1186/s13643-020-01293-x/tables/1):
   indirectness of population or outcome rates down one level, of both two.
