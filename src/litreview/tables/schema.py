@@ -36,8 +36,10 @@ DIRECTIONS = ("supports", "contradicts", "mixed", "no-effect")
 INDIRECTNESS = ("none", "some", "serious")
 # The indirectness questions, answered per evidence row against the claim as the article states it
 # (litreview.appraise.indirectness derives the judgement from them). Each answer with its meaning
-# in one line and examples from this field; GRADE guidelines 8 (Guyatt et al. 2011, J Clin
-# Epidemiol 64:1303) names the sources: population, intervention, comparison, outcome.
+# in one line and examples from this field. GRADE guidelines 8 (Guyatt et al. 2011, J Clin
+# Epidemiol 64:1303) names the sources: population, intervention, outcome, and comparisons not
+# made head to head; Cochrane's GRADE training on indirectness lists comparators beside them
+# (https://training.cochrane.org/path/grade-approach-evaluating-quality-evidence-pathway/5).
 INDIRECTNESS_QUESTIONS: dict[str, dict[str, str]] = {
     "population": {
         "same": "the people the claim is about (e.g. adults with calf cramps for a claim about calf cramps)",
