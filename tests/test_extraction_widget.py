@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from litreview.checks import check_review
 from litreview.tables.review import Review
-from litreview.tables.schema import DESIGNS, EVIDENCE, read_table
+from litreview.tables.schema import DESIGNS, EVIDENCE, INDIRECTNESS_ANSWERS, read_table
 from litreview.workbook.extraction_form import ExtractionForm
 from test_extraction import LABEL, NAME, evidence_file, root  # noqa: F401  (fixture)
 
@@ -101,3 +101,46 @@ def test_a_study_given_to_the_form_but_not_in_the_library_is_refused_on_save(roo
     form.save.click()
     assert evidence_file(root).read_bytes() == before
     assert f"{LABEL}:5:study_key: unknown study (not in library.bib) &#x27;smith2099nowhere&#x27;" in form.message.value
+
+
+def test_the_indirectness_questions_derive_the_judgement_live_and_are_saved_beside_the_row(root):  # noqa: F811
+    form = ExtractionForm(NAME, study_key="davis2020effect", claim_id="M04")
+    form.questions["population"].value = "same"
+    assert "answer intervention, comparator, outcome" in form.derived.value
+    form.questions["intervention"].value = "related"
+    form.questions["comparator"].value = "fits"
+    form.questions["outcome"].value = "same"
+    assert "derived indirectness: <b>some</b>" in form.derived.value
+    assert form.fields["indirectness"].value == "some"
+    form.questions["outcome"].value = "surrogate"   # two steps from the claim: another question
+    assert "<b>serious</b>" in form.derived.value and form.fields["indirectness"].value == "serious"
+    fill(form, design="meta-analysis", population="athletes", n="1012", intervention="massage of the legs",
+         comparator="no massage", outcome="creatine kinase", direction="supports",
+         indirectness_note="legs, not the calf alone; a blood marker for soreness", finding="Less soreness.",
+         locator="abstract")
+    form.save.click()
+    assert "Saved E004" in form.message.value and "indirectness.csv" in form.message.value
+    answers = read_table(root / "data" / NAME / "indirectness.csv", INDIRECTNESS_ANSWERS)
+    assert answers.to_dict("records") == [{
+        "evidence_id": "E004", "population": "same", "intervention": "related", "comparator": "fits",
+        "outcome": "surrogate", "override": None, "override_reason": None,
+        "note": "legs, not the calf alone; a blood marker for soreness"}]
+    assert all(q.value is None for q in form.questions.values())
+
+
+def test_an_override_without_a_reason_or_half_answered_questions_write_nothing(root):  # noqa: F811
+    before = evidence_file(root).read_bytes()
+    form = ExtractionForm(NAME, study_key="davis2020effect", claim_id="M04")
+    fill(form, design="meta-analysis", population="athletes", intervention="massage", outcome="soreness",
+         direction="supports", indirectness_note="why", finding="Less soreness.", locator="abstract")
+    form.questions["population"].value = "same"
+    form.save.click()
+    assert "answer all four indirectness questions" in form.message.value
+    for q, a in (("intervention", "same"), ("comparator", "fits"), ("outcome", "same")):
+        form.questions[q].value = a
+    form.override.value = "serious"
+    assert form.fields["indirectness"].value == "serious"
+    form.save.click()
+    assert "needs a reason" in form.message.value
+    assert evidence_file(root).read_bytes() == before
+    assert not (root / "data" / NAME / "indirectness.csv").exists()

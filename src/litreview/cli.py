@@ -1,5 +1,5 @@
 """The ``litreview`` command: ``new``, ``check``, ``build``, ``import``, ``dedup``, ``verify-refs``,
-``verify-library``, ``search``, ``screen``, ``include``, ``run-notebooks``."""
+``verify-library``, ``search``, ``screen``, ``include``, ``indirectness``, ``run-notebooks``."""
 
 from __future__ import annotations
 
@@ -268,6 +268,24 @@ def _cmd_include(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_indirectness(args: argparse.Namespace) -> int:
+    from .appraise.indirectness import AnswerError, save_answers, why
+    from .tables.schema import SchemaError
+
+    answers = {"population": args.population, "intervention": args.intervention,
+               "comparator": args.comparator, "outcome": args.outcome}
+    try:
+        judged = save_answers(args.review, args.evidence_id, answers, args.note, args.override, args.reason)
+    except (AnswerError, KeyError) as exc:
+        print(str(exc).strip("'\""), file=sys.stderr)
+        return 2
+    except SchemaError as exc:
+        return _problems(exc)
+    because = f"override: {args.reason}" if args.override else why(answers)
+    print(f"{args.evidence_id}: indirectness {judged} ({because})")
+    return 0
+
+
 def _cmd_run_notebooks(args: argparse.Namespace) -> int:
     from .report.build import run_in_place
 
@@ -348,6 +366,19 @@ def parser() -> argparse.ArgumentParser:
     inc.add_argument("--decide", action="store_true",
                      help="record the full-text include in screening.csv first")
     inc.set_defaults(func=_cmd_include)
+    from .tables.schema import INDIRECTNESS, INDIRECTNESS_QUESTIONS
+
+    ind = with_review(sub.add_parser("indirectness", help="answer the indirectness questions of one evidence row "
+                                                          "against its claim; the judgement is derived"))
+    ind.add_argument("evidence_id", help="a row of evidence.csv, e.g. E012")
+    for question, options in INDIRECTNESS_QUESTIONS.items():
+        ind.add_argument(f"--{question}", required=True, choices=tuple(options),
+                         help="; ".join(f"{a}: {m}" for a, m in options.items()).replace("%", "%%"))
+    ind.add_argument("--note", required=True, help="why these answers apply, in your words")
+    ind.add_argument("--override", default="", choices=("", *INDIRECTNESS),
+                     help="a judgement other than the derived one (needs --reason)")
+    ind.add_argument("--reason", default="", help="why the derived judgement does not fit")
+    ind.set_defaults(func=_cmd_indirectness)
     sub.add_parser("run-notebooks", help="re-execute the committed notebooks in place"
                    ).set_defaults(func=_cmd_run_notebooks)
     return p

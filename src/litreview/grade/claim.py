@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
+from ..appraise.indirectness import effective
 from ..tables.review import Review
-from ..tables.schema import CLAIMS, EVIDENCE, SchemaError
+from ..tables.schema import CLAIMS, EVIDENCE, INDIRECTNESS_ANSWERS, SchemaError
 from .grading import DOMAINS, grade_review
 
 
@@ -44,13 +45,14 @@ def claim_grade(review: str | Review, claim_id: str, root: Path | None = None) -
     on no other claim's evidence, and a save then costs one claim's grading, not the review's."""
     rv = review if isinstance(review, Review) else Review.load(review, root)
     blocking = [p for p in rv.problems if Path(p.path).name in
-                {CLAIMS.filename, EVIDENCE.filename, "rob.csv", "overrides.csv", "study_status.csv"}]
+                {CLAIMS.filename, EVIDENCE.filename, INDIRECTNESS_ANSWERS.filename, "rob.csv", "overrides.csv",
+                 "study_status.csv"}]
     if blocking:
         raise SchemaError(blocking)
     claims = rv.claims[rv.claims["claim_id"] == claim_id]
     if claims.empty:
         raise KeyError(f"no claim {claim_id!r} in {rv.label(paths.data_dir(rv.name, rv.root) / CLAIMS.filename)}")
-    evidence = rv.evidence[rv.evidence["claim_id"] == claim_id]
+    evidence = effective(rv.evidence[rv.evidence["claim_id"] == claim_id], rv.indirectness)
     g = grade_review(claims, evidence, rv.rob, rv.overrides, searched=rv.searched_claims(),
                      study_status=rv.study_status).iloc[0]
     reasons = tuple(f"{d}: {g[d.replace(' ', '_') + '_reason']}" for d in DOMAINS

@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..appraise.indirectness import effective
 from ..appraise.rob2 import amstar2_as_rob
 from ..collect.status import concern_keys, set_aside
 from ..tables.schema import CERTAINTIES, RATIO_MEASURES, REVIEW_DESIGNS
@@ -556,7 +557,8 @@ def summary_of_findings(grades: pd.DataFrame, claims: pd.DataFrame, group: str) 
 def grades_of(review) -> pd.DataFrame:
     """Every claim of a loaded review graded from its tables (:func:`grade_review` with the
     search log, the explanations and the study status): the one call the notebooks, the check
-    and the claim explorer share."""
-    return grade_review(review.claims, review.evidence, review.rob, review.overrides,
+    and the claim explorer share. A row's indirectness is the one its answered questions derive,
+    or the reviewer's override (:func:`litreview.appraise.indirectness.effective`)."""
+    return grade_review(review.claims, effective(review.evidence, review.indirectness), review.rob, review.overrides,
                         searched=review.searched_claims(), explanations=review.explanations,
                         study_status=review.study_status)

@@ -27,11 +27,22 @@ def gaps(review: Review) -> list[str]:
         found.append("No evidence rows yet: evidence.csv is empty, so no claim can be supported.")
     if not review.library:
         found.append("No studies in library.bib yet.")
+    unanswered = review.unanswered_indirectness()
+    if unanswered and not review.evidence.empty:
+        found.append(f"{counted(len(unanswered), 'evidence row')} without answers to the indirectness questions "
+                     f"in indirectness.csv ({_first(unanswered)}); until answered, the row's recorded "
+                     "indirectness counts.")
     unexplained = review.unexplained_claims()
     if unexplained:
         found.append(f"{counted(len(unexplained), 'graded claim')} without the reviewer's explanation in "
                     f"explanations.csv: {', '.join(unexplained)}.")
     return found
+
+
+def _first(ids: list[str], shown: int = 10) -> str:
+    """The first ``shown`` ids, and how many more."""
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return ", ".join(ids[:shown]) + more
 
 
 def counted(count: int, noun: str, plural: str | None = None) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..appraise import indirectness
 from ..collect.status import report_section as status_section
 from ..grade import grading, verdicts
 from ..grade.grading import DOMAINS, study_rob
@@ -297,7 +298,7 @@ def _lede(review: Review, grades: pd.DataFrame) -> str:
 
 def _summary_paragraphs(review: Review, testable: pd.DataFrame, audit: pd.DataFrame) -> list[str]:
     """The executive summary: what holds, the evidence's directness, the articles' own references."""
-    ev = review.evidence
+    ev = indirectness.effective(review.evidence, review.indirectness)
     searched = review.searched_claims()
     without = testable.loc[testable["evidence_rows"] == 0, "claim_id"]
     no_evidence = [c for c in without if c in searched]
@@ -399,6 +400,7 @@ def _methods(review: Review, c, pooled, method: str) -> list[str]:
          f"{review_date(review) or '—'}, each logged with its query and the number of records returned; "
          f"{c.assessed} distinct records were read beyond the title and {c.included_records} included. "
          + review.settings.get("search_strategy", "")).strip(),
+        _indirectness_methods(review),
         ("Risk of bias. RoB 2 domains for randomised trials, the main AMSTAR 2 items for systematic reviews, and "
          "one design-based judgement for other designs; the overall judgement is derived from the domains."),
         ("Certainty. GRADE, computed, by the standard of each claim's kind: for an intervention, GRADE as its "
@@ -427,6 +429,22 @@ def _methods(review: Review, c, pooled, method: str) -> list[str]:
          f"{counted(len(list(pooled)), 'comparison')} qualified. "
          "Estimates from systematic reviews are shown unpooled, since two reviews may share trials."),
     ]
+
+
+def _indirectness_methods(review: Review) -> str:
+    """How indirectness was judged, and every override of the derived judgement with its reason."""
+    answered = len(review.evidence) - len(review.unanswered_indirectness())
+    text = (f"Indirectness. For each evidence row ({answered} of {len(review.evidence)} answered) four questions "
+            "against the claim as the article states it: population (same, related, different), intervention "
+            "with its body site and mode (same, related, different), comparator (fits, does not fit, none) and "
+            "outcome (same, surrogate, different). The judgement is derived (GRADE guidelines 8): any "
+            "'different', or indirect in two ways, answers another question and is set aside as context; one "
+            "indirect answer rates down; an absent comparator is a matter of design.")
+    over = indirectness.overrides(review.evidence, review.indirectness)
+    if over.empty:
+        return text + " No derived judgement was overridden."
+    listed = "; ".join(f"{r.evidence_id} {r.derived} → {r.override} ({r.reason})" for r in over.itertuples())
+    return text + f" Overridden by the reviewer, with the reason: {listed}."
 
 
 def _limitations(review: Review, pooled) -> list[str]:

@@ -29,6 +29,7 @@ from .schema import (
     CLAIMS,
     EVIDENCE,
     EXPLANATIONS,
+    INDIRECTNESS_ANSWERS,
     OVERRIDES,
     REFERENCE_AUDIT,
     ROB,
@@ -55,7 +56,7 @@ SETTINGS = {
 
 ROB_MISSING = "has no risk-of-bias rows in rob.csv"  # the ending of the check's message for it
 REQUIRED_TABLES = (ARTICLES, CLAIMS)
-OPTIONAL_TABLES = (SEARCH_LOG, SCREENING, EVIDENCE, ROB, REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS,
+OPTIONAL_TABLES = (SEARCH_LOG, SCREENING, EVIDENCE, INDIRECTNESS_ANSWERS, ROB, REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS,
                    STUDY_STATUS)
 
 
@@ -176,6 +177,17 @@ class Review:
     @property
     def evidence(self) -> pd.DataFrame:
         return self.tables[EVIDENCE.filename]
+
+    @property
+    def indirectness(self) -> pd.DataFrame:
+        """The indirectness questions answered per evidence row (:mod:`litreview.appraise.indirectness`)."""
+        return self.tables[INDIRECTNESS_ANSWERS.filename]
+
+    def unanswered_indirectness(self) -> list[str]:
+        """Evidence rows whose indirectness questions are not answered yet: a gap of a review
+        in progress (their recorded judgement still counts), not an error."""
+        answered = set(self.indirectness["evidence_id"])
+        return [e for e in self.evidence["evidence_id"] if e not in answered]
 
     @property
     def rob(self) -> pd.DataFrame:
@@ -299,10 +311,12 @@ class Review:
         study_keys = {e.key for e in self.library}
         cited_keys = {e.key for e in self.cited}
         search_ids = set(self.search_log["search_id"])
+        evidence_ids = set(self.evidence["evidence_id"])
         problems = []
 
         defined_in = {id(claim_ids): CLAIMS.filename, id(study_keys): "library.bib",
-                      id(cited_keys): "cited.bib", id(search_ids): SEARCH_LOG.filename}
+                      id(cited_keys): "cited.bib", id(search_ids): SEARCH_LOG.filename,
+                      id(evidence_ids): EVIDENCE.filename}
 
         def dangling(schema, column, known, what, many=False):
             if defined_in[id(known)] in self.failed:
@@ -318,6 +332,7 @@ class Review:
         dangling(EVIDENCE, "claim_id", claim_ids, "claim (not in claims.csv)")
         dangling(EVIDENCE, "study_key", study_keys, "study (not in library.bib)")
         dangling(ROB, "study_key", study_keys, "study (not in library.bib)")
+        dangling(INDIRECTNESS_ANSWERS, "evidence_id", evidence_ids, "evidence row (not in evidence.csv)")
         dangling(SEARCH_LOG, "claim_ids", claim_ids, "claim (not in claims.csv)", many=True)
         dangling(SCREENING, "search_id", search_ids, "search (not in search_log.csv)")
         dangling(REFERENCE_AUDIT, "cited_key", cited_keys, "key of cited.bib")

@@ -34,6 +34,44 @@ DESIGNS = ("systematic-review", "meta-analysis", "rct", "non-randomised-trial", 
 REVIEW_DESIGNS = ("systematic-review", "meta-analysis")
 DIRECTIONS = ("supports", "contradicts", "mixed", "no-effect")
 INDIRECTNESS = ("none", "some", "serious")
+# The indirectness questions, answered per evidence row against the claim as the article states it
+# (litreview.appraise.indirectness derives the judgement from them). Each answer with its meaning
+# in one line and examples from this field. GRADE guidelines 8 (Guyatt et al. 2011, J Clin
+# Epidemiol 64:1303) names the sources: population, intervention, outcome, and comparisons not
+# made head to head; Cochrane's GRADE training on indirectness lists comparators beside them
+# (https://training.cochrane.org/path/grade-approach-evaluating-quality-evidence-pathway/5).
+INDIRECTNESS_QUESTIONS: dict[str, dict[str, str]] = {
+    "population": {
+        "same": "the people the claim is about (e.g. adults with calf cramps for a claim about calf cramps)",
+        "related": "other people in whom a similar effect is plausible (e.g. athletes for a claim about "
+                   "everyone; healthy volunteers for a claim about tired legs)",
+        "different": "people in whom the effect may well differ, or not people (e.g. rats, cells, cadavers "
+                     "for a claim about living people; stroke patients for a claim about healthy people)",
+    },
+    "intervention": {
+        "same": "what the claim describes, at its body site or point, delivered its way (e.g. calf massage "
+                "for a calf-massage claim; pressing ST36 for a claim about pressing ST36)",
+        "related": "the same kind of treatment at a neighbouring site or in a near mode (e.g. leg massage "
+                   "for a calf-massage claim; acupressure at several leg points including the claimed one)",
+        "different": "another treatment, another site, or another mode (e.g. needling a point for a claim "
+                     "about pressing it; back massage for a calf claim; exercise for a massage claim)",
+    },
+    "comparator": {
+        "fits": "compared with what the claim implies (no treatment, usual care or a sham, as the claim "
+                "states or implies)",
+        "does-not-fit": "compared with something that changes the question (e.g. another active treatment "
+                        "when the claim is against doing nothing; one point against another)",
+        "none": "no comparison: a case series, a description, a reference standard (a matter of design, "
+                "which the study's starting certainty already carries, not of indirectness)",
+    },
+    "outcome": {
+        "same": "what the claim promises, measured (e.g. cramp frequency for a claim about cramps)",
+        "surrogate": "a measure standing in for it (e.g. heart-rate variability for 'relaxation'; "
+                     "blood flow for 'detox'; a pressure-pain threshold for 'relieves pain')",
+        "different": "another outcome that does not stand for it (e.g. anxiety scores for a claim about "
+                     "circulation; point location for a claim about an effect)",
+    },
+}
 EFFECT_MEASURES = ("SMD", "MD", "RR", "OR", "HR", "RD")
 RATIO_MEASURES = ("RR", "OR", "HR")  # pooled and plotted on the log scale; no effect at 1
 ROB_TOOLS = ("rob2", "amstar2", "design")
@@ -391,6 +429,14 @@ def _override_value(r: dict) -> tuple[str, str] | None:
     return None
 
 
+def _indirectness_override_reasoned(r: dict) -> tuple[str, str] | None:
+    if r["override"] and not r["override_reason"]:
+        return "override_reason", f"override {r['override']!r} needs a reason"
+    if r["override_reason"] and not r["override"]:
+        return "override", "a reason is given but no override value (none, some or serious)"
+    return None
+
+
 # --- the tables -----------------------------------------------------------------------------
 
 ARTICLES = TableSchema(
@@ -493,6 +539,24 @@ EVIDENCE = TableSchema(
     key=("evidence_id",),
     row_checks=(_effect_complete, _indirectness_explained, _review_certainty_from_a_review),
     description="One row per (claim, study, outcome). Risk of bias comes from rob.csv.",
+)
+
+INDIRECTNESS_ANSWERS = TableSchema(
+    "indirectness.csv",
+    (
+        Column("evidence_id", pattern=r"E[0-9]{3,4}", description="a row of evidence.csv"),
+        *(Column(q, vocab=tuple(answers), description="; ".join(f"{a}: {m}" for a, m in answers.items()))
+          for q, answers in INDIRECTNESS_QUESTIONS.items()),
+        Column("override", required=False, vocab=INDIRECTNESS,
+               description="the reviewer's judgement when it differs from the derived one"),
+        Column("override_reason", required=False, description="why the derived judgement does not fit"),
+        Column("note", description="why the chosen answers apply, in the reviewer's words"),
+    ),
+    key=("evidence_id",),
+    row_checks=(_indirectness_override_reasoned,),
+    description=("The indirectness questions per evidence row, answered against the claim as the article "
+                 "states it; the judgement is derived (litreview.appraise.indirectness) and may be "
+                 "overridden only with a reason."),
 )
 
 ROB = TableSchema(
@@ -600,5 +664,5 @@ STUDY_STATUS = TableSchema(
 )
 
 TABLES: dict[str, TableSchema] = {s.filename: s for s in
-                                  (ARTICLES, CLAIMS, SEARCH_LOG, SCREENING, EVIDENCE, ROB,
-                                   REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS, STUDY_STATUS)}
+                                  (ARTICLES, CLAIMS, SEARCH_LOG, SCREENING, EVIDENCE, INDIRECTNESS_ANSWERS,
+                                   ROB, REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS, STUDY_STATUS)}

@@ -13,6 +13,7 @@ import html
 
 import pandas as pd
 
+from ..appraise.indirectness import effective
 from ..grade.claim import grade_label
 from ..grade.grading import DOMAINS, domain_mark, grades_of
 from ..tables.review import Review
@@ -45,7 +46,7 @@ class ClaimExplorer:
         self.review = review
         self.claims = review.claims.merge(
             grades.drop(columns=["article_id", "group", "category", "testable"]), on="claim_id", how="left")
-        self.evidence = review.evidence
+        self.evidence = effective(review.evidence, review.indirectness)  # indirectness as it grades
 
     def reload(self) -> list[str]:
         """Read the review's tables again and re-grade every claim (after an evidence row or a

@@ -10,6 +10,13 @@ finding, and a "copy from" picker that pre-fills the form from another claim's r
 (:func:`litreview.appraise.extraction.prefill_from`: the direction and indirectness are left empty, to
 be judged against the picked claim).
 
+Indirectness is asked as four questions (:data:`litreview.tables.schema.INDIRECTNESS_QUESTIONS`:
+population, intervention, comparator, outcome, each with its answers' one-line meanings); the
+judgement derived from them (:func:`litreview.appraise.indirectness.derive`) is shown live and
+fills the row's indirectness, unless an override is picked, which needs a reason. Answered,
+they are written to ``indirectness.csv`` beside the row (:func:`litreview.appraise.indirectness.save_answers`);
+the questions are checked before the row is appended, so a refused answer writes nothing.
+
 Save goes through :func:`litreview.appraise.extraction.append_row`: a row with problems is refused and
 its ``file:row:column`` messages are shown in the form, nothing written; a row without is
 appended at once, and the form shows the claim's grade before and after ("M04: unsupported,
@@ -22,16 +29,34 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from ..appraise import indirectness
 from ..appraise.extraction import REJUDGED, RowRefused, append_row, blank_row, cell_text, evidence_path, prefill_from
 from ..checks import still_needed
 from ..grade.claim import claim_grade, grade_change
 from ..tables.review import Review
-from ..tables.schema import CERTAINTIES, DESIGNS, DIRECTIONS, EFFECT_MEASURES, EVIDENCE, INDIRECTNESS, SchemaError
+from ..tables.schema import (
+    CERTAINTIES,
+    DESIGNS,
+    DIRECTIONS,
+    EFFECT_MEASURES,
+    EVIDENCE,
+    INDIRECTNESS,
+    INDIRECTNESS_QUESTIONS,
+    SchemaError,
+)
 
 CHOICES = {"design": DESIGNS, "direction": DIRECTIONS, "effect_measure": EFFECT_MEASURES,
            "indirectness": INDIRECTNESS, "review_certainty": CERTAINTIES}
 AREAS = ("indirectness_note", "finding")
 EMPTY = "—"  # the dropdowns' "nothing chosen yet"
+
+
+def _meanings() -> str:
+    """The answers' one-line meanings, for the four questions."""
+    parts = [f"<b>{html.escape(q)}</b>: " + "; ".join(f"<i>{html.escape(a)}</i> {html.escape(m)}"
+                                                     for a, m in answers.items())
+             for q, answers in INDIRECTNESS_QUESTIONS.items()]
+    return "<details><summary>what the answers mean</summary>" + "<br>".join(parts) + "</details>"
 
 
 def _list(items: list[str]) -> str:
@@ -74,8 +99,18 @@ class ExtractionForm:
         for name, hint in (("n", "participants; empty if not reported"), ("effect", "e.g. -0.42"),
                            ("locator", "where in the source: section, table, figure, page")):
             self.fields[name].placeholder = hint
+        self.questions = {q: w.Dropdown(options=[(EMPTY, None), *[(a, a) for a in answers]], description=q)
+                          for q, answers in INDIRECTNESS_QUESTIONS.items()}
+        self.meanings = w.HTML(_meanings())
+        self.override = w.Dropdown(options=[(EMPTY, None), *[(v, v) for v in INDIRECTNESS]], description="override")
+        self.override_reason = w.Text(description="reason", placeholder="why the derived judgement does not fit",
+                                      layout=wide)
+        self.derived = w.HTML()
+        for widget in (*self.questions.values(), self.override):
+            widget.observe(lambda _: self._show_derived(), names="value")
         self.copy_from = w.Dropdown(description="copy from", layout=wide)
-        for widget in (self.claim, self.copy_from, *self.fields.values()):
+        for widget in (self.claim, self.copy_from, *self.fields.values(), *self.questions.values(), self.override,
+                       self.override_reason):
             widget.style.description_width = "9em"  # "indirectness note", "review certainty" in full
         self.copy_from.observe(self._copy, names="value")
         self.claim.observe(lambda _: self._show_grade(), names="value")
@@ -87,7 +122,9 @@ class ExtractionForm:
         self.box = w.VBox([
             self.claim, f["study_key"], self.copy_from,
             w.HBox([f["design"], f["n"]]), f["population"], f["intervention"], f["comparator"], f["outcome"],
-            w.HBox([f["direction"], f["indirectness"]]), f["indirectness_note"],
+            f["direction"], w.HBox(list(self.questions.values())[:2]), w.HBox(list(self.questions.values())[2:]),
+            self.meanings, self.derived, w.HBox([f["indirectness"], self.override]), self.override_reason,
+            f["indirectness_note"],
             w.HBox([f["effect_measure"], f["effect"]]), w.HBox([f["ci_low"], f["ci_high"]]),
             f["review_certainty"], f["finding"], f["locator"],
             self.save, self.message, self.grade])
@@ -120,6 +157,41 @@ class ExtractionForm:
     def clear(self) -> None:
         """Empty every field but the claim and the study, ready for the next row."""
         self.fill({**blank_row(), "study_key": self.fields["study_key"].value})
+        for widget in (*self.questions.values(), self.override):
+            widget.value = None
+        self.override_reason.value = ""
+
+    def answers(self) -> dict:
+        """The indirectness questions as answered so far (None where not yet)."""
+        return {q: widget.value for q, widget in self.questions.items()}
+
+    def _show_derived(self) -> None:
+        """The judgement the answers give, live; it (or the override) fills the row's indirectness."""
+        answers = self.answers()
+        if not all(answers.values()):
+            left = ", ".join(q for q, a in answers.items() if not a)
+            self.derived.value = f"<i>derived indirectness: answer {html.escape(left)}</i>"
+            return
+        judged = indirectness.derive(answers)
+        shown = f"derived indirectness: <b>{judged}</b> ({html.escape(indirectness.why(answers))})"
+        if self.override.value:
+            shown += f"; overridden as <b>{self.override.value}</b>: give the reason"
+        self.derived.value = shown
+        self.fields["indirectness"].value = self.override.value or judged
+
+    def _answers_problem(self) -> str | None:
+        """Why the indirectness answers cannot be saved, or None (also None when none is given)."""
+        answers = self.answers()
+        given = [a for a in answers.values() if a]
+        if not given and not self.override.value:
+            return None
+        if len(given) < len(answers):
+            return "answer all four indirectness questions, or none"
+        if self.override.value and not self.override_reason.value.strip():
+            return "an override of the derived indirectness needs a reason"
+        if not (self.fields["indirectness_note"].value or "").strip():
+            return "say in the indirectness note why these answers apply"
+        return None
 
     # --- actions ------------------------------------------------------------------------------
     def _copy_sources(self, rv: Review | None = None) -> None:
@@ -168,6 +240,10 @@ class ExtractionForm:
     def _save(self) -> None:
         row = self.row()
         claim = row["claim_id"]
+        refused = self._answers_problem()
+        if refused:
+            self.message.value = f"<b>Not saved</b>: {html.escape(refused)}."
+            return
         try:
             before = claim_grade(self.review, claim, self.root) if claim else None
         except (KeyError, SchemaError):
@@ -181,9 +257,15 @@ class ExtractionForm:
             self.message.value = "<b>Not saved</b>: evidence.csv has problems to fix first:" + _list(
                 [str(p) for p in exc.problems])
             return
+        answered = self.answers()
+        if all(answered.values()):
+            indirectness.save_answers(self.review, evidence_id, answered, row["indirectness_note"] or "",
+                                      self.override.value or "", self.override_reason.value, self.root)
         rv = Review.load(self.review, self.root)
         label = rv.label(evidence_path(self.review, rv.root))
         saved = f"Saved {html.escape(evidence_id)} to <code>{html.escape(label)}</code>."
+        if all(answered.values()):
+            saved += " Its indirectness answers are in <code>indirectness.csv</code>."
         self.clear()
         self._copy_sources(rv)
         try:
