@@ -59,6 +59,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
+from .agreement import kappa, percent_agreement
 from ..tables.schema import (
     EVIDENCE,
     INDIRECTNESS,
@@ -160,17 +161,6 @@ def overrides(evidence: pd.DataFrame, answers: pd.DataFrame | None) -> pd.DataFr
         ["evidence_id", "claim_id", "derived", "override", "reason"], axis=1).reset_index(drop=True)
 
 
-def kappa(first: list[str], second: list[str], categories: tuple[str, ...]) -> float | None:
-    """Cohen's kappa of two reviewers' answers (Cohen 1960, Educ Psychol Meas 20:37):
-    (observed − chance agreement) / (1 − chance); None when chance agreement is 1."""
-    n = len(first)
-    if n == 0 or n != len(second):
-        raise ValueError(f"expected two equally long, non-empty lists; found {len(first)} and {len(second)}")
-    observed = sum(a == b for a, b in zip(first, second)) / n
-    chance = sum((first.count(c) / n) * (second.count(c) / n) for c in categories)
-    return None if chance == 1 else (observed - chance) / (1 - chance)
-
-
 def agreement(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
     """Agreement per question between two reviewers' ``indirectness.csv`` tables, over the
     rows both answered: question, rows, agreement (share identical), kappa; the derived
@@ -183,8 +173,7 @@ def agreement(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
             b = [derive({k: r[f"{k}_2"] for k in QUESTIONS}) for r in both.to_dict("records")]
         else:
             a, b = list(both[f"{q}_1"]), list(both[f"{q}_2"])
-        same = sum(x == y for x, y in zip(a, b))
-        rows.append({"question": q, "rows": len(a), "agreement": same / len(a) if a else None,
+        rows.append({"question": q, "rows": len(a), "agreement": percent_agreement(a, b) if a else None,
                      "kappa": kappa(a, b, cats) if a else None})
     return pd.DataFrame(rows)
 
