@@ -161,12 +161,17 @@ def _guess(text: str, found: list[str]) -> str:
     return "efficacy"
 
 
+def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
+    return a0 < b1 and b0 < a1
+
+
 def evaluate(suggested: pd.DataFrame, claims: pd.DataFrame) -> dict[str, float]:
     """Recall: share of curated claims whose span overlaps a suggestion. Precision: share of
-    suggestions that overlap at least one curated claim. Both on one article's offsets."""
-    def overlaps(a0, a1, b0, b1):
-        return a0 < b1 and b0 < a1
+    suggestions that overlap at least one curated claim. Both on one article's offsets.
 
+    Lenient: one sentence-long suggestion over three claims counts all three found; see
+    :func:`matched` for the one-to-one measure."""
+    overlaps = _overlaps
     hit_claims = sum(any(overlaps(c.start, c.end, s.start, s.end) for s in suggested.itertuples())
                      for c in claims.itertuples())
     hit_suggestions = sum(any(overlaps(c.start, c.end, s.start, s.end) for c in claims.itertuples())
@@ -175,3 +180,34 @@ def evaluate(suggested: pd.DataFrame, claims: pd.DataFrame) -> dict[str, float]:
             "suggestions_on_claims": hit_suggestions,
             "recall": hit_claims / len(claims) if len(claims) else float("nan"),
             "precision": hit_suggestions / len(suggested) if len(suggested) else float("nan")}
+
+
+def matched(suggested: pd.DataFrame, claims: pd.DataFrame) -> dict:
+    """One-to-one recall and precision: each curated claim may be found by one suggestion and
+    each suggestion may find one claim (a maximum matching of overlapping spans, so a sentence
+    bundling three claims finds one of them). ``pairs`` are ``(suggestion row, claim row)``
+    positions; ``category_agrees`` counts the matched pairs whose guess is the claim's category."""
+    sug = list(suggested[["start", "end"]].itertuples(index=False))
+    cla = list(claims[["start", "end"]].itertuples(index=False))
+    edges = [[j for j, c in enumerate(cla) if _overlaps(s.start, s.end, c.start, c.end)] for s in sug]
+    owner: dict[int, int] = {}  # claim position -> suggestion position
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for j in edges[i]:
+            if j not in seen:
+                seen.add(j)
+                if j not in owner or augment(owner[j], seen):
+                    owner[j] = i
+                    return True
+        return False
+
+    for i in range(len(sug)):
+        augment(i, set())
+    pairs = sorted((i, j) for j, i in owner.items())
+    guesses = list(suggested["category_guess"]) if "category_guess" in suggested else [None] * len(sug)
+    categories = list(claims["category"]) if "category" in claims else [None] * len(cla)
+    agree = sum(guesses[i] == categories[j] for i, j in pairs)
+    return {"claims": len(cla), "suggested": len(sug), "matched": len(pairs), "pairs": pairs,
+            "category_agrees": agree,
+            "recall": len(pairs) / len(cla) if cla else float("nan"),
+            "precision": len(pairs) / len(sug) if sug else float("nan")}
