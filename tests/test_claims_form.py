@@ -121,3 +121,14 @@ def test_add_words_the_finder_did_not_suggest(root):  # noqa: F811
     assert confirm.decisions("foam")[-1]["decision"] == "added"
     assert claims_rows(root)[0]["quote"] == "after runs"
     assert form.suggestion.value == "S003"  # still open: the finder's suggestion is not decided
+
+
+def test_without_suggestions_the_form_says_where_they_come_from(root):  # noqa: F811
+    (root / "data" / "foam" / "claims.suggested.csv").unlink()
+    form = ClaimsForm("foam")
+    assert form.suggestion.options == ()
+    assert "No open suggestions in data/foam/claims.suggested.csv" in form.message.value
+    form.words.value = "eases tension"
+    fill(form, "Foam rolling eases muscle tension.")
+    form.add_button.click()
+    assert claims_rows(root)[0]["quote"] == "eases tension"

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from ..claims import confirm
 from ..claims.confirm import ClaimFields, ConfirmError
+from ..claims.scaffold import SUGGESTED
 from ..tables.review import Review
 from ..tables.schema import CATEGORY_MEANINGS, KIND_MEANINGS, TESTABLE_MEANINGS, SchemaError
 from .views import CATEGORY_COLOURS
@@ -140,6 +141,9 @@ class ClaimsForm:
         self.box.add_class("lr-claims-form")
         self._open: str | None = None  # a suggestion being split stays offered until it is left
         self.refresh()
+        if not self.suggestion.options:
+            self._say(f"No open suggestions in data/{html.escape(review)}/{SUGGESTED} (`litreview new` writes them); "
+                      "words of the article can still be added with Add as new claim.")
 
     def _ipython_display_(self):
         from IPython.display import display
