@@ -257,23 +257,24 @@ class ClaimsForm:
         colour = "#b91c1c" if error else "#166534"
         self.message.value = f'<div style="color:{colour}">{message}</div>'
 
-    def accept(self) -> None:
+    def _picked(self, hint: str = "") -> dict | None:
+        """The suggestion picked, or None after saying that one is needed."""
         s = self.current()
         if s is None:
-            self._say("No suggestion picked", error=True)
-            return
-        self._open = None
-        self._do(lambda: [confirm.accept(self.review, s["suggestion_id"], self.fields(), phrase=self.words.value,
-                                         root=self.root)])
+            self._say("No suggestion picked" + hint, error=True)
+        return s
+
+    def accept(self) -> None:
+        if s := self._picked():
+            self._open = None
+            self._do(lambda: [confirm.accept(self.review, s["suggestion_id"], self.fields(), phrase=self.words.value,
+                                             root=self.root)])
 
     def save_part(self) -> None:
-        s = self.current()
-        if s is None:
-            self._say("No suggestion picked: use Add as new claim for words of your own", error=True)
-            return
-        self._open = s["suggestion_id"]
-        self._do(lambda: confirm.split(self.review, s["suggestion_id"], [(self.words.value, self.fields())],
-                                       root=self.root), keep=s["suggestion_id"])
+        if s := self._picked(": use Add as new claim for words of your own"):
+            self._open = s["suggestion_id"]
+            self._do(lambda: confirm.split(self.review, s["suggestion_id"], [(self.words.value, self.fields())],
+                                           root=self.root), keep=s["suggestion_id"])
 
     def add(self) -> None:
         s = self.current()
@@ -282,12 +283,9 @@ class ClaimsForm:
                                       root=self.root)], keep=s["suggestion_id"] if s else None)
 
     def reject(self) -> None:
-        s = self.current()
-        if s is None:
-            self._say("No suggestion picked", error=True)
-            return
-        self._open = None
-        self._do(lambda: [confirm.reject(self.review, s["suggestion_id"], root=self.root)])
+        if s := self._picked():
+            self._open = None
+            self._do(lambda: [confirm.reject(self.review, s["suggestion_id"], root=self.root)])
 
     def undo(self) -> None:
         try:
