@@ -190,7 +190,7 @@ _MODAL = re.compile(r"\b(?:can|may|might|could|will|would|to|helps?)\b", re.I)
 _MEANS = re.compile(r"(?:,\s*(?:and\s+|or\s+)?|\s+)(?=(?:by|through)\s+\w+ing\b)", re.I)
 _RELATIVE = re.compile(r",\s*(?=which\s+(?:in turn\s+)?(?:(?:can|may|might|could|will|would|also)\s+)*"
                        r"(?:" + _VERB + r"|have|has)\b)", re.I)
-_REASON = re.compile(r",\s*(?=(?:as|because|since)\s+(?:the|it|they|this|these|its|their)\b)", re.I)
+_REASON = re.compile(r",\s*(?=(?:as|because)\s+(?:the|it|they|this|these|its|their)\b)", re.I)
 _FRONTED_MEANS = re.compile(r"(?:By|Through)\s+" + _ING_OR_S + r"[^,]*,\s*", re.I)
 _ADVERB = r"(?:(?:also|even|simply|further|then|thus|therefore|significantly|greatly|effectively)\s+)?"
 _COORDINATE = re.compile(r"(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?=" + _ADVERB + r"(?P<verb>" + _VERB + r"))",
