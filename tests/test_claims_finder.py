@@ -84,3 +84,21 @@ def test_one_to_one_matching_counts_a_bundled_sentence_once():
                           "category_guess": ["efficacy", "safety", "efficacy"]})
     m = matched(split, claims)
     assert (m["matched"], m["category_agrees"]) == (3, 2)
+
+
+def test_the_labelled_articles_quote_exactly_at_their_offsets():
+    import csv
+
+    from conftest import ROOT
+    from litreview.tables.schema import CATEGORIES, read_text
+
+    folder = ROOT / "benchmarks" / "claim_finder"
+    with (folder / "labels.csv").open(encoding="utf-8", newline="") as handle:
+        labels = list(csv.DictReader(handle))
+    assert len(labels) == 77 and len({r["file"] for r in labels}) == 4
+    for row in labels:
+        text = read_text(folder / "articles" / row["file"])
+        assert text[int(row["start"]):int(row["end"])] == row["quote"], row
+        assert row["category"] in CATEGORIES
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    assert all(f"articles/{name}" in readme for name in {r["file"] for r in labels})  # each with its source

@@ -132,3 +132,16 @@ def test_without_suggestions_the_form_says_where_they_come_from(root):  # noqa: 
     fill(form, "Foam rolling eases muscle tension.")
     form.add_button.click()
     assert claims_rows(root)[0]["quote"] == "eases tension"
+
+
+def test_the_whole_article_shows_every_open_suggestion_escaped(root):  # noqa: F811
+    form = ClaimsForm("foam")
+    assert "does it work" not in form.context.value  # the picked suggestion's paragraph only
+    form.whole.value = True
+    shown = form.context.value
+    assert shown.count("lr-claims-mark-suggestion") == 3  # S001 (also marked as the words), S002, S003
+    assert "Foam rolling: does it work?<br>" in shown
+    form.rv.texts["foam"] = "<script>alert(1)</script>\n" + form.rv.texts["foam"]
+    form.whole.value = False
+    form.whole.value = True
+    assert "<script>" not in form.context.value and "&lt;script&gt;" in form.context.value

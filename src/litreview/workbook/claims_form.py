@@ -23,12 +23,13 @@ one-line meaning; the restatement, group and PICO are typed. Every save goes thr
 ``file:row:column``, nothing written) and written atomically.
 
 Each control carries a CSS class ``lr-claims-<name>`` and a visible label, so a browser test
-can find it: ``lr-claims-suggestions``, ``lr-claims-context``, ``lr-claims-words``, ``lr-claims-where``,
+can find it: ``lr-claims-article``, ``lr-claims-suggestions``, ``lr-claims-whole``,
+``lr-claims-context``, ``lr-claims-words``, ``lr-claims-where`` (the words' offsets),
 ``lr-claims-claim``, ``lr-claims-category``, ``lr-claims-kind``, ``lr-claims-testable``,
 ``lr-claims-group``, ``lr-claims-population`` (and the other PICO fields), ``lr-claims-accept``,
 ``lr-claims-split``, ``lr-claims-add``, ``lr-claims-reject``, ``lr-claims-undo``,
-``lr-claims-message``; in the context, ``lr-claims-mark-suggestion``, ``lr-claims-mark-confirmed`` and
-``lr-claims-mark-words`` (the span to be saved).
+``lr-claims-message``; in the context, ``lr-claims-mark-suggestion``, ``lr-claims-mark-confirmed``
+and ``lr-claims-mark-words`` (the span to be saved); the whole form ``lr-claims-form``.
 """
 
 from __future__ import annotations
@@ -55,10 +56,11 @@ def _options(meanings: dict[str, str]) -> list[tuple[str, str | None]]:
 
 
 def paragraph_html(text: str, marks: list[tuple[int, int, str, str]], around: tuple[int, int]) -> str:
-    """The line of ``text`` holding ``around``, as HTML with every character's marks: each mark
-    is ``(start, end, css class, title)``; characters under the same marks share one span."""
+    """The lines of ``text`` holding ``around``, as HTML with every character's marks: each mark
+    is ``(start, end, css class, title)``; characters under the same marks share one span. The
+    text is escaped (an article is untrusted input); line breaks are kept."""
     line_start = text.rfind("\n", 0, around[0]) + 1
-    line_end = text.find("\n", around[1])
+    line_end = text.find("\n", max(around[1] - 1, around[0]))
     line_end = len(text) if line_end == -1 else line_end
     out, run, run_start = [], None, line_start
     for i in range(line_start, line_end + 1):
@@ -72,7 +74,7 @@ def paragraph_html(text: str, marks: list[tuple[int, int, str, str]], around: tu
                     piece = f'<span class="{classes}" title="{html.escape(titles)}">{piece}</span>'
                 out.append(piece)
             run, run_start = here, i
-    return "".join(out)
+    return "".join(out).replace("\n", "<br>")
 
 
 STYLE = ("<style>.lr-claims-mark-suggestion{background:#fef3c7}"
@@ -93,6 +95,8 @@ class ClaimsForm:
         self.article = w.Dropdown(options=articles, value=articles[0] if articles else None, description="Article",
                                   layout=wide)
         self.suggestion = w.Select(description="Suggestions", rows=8, layout=w.Layout(width="46em"))
+        self.whole = w.Checkbox(description="Show the whole article, every open suggestion shaded", value=False,
+                                indent=False)
         self.context = w.HTML()
         self.words = w.Textarea(description="Words", placeholder="the claim's exact words in the article",
                                 layout=w.Layout(width="46em", height="3.5em"))
@@ -114,9 +118,9 @@ class ClaimsForm:
         self.undo_button = w.Button(description="Undo last", button_style="warning",
                                     tooltip="take back the last decision")
         self.message = w.HTML()
-        controls = {"article": self.article, "suggestions": self.suggestion, "context": self.context,
-                    "words": self.words, "where": self.span, "claim": self.claim, "category": self.category,
-                    "kind": self.kind, "testable": self.testable, "group": self.group,
+        controls = {"article": self.article, "suggestions": self.suggestion, "whole": self.whole,
+                    "context": self.context, "words": self.words, "where": self.span, "claim": self.claim,
+                    "category": self.category, "kind": self.kind, "testable": self.testable, "group": self.group,
                     **self.pico, "accept": self.accept_button, "split": self.split_button, "add": self.add_button,
                     "reject": self.reject_button, "undo": self.undo_button, "message": self.message}
         for name, widget in controls.items():
@@ -126,6 +130,7 @@ class ClaimsForm:
         self.article.observe(lambda _: self.refresh(), names="value")
         self.suggestion.observe(lambda _: self._pick(), names="value")
         self.words.observe(lambda _: self._show(), names="value")
+        self.whole.observe(lambda _: self._show(), names="value")
         self.category.observe(self._category_changed, names="value")
         self.kind.observe(self._kind_changed, names="value")
         self.accept_button.on_click(lambda _: self.accept())
@@ -134,7 +139,7 @@ class ClaimsForm:
         self.reject_button.on_click(lambda _: self.reject())
         self.undo_button.on_click(lambda _: self.undo())
         self.box = w.VBox([
-            w.HTML(STYLE), self.article, self.suggestion, self.context, self.words, self.span, self.claim,
+            w.HTML(STYLE), self.article, self.suggestion, self.whole, self.context, self.words, self.span, self.claim,
             self.category, self.kind, self.testable, self.group, *self.pico.values(),
             w.HBox([self.accept_button, self.split_button, self.add_button, self.reject_button, self.undo_button]),
             self.message])
@@ -217,6 +222,10 @@ class ClaimsForm:
         if span:
             marks.append((span[0], span[1], "lr-claims-mark-words", "to be saved"))
         around = span or ((s["start"], s["end"]) if s else None)
+        if self.whole.value:
+            around = (0, len(self.text))
+            marks += [(int(r.start), int(r.end), "lr-claims-mark-suggestion", f"{r.Index}: {r.category_guess}")
+                      for r in self._table.itertuples() if not s or r.Index != s["suggestion_id"]]
         self.context.value = ("" if around is None else
                               '<div style="font-family:Georgia,serif;line-height:1.6;max-width:46em">'
                               + paragraph_html(self.text, marks, around) + "</div>")
