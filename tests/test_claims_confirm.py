@@ -75,6 +75,11 @@ def test_split_cuts_a_bundled_sentence_into_claims_inside_its_span(root):
     assert saved[0].start == first + len("Foam rolling ")
     assert [r["category"] for r in claims_rows(root)] == ["efficacy", "mechanism", "efficacy"]
     assert check("foam", root) == []
+    # words outside the suggestion are not a part of it
+    before = (root / "data" / "foam" / "claims.csv").read_bytes()
+    with pytest.raises(ConfirmError, match=r"'after runs' is not inside the suggestion \[28, 97\)"):
+        confirm.split("foam", "S001", [("after runs", fields())])
+    assert (root / "data" / "foam" / "claims.csv").read_bytes() == before
     # a split suggestion may take another part (the form saves one at a time); an accepted one may not
     confirm.split("foam", "S001", [("Foam rolling", fields("Foam rolling is a kind of self-massage."))])
     assert "S001" not in set(confirm.pending("foam")["suggestion_id"])

@@ -35,6 +35,17 @@ def test_a_list_of_conditions_after_a_benefit_verb_is_split_but_near_synonyms_ar
         "Stress, injury, poor diet, and toxins can disrupt sleep"]
 
 
+def test_the_comma_before_the_next_claim_does_not_make_a_list():
+    sentence = "It helps to improve range of motion, reduce soreness and stiffness, and enhance performance."
+    assert quotes(sentence) == ["It helps to improve range of motion", "reduce soreness and stiffness",
+                                "enhance performance"]
+
+
+def test_a_leading_label_is_left_out():
+    assert quotes("Improved range of motion: Rolling can increase flexibility.") == [
+        "Rolling can increase flexibility"]
+
+
 def test_a_noun_is_not_taken_for_a_verb():
     # "support" and "release" are nouns here: no modal or "to" before them
     assert len(parts("Family support and release of tension matter for sleep.")) == 1

@@ -114,13 +114,17 @@ def test_add_words_the_finder_did_not_suggest(root):  # noqa: F811
     assert "words at [0, 26)" in form.span.value
     form.words.value = "cures all ills"
     assert "does not occur in the article" in form.span.value
+    form.suggestion.value = "S001"
     form.words.value = "after runs"
+    assert "outside the suggestion: only Add as new claim saves them" in form.span.value
     fill(form, "Rolling after runs eases soreness.")
+    form.accept_button.click()
+    assert "Not saved: &#x27;after runs&#x27; is not inside the suggestion" in form.message.value
     form.add_button.click()
     assert "(added)" in form.message.value
     assert confirm.decisions("foam")[-1]["decision"] == "added"
     assert claims_rows(root)[0]["quote"] == "after runs"
-    assert form.suggestion.value == "S003"  # still open: the finder's suggestion is not decided
+    assert form.suggestion.value == "S001"  # still open: the finder's suggestion is not decided
 
 
 def test_without_suggestions_the_form_says_where_they_come_from(root):  # noqa: F811

@@ -169,10 +169,11 @@ def _suggestion(review: str, suggestion_id: str, root: Path | None) -> dict:
 
 # --- locating a phrase: offsets are computed, never typed --------------------------------------
 
-def locate(text: str, phrase: str, within: tuple[int, int] | None = None) -> tuple[int, int]:
+def locate(text: str, phrase: str, within: tuple[int, int] | None = None, inside: bool = False) -> tuple[int, int]:
     """``(start, end)`` of ``phrase`` in ``text``: its occurrence inside ``within`` (the
-    suggestion's span) if there is one, else its only occurrence in the text, else the
-    occurrence nearest ``within``. Surrounding spaces are ignored; the phrase must occur."""
+    suggestion's span) if there is one, else (unless ``inside`` demands it be there) its only
+    occurrence in the text, else the occurrence nearest ``within``. Surrounding spaces are
+    ignored; the phrase must occur."""
     phrase = phrase.strip()
     if not phrase:
         raise ConfirmError("the claim's words are empty: type or paste the exact words of the article")
@@ -185,9 +186,14 @@ def locate(text: str, phrase: str, within: tuple[int, int] | None = None) -> tup
             hint = " (check the quotation marks and apostrophes: the article may use curly ones)"
         raise ConfirmError(f"{phrase!r} does not occur in the article{hint}")
     if within is not None:
-        inside = [s for s in found if within[0] <= s and s + len(phrase) <= within[1]]
+        there = [s for s in found if within[0] <= s and s + len(phrase) <= within[1]]
+        if there:
+            return there[0], there[0] + len(phrase)
         if inside:
-            return inside[0], inside[0] + len(phrase)
+            shown = text[within[0]:within[1]]
+            raise ConfirmError(f"{phrase!r} is not inside the suggestion [{within[0]}, {within[1]}) "
+                               f"({shown[:60] + '...' if len(shown) > 60 else shown!r}); words elsewhere in the "
+                               "article are a claim of their own (add)")
     if len(found) == 1 or within is None:
         if len(found) > 1:
             spots = ", ".join(str(s) for s in found[:6])
@@ -288,7 +294,8 @@ def _today() -> str:
 
 def _write_claims(review: str, root: Path | None, suggestion_id: str, decision: str, article_id: str,
                   spans: list[tuple[str, ClaimFields, tuple[int, int] | None]]) -> list[Saved]:
-    """Locate each phrase, give each claim an id, check and write them, and log the decision."""
+    """Locate each phrase (inside the suggestion's span when the decision is about one), give
+    each claim an id, check and write them, and log the decision."""
     claims_path = _data(review, root) / CLAIMS.filename
     with paths.locked(claims_path):
         session = _Session(review, root)
@@ -296,7 +303,7 @@ def _write_claims(review: str, root: Path | None, suggestion_id: str, decision: 
         rows, saved = [], []
         claims = session.claims
         for phrase, fields, within in spans:
-            start, end = locate(text, phrase, within)
+            start, end = locate(text, phrase, within, inside=bool(suggestion_id))
             claim_id = next_claim_id(claims, article_id)
             row = fields.row(claim_id, article_id, text[start:end], start, end)
             rows.append(row)

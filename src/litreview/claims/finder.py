@@ -198,7 +198,7 @@ _COORDINATE = re.compile(r"(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?=" + _ADV
 _LIST_HEAD = re.compile(r"\b(?:" + _VERB + r"|such as|including)\s+", re.I)
 _DASH = re.compile(r"\s+[—–]\s+")
 _LIST_SEPARATOR = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
-_LABEL = re.compile(r"(?:[A-Z][\w’'-]*\s+){0,3}[A-Z][\w’'-]*:\s+")  # "Pain Relief: ..."
+_LABEL = re.compile(r"[A-Z][\w’'-]*(?:\s+[\w’'-]+){0,4}:\s+")  # "Pain Relief: ...", "Improved range of motion: ..."
 LIST_ITEM_WORDS = 5  # a list item longer than this is a clause, not one benefit of a list
 
 
@@ -235,6 +235,7 @@ def parts(sentence: str) -> list[tuple[int, int]]:
 
 def _list_items(sentence: str, a: int, b: int) -> list[tuple[int, int]]:
     """The span ``[a, b)`` cut at the items of a list of three or more after a benefit verb."""
+    a, b = _trim(sentence, a, b)  # the comma before the next claim is not the list's
     comma = sentence.find(",", a, b)
     # a list follows a benefit verb ("relieve"), or "such as" after one ("used to treat
     # conditions such as"), never the subject's list ("activities such as walking, running")

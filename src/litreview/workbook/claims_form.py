@@ -230,8 +230,10 @@ class ClaimsForm:
                               '<div style="font-family:Georgia,serif;line-height:1.6;max-width:46em">'
                               + paragraph_html(self.text, marks, around) + "</div>")
         if span:
+            outside = " (outside the suggestion: only Add as new claim saves them)" \
+                if s and not (s["start"] <= span[0] and span[1] <= s["end"]) else ""
             self.span.value = (f"<span>words at [{span[0]}, {span[1]}) of {html.escape(self.article.value)}: "
-                               f"<b>{html.escape(self.text[span[0]:span[1]])}</b></span>")
+                               f"<b>{html.escape(self.text[span[0]:span[1]])}</b>{outside}</span>")
         else:
             self.span.value = f'<span style="color:#b91c1c">{html.escape(problem)}</span>' if problem else ""
         colour = CATEGORY_COLOURS.get(self.category.value or "", "#fff")
