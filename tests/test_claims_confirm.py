@@ -179,3 +179,16 @@ def test_command_line(root, capsys):
     assert main(["claims", "undo", "--review", "foam"]) == 0
     assert "undone: C02" in capsys.readouterr().out
     assert check("foam") == []
+
+
+def test_every_value_of_the_vocabularies_has_its_meaning():
+    from litreview.tables.schema import CATEGORIES, CATEGORY_MEANINGS, KIND_MEANINGS, KINDS, TESTABLE_MEANINGS
+
+    assert tuple(CATEGORY_MEANINGS) == CATEGORIES and tuple(KIND_MEANINGS) == KINDS
+    assert tuple(TESTABLE_MEANINGS) == ("true", "false")
+    assert all(m and "\n" not in m for m in [*CATEGORY_MEANINGS.values(), *KIND_MEANINGS.values()])
+
+
+def test_an_unknown_review_is_named(root, capsys):
+    assert main(["claims", "list", "--review", "nowhere"]) == 2
+    assert "no review named 'nowhere'" in capsys.readouterr().err

@@ -107,7 +107,10 @@ class Saved:
 # --- reading ---------------------------------------------------------------------------------
 
 def _data(review: str, root: Path | None) -> Path:
-    return paths.data_dir(review, root or paths.project_root())
+    folder = paths.data_dir(review, root or paths.project_root())
+    if not folder.is_dir():
+        raise ConfirmError(f"no review named {review!r}: data/{review} does not exist")
+    return folder
 
 
 def _label(path: Path, root: Path | None) -> str:
@@ -243,8 +246,6 @@ class _Session:
     def __init__(self, review: str, root: Path | None):
         self.review, self.root = review, root
         self.data = _data(review, root)
-        if not self.data.is_dir():
-            raise ConfirmError(f"no review named {review!r} (data/{review} does not exist)")
         self.path = self.data / CLAIMS.filename
         self.label = _label(self.path, root)
         self.text = read_text(self.path, self.label) if self.path.is_file() else CLAIMS.header()
