@@ -73,7 +73,7 @@ def test_suggestions_are_quotes_at_their_offsets_with_a_category_guess(root, art
         assert row["category_guess"] in ("efficacy", "safety", "dosage", "mechanism", "anatomy",
                                          "traditional-theory")
     quotes = {r["quote"]: r["category_guess"] for r in suggested}
-    assert quotes["People with heart disease should not try it without asking a doctor."] == "safety"
+    assert quotes["People with heart disease should not try it without asking a doctor"] == "safety"
     assert "We tried it for a week and felt great." not in quotes  # an anecdote, no health claim
 
 

@@ -286,6 +286,125 @@ def _cmd_indirectness(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- confirming claims (litreview.claims.confirm) ----------------------------------------------------
+
+_CLAIM_FIELDS = ("claim", "category", "kind", "group", "population", "intervention", "comparator", "outcome",
+                 "testable", "cited")
+
+
+def _claims_help() -> str:
+    from .tables.schema import CATEGORY_MEANINGS, KIND_MEANINGS, TESTABLE_MEANINGS
+
+    def block(title, meanings):
+        return f"{title}:\n" + "\n".join(f"  {k:<19} {v}" for k, v in meanings.items())
+
+    return "\n\n".join([
+        "examples:\n  litreview claims list --review R\n"
+        '  litreview claims accept S005 --claim "Massage eases calf cramps." --category efficacy '
+        "--kind intervention --group cramps --outcome cramps\n"
+        '  litreview claims split S005 --part "reduces soreness" --part "improves circulation" '
+        '--claim "It reduces soreness." --claim "It improves circulation." --category efficacy --category mechanism '
+        "--kind intervention --group recovery\n"
+        '  litreview claims add --article ID --text "exact words of the article" --claim ...\n'
+        "  litreview claims reject S007;  litreview claims undo\n"
+        "A field given once applies to every part of a split; given once per --part, each part has its own.",
+        block("--category", CATEGORY_MEANINGS), block("--kind", KIND_MEANINGS),
+        block("--testable (default: from --kind)", TESTABLE_MEANINGS)])
+
+
+def _claim_fields(args: argparse.Namespace, n: int) -> list:
+    """One ClaimFields per part from the repeated options (once: every part; n times: each its own)."""
+    from .claims.confirm import ConfirmError, parse_fields
+
+    values = {}
+    for name in _CLAIM_FIELDS:
+        given = getattr(args, name) or []
+        if len(given) not in (0, 1, n):
+            raise ConfirmError(f"--{name} is given {len(given)} times: give it once, or once per part ({n})")
+        values[name] = [given[0]] * n if len(given) == 1 else (given or [""] * n)
+    missing = [f"--{name}" for name in ("claim", "category", "kind", "group") if not getattr(args, name)]
+    if missing:
+        raise ConfirmError(f"{', '.join(missing)} required (see litreview claims --help)")
+    out = []
+    for i in range(n):
+        if values["testable"][i] not in ("true", "false", ""):
+            raise ConfirmError(f"--testable {values['testable'][i]!r}: expected true or false")
+        testable = {"true": True, "false": False, "": None}[values["testable"][i]]
+        out.append(parse_fields(values["claim"][i], values["category"][i], values["kind"][i], values["group"][i],
+                                population=values["population"][i], intervention=values["intervention"][i],
+                                comparator=values["comparator"][i], outcome=values["outcome"][i],
+                                testable=testable, cited_keys=values["cited"][i]))
+    return out
+
+
+def _cmd_claims(args: argparse.Namespace) -> int:
+    """Confirm the claim finder's suggestions into claims.csv: list, accept, split, add, reject, undo."""
+    from .claims import confirm
+    from .tables.schema import SchemaError
+
+    try:
+        if args.action == "list":
+            table = confirm.suggestions(args.review) if args.all else confirm.pending(args.review)
+            if args.article:
+                table = table[table["article_id"] == args.article]
+            for r in table.itertuples():
+                state = f"  {r.decision} {r.claim_ids}".rstrip() if r.decision else ""
+                print(f"{r.suggestion_id} [{r.category_guess}] {r.article_id} [{r.start}, {r.end}){state}\n  {r.quote}")
+            print(f"{len(table)} suggestion(s)" + ("" if args.all else " pending"), file=sys.stderr)
+            return 0
+        if args.action in ("accept", "split", "reject") and not args.suggestion:
+            raise confirm.ConfirmError(f"usage: litreview claims {args.action} SUGGESTION_ID ...")
+        if args.action == "accept":
+            saved = [confirm.accept(args.review, args.suggestion, _claim_fields(args, 1)[0], phrase=args.words)]
+        elif args.action == "split":
+            if not args.part:
+                raise confirm.ConfirmError("split needs --part \"exact words\" for each claim")
+            fields = _claim_fields(args, len(args.part))
+            saved = confirm.split(args.review, args.suggestion, list(zip(args.part, fields)))
+        elif args.action == "add":
+            if not args.article or not args.text:
+                raise confirm.ConfirmError('usage: litreview claims add --article ID --text "exact words" --claim ...')
+            saved = [confirm.add(args.review, args.article, args.text, _claim_fields(args, 1)[0], near=args.near)]
+        elif args.action == "reject":
+            saved = [confirm.reject(args.review, args.suggestion)]
+        else:
+            gone = confirm.undo(args.review)
+            print(f"undone: {gone.claim_id or gone.suggestion_id} ({gone.decision})")
+            return 0
+    except confirm.ConfirmError as exc:
+        print(f"{exc}", file=sys.stderr)
+        return 2
+    except SchemaError as exc:
+        print("nothing was written:", file=sys.stderr)
+        return _problems(exc)
+    for s in saved:
+        print(s.describe(args.review))
+    return 0
+
+
+def _claims_parser(sub, with_review) -> None:
+    """The `litreview claims` subcommand."""
+    cl = with_review(sub.add_parser("claims", help="confirm the claim finder's suggestions into claims.csv: "
+                                                   "list, accept, split, add, reject, undo",
+                                    description=_cmd_claims.__doc__, epilog=_claims_help(),
+                                    formatter_class=argparse.RawDescriptionHelpFormatter))
+    cl.add_argument("action", choices=("list", "accept", "split", "add", "reject", "undo"))
+    cl.add_argument("suggestion", nargs="?", default="", help="suggestion id, e.g. S005 (accept, split, reject)")
+    cl.add_argument("--all", action="store_true", help="list decided suggestions too")
+    cl.add_argument("--article", default="", help="article id (add; filters list)")
+    cl.add_argument("--text", default="", help="add: the claim's exact words in the article")
+    cl.add_argument("--near", type=int, default=None, help="add: take the occurrence nearest this offset")
+    cl.add_argument("--words", default="", help="accept: only these exact words of the suggestion")
+    cl.add_argument("--part", action="append", help="split: the exact words of one claim (repeat)")
+    for name, meaning in (("claim", "the claim restated in one line"), ("category", "see below"),
+                          ("kind", "see below"), ("group", "the Summary-of-Findings group, e.g. recovery"),
+                          ("population", "P of PICO"), ("intervention", "I of PICO"), ("comparator", "C of PICO"),
+                          ("outcome", "O of PICO"), ("testable", "true or false (default: from --kind)"),
+                          ("cited", "keys of cited.bib the article cites for it, space-separated")):
+        cl.add_argument(f"--{name}", action="append", help=meaning)
+    cl.set_defaults(func=_cmd_claims)
+
+
 def _cmd_run_notebooks(args: argparse.Namespace) -> int:
     from .report.build import run_in_place
 
@@ -379,6 +498,7 @@ def parser() -> argparse.ArgumentParser:
                      help="a judgement other than the derived one (needs --reason)")
     ind.add_argument("--reason", default="", help="why the derived judgement does not fit")
     ind.set_defaults(func=_cmd_indirectness)
+    _claims_parser(sub, with_review)
     sub.add_parser("run-notebooks", help="re-execute the committed notebooks in place"
                    ).set_defaults(func=_cmd_run_notebooks)
     return p

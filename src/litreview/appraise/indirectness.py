@@ -59,7 +59,6 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
-from .agreement import kappa, percent_agreement
 from ..tables.schema import (
     EVIDENCE,
     INDIRECTNESS,
@@ -69,6 +68,7 @@ from ..tables.schema import (
     parse_table,
     read_table,
 )
+from .agreement import kappa, percent_agreement
 
 NONE, SOME, SERIOUS = INDIRECTNESS
 QUESTIONS = tuple(INDIRECTNESS_QUESTIONS)  # population, intervention, comparator, outcome

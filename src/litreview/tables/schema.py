@@ -28,6 +28,26 @@ CATEGORIES = ("mechanism", "efficacy", "safety", "dosage", "anatomy", "tradition
 # an effect of doing something; a fact of physiology or anatomy; a description of what a
 # tradition holds (where a point lies); advice or a safety statement; traditional theory
 KINDS = ("intervention", "physiology", "tradition", "advice-safety", "traditional-theory")
+# one line each, shown beside the choice by the claims form and `litreview claims --help`
+CATEGORY_MEANINGS = {
+    "mechanism": "how it is said to work: a go-between in the body (blood flow, nerves, hormones, lymph)",
+    "efficacy": "a benefit to the reader: an effect on a symptom, a condition, recovery or performance",
+    "safety": "a harm, a warning, or advice on using it safely",
+    "dosage": "how much, how often, how long or how to do it",
+    "anatomy": "where something is in the body: a point's location, a structure",
+    "traditional-theory": "a tenet of a tradition (Qi, meridians) that no study can test",
+}
+KIND_MEANINGS = {
+    "intervention": "an effect of doing something: GRADE for interventions, trials first",
+    "physiology": "a fact of physiology or anatomy: direct measurement in humans or a reference",
+    "tradition": "what a tradition holds (where a point lies): judged against its standard reference",
+    "advice-safety": "advice or a safety statement: clinical guidance and evidence of harm",
+    "traditional-theory": "traditional theory: not testable, graded 'not testable'",
+}
+TESTABLE_MEANINGS = {
+    "true": "evidence could confirm or refute it (every kind but traditional-theory)",
+    "false": "no study could test it: traditional theory only",
+}
 DESIGNS = ("systematic-review", "meta-analysis", "rct", "non-randomised-trial", "cohort",
            "case-control", "cross-sectional", "case-series", "case-report", "mechanistic-human",
            "animal", "in-vitro", "narrative-review", "guideline", "reference-standard")
