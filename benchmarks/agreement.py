@@ -1,0 +1,85 @@
+"""Agreement between the shipped review's evidence rows and a blind second extraction.
+
+    python benchmarks/agreement.py [--review calf-massage] [--second benchmarks/agreement/second_extraction.csv]
+
+The second reviewer saw only the claims, the articles, the library records and the schema
+(benchmarks/agreement/README.md). For each field this prints the rows both reviewers filled,
+the share answered alike and Cohen's kappa (litreview.appraise.agreement): design, direction
+and the recorded indirectness judgement against evidence.csv; the four indirectness questions
+and the judgement derived from them (litreview.appraise.indirectness) against indirectness.csv;
+n as exact agreement. Indirectness, being ordered, also gets a quadratic-weighted kappa.
+Then every row where the two disagree on direction or on the derived indirectness, to be
+reconciled. This script only measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from litreview.appraise.agreement import kappa, percent_agreement
+from litreview.appraise.indirectness import QUESTIONS, derive
+from litreview.tables.review import Review
+from litreview.tables.schema import DESIGNS, DIRECTIONS, INDIRECTNESS, INDIRECTNESS_QUESTIONS
+
+HERE = Path(__file__).resolve().parent
+
+
+def _filled(v) -> bool:
+    return not (v is None or (isinstance(v, float) and pd.isna(v)) or str(v).strip() == "")
+
+
+def _line(field: str, a: list, b: list, categories=None, ordered: bool = False) -> dict:
+    pairs = [(x, y) for x, y in zip(a, b) if _filled(x) and _filled(y)]
+    first, second = [str(x) for x, _ in pairs], [str(y) for _, y in pairs]
+    out = {"field": field, "rows": len(pairs),
+           "agreement": percent_agreement(first, second) if pairs else None,
+           "kappa": kappa(first, second, categories) if pairs and categories else None,
+           "kappa_quadratic": kappa(first, second, categories, "quadratic") if pairs and ordered else None}
+    return out
+
+
+def _n(v) -> str:
+    return str(int(float(v))) if _filled(v) else ""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--review", default="calf-massage")
+    ap.add_argument("--second", type=Path, default=HERE / "agreement" / "second_extraction.csv")
+    args = ap.parse_args()
+    rv = Review.load(args.review)
+    second = pd.read_csv(args.second, dtype=str, keep_default_na=False)
+    first = rv.evidence.set_index("evidence_id").loc[second["evidence_id"]].reset_index()
+    answers = rv.indirectness.set_index("evidence_id").reindex(second["evidence_id"]).reset_index()
+    derived_1 = [derive({q: r[q] for q in QUESTIONS}) if all(_filled(r[q]) for q in QUESTIONS) else ""
+                 for r in answers.to_dict("records")]
+    derived_2 = [derive({q: r[q] for q in QUESTIONS}) for r in second.to_dict("records")]
+    rows = [
+        _line("design", list(first["design"]), list(second["design"]), DESIGNS),
+        {"field": "n (exact)", "rows": len(second),
+         "agreement": percent_agreement([_n(v) for v in first["n"]], [_n(v) for v in second["n"]]),
+         "kappa": None, "kappa_quadratic": None},
+        _line("direction", list(first["direction"]), list(second["direction"]), DIRECTIONS),
+        _line("indirectness (recorded, one free choice)", list(first["indirectness"]),
+              list(second["indirectness"]), INDIRECTNESS, ordered=True),
+        *(_line(f"question: {q}", list(answers[q]), list(second[q]), tuple(INDIRECTNESS_QUESTIONS[q]))
+          for q in QUESTIONS),
+        _line("indirectness (derived from the questions)", derived_1, derived_2, INDIRECTNESS, ordered=True),
+    ]
+    table = pd.DataFrame(rows)
+    print(f"{len(second)} rows extracted twice ({args.second.name} against the {args.review} review)\n")
+    shown = table.map(lambda v: f"{v:.2f}" if isinstance(v, float) and not pd.isna(v) else "–" if isinstance(v, float) else ("–" if v is None else v))
+    print(shown.to_string(index=False))
+    print("\nRows to reconcile (direction or derived indirectness differ):")
+    for i, r in second.iterrows():
+        d1, d2 = first.at[i, "direction"], r["direction"]
+        if (d1 != d2 and _filled(d2)) or derived_1[i] != derived_2[i]:
+            print(f"  {r['evidence_id']} {r['claim_id']}: direction {d1} / {d2 or '?'}; "
+                  f"indirectness {derived_1[i] or '?'} / {derived_2[i]}")
+
+
+if __name__ == "__main__":
+    main()
