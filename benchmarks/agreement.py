@@ -41,6 +41,12 @@ def _line(field: str, a: list, b: list, categories=None, ordered: bool = False) 
     return out
 
 
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return "–"
+    return f"{v:.2f}" if isinstance(v, float) else str(v)
+
+
 def _n(v) -> str:
     return str(int(float(v))) if _filled(v) else ""
 
@@ -71,7 +77,7 @@ def main() -> None:
     ]
     table = pd.DataFrame(rows)
     print(f"{len(second)} rows extracted twice ({args.second.name} against the {args.review} review)\n")
-    shown = table.map(lambda v: f"{v:.2f}" if isinstance(v, float) and not pd.isna(v) else "–" if isinstance(v, float) else ("–" if v is None else v))
+    shown = table.map(_cell)
     print(shown.to_string(index=False))
     print("\nRows to reconcile (direction or derived indirectness differ):")
     for i, r in second.iterrows():
