@@ -7,8 +7,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from conftest import ROOT
 from litreview.grade import certainty_rules
 from litreview.grade.grading import grade_claim
+from litreview.report.missing import gaps
+from litreview.tables.review import Review
 from litreview.tables.schema import EVIDENCE, SchemaError, parse_table
 
 CLAIM = {"claim_id": "X01", "testable": True, "category": "efficacy", "kind": "intervention",
@@ -113,9 +116,14 @@ def test_overlapping_rows_do_not_outvote_an_independent_trial():
     assert grade_claim(CLAIM, rows, {}).direction == "mixed"
 
 
-def test_rows_without_n_are_listed():
+def test_rows_without_n_are_listed_and_are_a_gap_of_the_review():
     rows = ev({"n": None}, {"n": 300}, {"design": "animal", "n": None})
     assert list(certainty_rules.without_n(rows)["evidence_id"]) == ["E001"]
+    shipped = Review.load("calf-massage", ROOT)
+    unweighed = certainty_rules.without_n(shipped.evidence)
+    assert len(unweighed) and unweighed["n"].isna().all()
+    gap = next(g for g in gaps(shipped) if "report no number of participants" in g)
+    assert all(eid in gap for eid in unweighed["evidence_id"])
 
 
 # 5. comparators told apart

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import paths
 from ..claims.scaffold import SUGGESTED
+from ..grade.certainty_rules import without_n
 from ..tables.review import Review
 
 
@@ -27,6 +28,11 @@ def gaps(review: Review) -> list[str]:
         found.append("No evidence rows yet: evidence.csv is empty, so no claim can be supported.")
     if not review.library:
         found.append("No studies in library.bib yet.")
+    unweighed = without_n(review.evidence)
+    if len(unweighed):
+        found.append(f"{counted(len(unweighed), 'evidence row')} of trials or reviews report no number of "
+                     f"participants ({', '.join(unweighed['evidence_id'])}): each weighs what the median row of its "
+                     "claim weighs and adds nothing to the participants counted; fill n from the article.")
     unexplained = review.unexplained_claims()
     if unexplained:
         found.append(f"{counted(len(unexplained), 'graded claim')} without the reviewer's explanation in "
