@@ -42,7 +42,7 @@ def test_review_of_trials_mostly_at_high_risk_is_rated_down_two_though_its_condu
               "rob_unclear_share": 0.2}
     g = grade_claim(CLAIM, ev(review), {})
     rob = domain(g, "risk of bias")
-    assert rob.down == 2 and "80% at high risk" in rob.reason and "as the review reports it (E001)" in rob.reason
+    assert rob.down == 2 and "80% at high risk" in rob.reason and "the trials' risk of bias as E001 reports it" in rob.reason
     assert g.certainty == "low"
 
 

@@ -166,8 +166,7 @@ def body_risk_of_bias(rows: pd.DataFrame, w: pd.Series) -> tuple[int, str]:
     (Cochrane Handbook 5.1 Table 12.2.d; GRADE guidelines 4)."""
     shares = rob_shares(rows, w)
     split = has_trial_shares(rows)
-    via = f"; trials' risk of bias as the review reports it ({', '.join(rows.loc[split, 'evidence_id'])})" \
-        if split.any() else ""
+    via = f"; the trials' risk of bias as {', '.join(rows.loc[split, 'evidence_id'])} reports it" if split.any() else ""
     some = rows.loc[~split & rows["rob"].eq("some-concerns"), "evidence_id"]
     named = f"; some concerns in {', '.join(some)}" if len(some) else ""
     spread = (f"{shares['low']:.0%} of the weight at low risk of bias, {shares['some-concerns']:.0%} with some "

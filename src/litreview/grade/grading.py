@@ -359,7 +359,7 @@ def _risk_of_bias(direct: pd.DataFrame, primary: pd.DataFrame, concerns: frozens
         aside = (f"studies at high risk of bias carried {share:.0%} of the weight of the direct evidence "
                  f"({_ids(direct[high])}) and were set aside")
         return Domain("risk of bias", max(1, down), f"{aside}; the rest: {why}")
-    return Domain("risk of bias", down, f"{why} ({_ids(primary)})")
+    return Domain("risk of bias", down, f"{_ids(primary)}: {why}")
 
 
 def _inconsistency(rows: pd.DataFrame, pooled) -> Domain:
