@@ -69,6 +69,16 @@ def test_five_trials_with_some_concerns_in_three_are_not_high():
     assert g.certainty == "moderate"
 
 
+def test_some_concerns_of_a_mechanistic_study_or_guideline_are_not_a_risk_of_bias_across_trials():
+    physiology = {**CLAIM, "kind": "physiology", "quote": "The calf muscles pump venous blood"}
+    rows = ev({"design": "mechanistic-human", "n": 600, "rob": "some-concerns"},
+              {"design": "guideline", "n": None, "rob": "some-concerns"})
+    assert domain(grade_claim(physiology, rows, {}), "risk of bias").down == 0
+    # the same judgement on a trial counts
+    trial = ev({"design": "rct", "n": 600, "rob": "some-concerns"})
+    assert domain(grade_claim(CLAIM, trial, {}), "risk of bias").down == 1
+
+
 # 3. imprecision by outcome type
 
 def test_dichotomous_outcome_with_few_events_is_imprecise_though_participants_exceed_400():

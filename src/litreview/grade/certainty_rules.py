@@ -163,7 +163,14 @@ def rob_shares(rows: pd.DataFrame, w: pd.Series) -> dict[str, float]:
 def body_risk_of_bias(rows: pd.DataFrame, w: pd.Series) -> tuple[int, str]:
     """``(levels down, reason)`` for the body the grade rests on, from :func:`rob_shares`:
     two levels when most of the weight is at high risk, one when most of it is not at low risk
-    (Cochrane Handbook 5.1 Table 12.2.d; GRADE guidelines 4)."""
+    (Cochrane Handbook 5.1 Table 12.2.d; GRADE guidelines 4). The table summarises studies of
+    effects, so only rows of :data:`WEIGHED_DESIGNS` count: a mechanistic study, a guideline or a
+    reference standard has no trial risk of bias to summarise (and is rated down only as before,
+    when high-risk rows set aside carried most of the weight)."""
+    studies = rows["design"].isin(WEIGHED_DESIGNS)
+    if not studies.any():
+        return 0, "no trial, observational study or review among the rows, so no risk of bias across studies"
+    rows, w = rows[studies], w[studies]
     shares = rob_shares(rows, w)
     split = has_trial_shares(rows)
     via = f"; the trials' risk of bias as {', '.join(rows.loc[split, 'evidence_id'])} reports it" if split.any() else ""
