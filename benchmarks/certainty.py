@@ -44,6 +44,21 @@ REVIEW_DOMAIN_WORDS = {"risk of bias": ("risk of bias", "limitations"),
                        "imprecision": ("imprecision", "wide interval", "small"),
                        "publication bias": ("publication bias",)}
 MAJORITY = 0.5   # "most" trials: more than half, the reading of the review's own words
+# the engine's outcome types: a count of events per person-time or over time is judged, like a
+# yes/no outcome, by its events (GRADE guidelines 6 speaks of events for all of them)
+AS_ENGINE_OUTCOME = {"continuous": "continuous", "dichotomous": "dichotomous", "rate": "dichotomous",
+                     "time-to-event": "dichotomous"}
+
+
+def trial_shares(row) -> tuple[float, float] | None:
+    """``(high, unclear)``: the shares of the review's trials at high and at unclear risk of bias,
+    when the page gives the share at low risk (unclear is what is neither low nor high; a missing
+    high share leaves the rest unclear, the milder reading); None otherwise."""
+    low, high = row["rob_low_share"], row["rob_high_share"]
+    if pd.isna(low):
+        return None
+    high = 0.0 if pd.isna(high) else float(high)
+    return high, max(0.0, 1.0 - float(low) - high)
 
 
 def load(path: Path = SET) -> pd.DataFrame:
@@ -69,6 +84,15 @@ def rob_judgement(row) -> tuple[str, str]:
     return "some-concerns", "not reported"
 
 
+def review_rob(row) -> tuple[str, str]:
+    """``(judgement, how)`` for rob.csv: when the review's trial shares go to the engine (which
+    then rates risk of bias from them), the review's own conduct, not appraised here, is recorded
+    as some concerns, which sets nothing aside; otherwise :func:`rob_judgement`."""
+    if trial_shares(row) is not None:
+        return "some-concerns", "trials' shares passed to the engine; the review's conduct not appraised"
+    return rob_judgement(row)
+
+
 def direction(row) -> str:
     """``supports`` when the interval excludes no effect, else ``no-effect``."""
     null = 1.0 if AS_ENGINE_MEASURE.get(row["effect_measure"], row["effect_measure"]) in RATIO_MEASURES else 0.0
@@ -81,6 +105,7 @@ def as_review_tables(outcomes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
     claims, evidence, rob = [], [], []
     for i, row in enumerate(outcomes.to_dict("records"), start=1):
         claim_id, key = f"B{i:03d}", row["outcome_id"].lower()
+        shares = trial_shares(row)
         claims.append({"claim_id": claim_id, "article_id": "certainty-benchmark", "group": row["review"],
                        "category": "efficacy", "kind": "intervention", "testable": True, "quote": ""})
         evidence.append({"evidence_id": f"E{i:03d}", "claim_id": claim_id, "study_key": key,
@@ -92,8 +117,15 @@ def as_review_tables(outcomes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
                          "effect": row["effect"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
                          "indirectness": DIRECTNESS[row["directness"]],
                          "indirectness_note": row["directness_note"], "finding": row["outcome"],
-                         "locator": row["locator"], "review_certainty": None})
-        judgement, how = rob_judgement(row)
+                         "locator": row["locator"], "review_certainty": None,
+                         "comparator_type": row["comparator_type"] or None,
+                         "outcome_type": AS_ENGINE_OUTCOME[row["outcome_type"]],
+                         "events": None if pd.isna(row["events"]) else int(row["events"]),
+                         "trials": None if pd.isna(row["k"]) else int(row["k"]),
+                         "rob_high_share": shares[0] if shares else None,
+                         "rob_unclear_share": shares[1] if shares else None,
+                         "i2": None if pd.isna(row["i2"]) else float(row["i2"]), "overlaps": None})
+        judgement, how = review_rob(row)
         rob.append({"study_key": key, "tool": "design", "domain": "overall", "judgement": judgement, "support": how})
     return pd.DataFrame(claims), pd.DataFrame(evidence), pd.DataFrame(rob)
 
@@ -104,7 +136,7 @@ def grade(outcomes: pd.DataFrame) -> pd.DataFrame:
     grades = grade_review(claims, evidence, rob)
     out = outcomes[["outcome_id", "review", "outcome", "review_certainty", "review_reasons"]].copy()
     out["engine_certainty"] = grades["computed_certainty"].to_numpy()
-    out["rob"] = [" / ".join(rob_judgement(r)) for r in outcomes.to_dict("records")]
+    out["rob"] = [" / ".join(review_rob(r)) for r in outcomes.to_dict("records")]
     out["engine_down"] = [[d for d in DOMAINS if g[d.replace(" ", "_")] in ("serious", "very serious")]
                           + (["set aside"] if g["flawed_evidence"] else [])
                           for g in grades.to_dict("records")]

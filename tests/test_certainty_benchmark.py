@@ -145,3 +145,17 @@ def test_missed_domains_counts_what_the_review_names_and_the_engine_skips():
     assert missed["risk of bias"] == 0          # a row set aside for high risk counts as rated down
     assert missed["inconsistency"] == 1
     assert missed.sum() == 2
+
+
+def test_what_the_review_reports_about_its_trials_reaches_the_engine(outcomes):
+    _, evidence, rob = certainty.as_review_tables(outcomes)
+    by_id = dict(zip(outcomes["outcome_id"], evidence.to_dict("records")))
+    # one of two trials at low risk: the other is read as unclear, the milder reading
+    assert (by_id["C01"]["rob_high_share"], by_id["C01"]["rob_unclear_share"]) == (0.0, 0.5)
+    # a third of the trials at low risk, two thirds at high: shares, not a row set aside
+    assert by_id["C22"]["rob_high_share"] == pytest.approx(0.67) and by_id["C22"]["rob_unclear_share"] == 0.0
+    assert rob.loc[outcomes["outcome_id"].eq("C22").to_numpy(), "judgement"].item() == "some-concerns"
+    assert by_id["C30"]["events"] == 54 and by_id["C30"]["outcome_type"] == "dichotomous"
+    assert by_id["C08"]["outcome_type"] == "dichotomous"          # a rate of falls is judged by events
+    assert by_id["C20"]["i2"] == 76.0 and by_id["C01"]["comparator_type"] == "sham-placebo"
+    assert by_id["C01"]["trials"] == 2 and pd.isna(by_id["C08"]["comparator_type"])

@@ -102,8 +102,9 @@ def test_re_reading_after_a_save_shows_what_changed(review_root):
     path = review_root / "data/ginger/evidence.csv"
     path.write_text(path.read_text().splitlines()[0] + "\n")
     ex.reload_button.click()
-    # G01 was searched (S001) and now has no evidence: "no study found", unsupported
-    assert html.unescape(ex.changes.value) == "G01: supported, high -> unsupported, very low"
+    # G01 was searched (S001) and now has no evidence: "no study found", unsupported; before, one review
+    # with one critical AMSTAR 2 flaw (some concerns, carrying all the weight: one level down) gave moderate
+    assert html.unescape(ex.changes.value) == "G01: supported, moderate -> unsupported, very low"
     assert "No evidence rows for this claim" in widget.children[2].value
     ex.reload_button.click()
     assert "no verdict or certainty changed" in ex.changes.value

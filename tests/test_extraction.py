@@ -174,13 +174,16 @@ def test_prefill_copies_the_study_and_leaves_direction_and_indirectness_to_be_ju
 def test_the_claims_grade_before_and_after_a_save(root):
     before = claim_grade(NAME, "M04")
     assert before.short() == "M04: unsupported, very low"
-    # one meta-analysis of 1012 participants, low risk of bias, indirect: high, rated down once
+    # one meta-analysis of 1012 participants with one critical AMSTAR 2 flaw (some concerns), indirect: high,
+    # rated down twice
     row = {**good_row("M04"), "indirectness_note": "sessions of various lengths, not compared by duration"}
     append_row(NAME, row)
     after = claim_grade(NAME, "M04")
-    assert grade_change(before, after) == "M04: unsupported, very low -> supported, moderate"
-    assert after.reasons == ("indirectness: 100% of the weight is indirect to the claim (E004)",)
-    assert grade_change(after, claim_grade(NAME, "M04")) == "M04: unchanged (supported, moderate)"
+    assert grade_change(before, after) == "M04: unsupported, very low -> partly supported, low"
+    rob, indirect = after.reasons
+    assert rob.startswith("risk of bias: ") and "100% with some concerns" in rob and "E004" in rob
+    assert indirect == "indirectness: 100% of the weight is indirect to the claim (E004)"
+    assert grade_change(after, claim_grade(NAME, "M04")) == "M04: unchanged (partly supported, low)"
 
 
 def test_one_claims_grade_is_the_review_grade_of_that_claim(root):

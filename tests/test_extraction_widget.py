@@ -24,7 +24,8 @@ def test_the_pickers_offer_the_claims_the_library_and_the_schemas_words(root):  
                                                                  "dupuy2018evidencebased"]
     assert [v for _, v in form.fields["design"].options] == [None, *DESIGNS]
     assert [v for _, v in form.copy_from.options] == [None, "E001", "E002", "E003"]
-    assert "M01: supported, moderate" in form.grade.value
+    # its meta-analyses have one critical AMSTAR 2 flaw each (some concerns): one level for risk of bias
+    assert "M01: partly supported, low" in form.grade.value
 
 
 def test_save_appends_the_row_and_shows_the_grade_before_and_after(root):  # noqa: F811
@@ -42,7 +43,7 @@ def test_save_appends_the_row_and_shows_the_grade_before_and_after(root):  # noq
                                    b"\"sessions of various lengths, not compared by duration\","
                                    b"Massage lowered soreness.,abstract,\n")
     assert "Saved E004" in form.message.value
-    assert "M04: unsupported, very low -&gt; supported, moderate" in form.grade.value
+    assert "M04: unsupported, very low -&gt; partly supported, low" in form.grade.value
     # M04 is now worked on: check wants its explanation, and the form says so without writing it
     assert "explanations.csv:claim_id: M04: no explanation" in form.message.value
     assert "M04" not in set(Review.load(NAME).explanations["claim_id"])

@@ -63,12 +63,16 @@ def test_case_reports_start_very_low_and_evidence_is_lacking():
     assert g.start == "very low" and g.expert == "evidence lacking" and g.verdict == "unsupported"
 
 
-def test_some_concerns_alone_do_not_rate_down_but_are_named():
+def test_some_concerns_carrying_most_weight_rate_down_one_and_are_named():
+    # Cochrane Handbook 5.1 Table 12.2.d: not at low risk unless most information is at low risk
     g = grade_claim(CLAIM, ev(("rct", 500, "supports", "some-concerns", "none"), GOOD_RCT,
                               ("rct", 500, "supports", "some-concerns", "none")), {})
     rob = domain(g, "risk of bias")
-    assert rob.down == 0 and "some concerns in E001, E003" in rob.reason
-    assert g.certainty == "high"
+    assert rob.down == 1 and "some concerns in E001, E003" in rob.reason
+    assert g.certainty == "moderate"
+    minority = domain(grade_claim(CLAIM, ev(("rct", 500, "supports", "some-concerns", "none"), GOOD_RCT,
+                                            GOOD_RCT), {}), "risk of bias")
+    assert minority.down == 0 and "some concerns in E001" in minority.reason
 
 
 def test_high_risk_rows_carrying_most_weight_are_set_aside_and_rate_down():

@@ -141,11 +141,22 @@ def cell_text(value) -> str:
     return " ".join(str(value).split())
 
 
-def _line(row: dict) -> list[str]:
+def _line(row: dict, names: list[str] | None = None) -> list[str]:
+    """The row's cells in the order of ``names`` (a file's header; every column by default). A
+    table written before a column was added has no cell for it: a value there is refused."""
+    names = names or EVIDENCE.names
     unknown = [k for k in row if k not in EVIDENCE.names]
     if unknown:
         raise ValueError(f"unknown evidence column(s) {', '.join(unknown)}; expected only {', '.join(EVIDENCE.names)}")
-    return [cell_text(row.get(name)) for name in EVIDENCE.names]
+    absent = [k for k in row if k not in names and cell_text(row.get(k))]
+    if absent:
+        raise ValueError(f"evidence.csv has no column {', '.join(absent)}; add it to the header to record a value")
+    return [cell_text(row.get(name)) for name in names]
+
+
+def _header_of(existing: bytes) -> list[str]:
+    first = existing.split(b"\n", 1)[0].decode("utf-8", errors="replace").removeprefix("\ufeff")
+    return [h.strip() for h in next(csv.reader([first.rstrip("\r")]))]
 
 
 def _candidate(existing: bytes | None, row: dict) -> tuple[bytes, int]:
@@ -159,7 +170,7 @@ def _candidate(existing: bytes | None, row: dict) -> tuple[bytes, int]:
         prefix = b""
     else:
         prefix = existing if existing.endswith(b"\n") else existing + newline.encode()
-    writer.writerow(_line(row))
+    writer.writerow(_line(row, _header_of(existing) if existing else None))
     line = prefix.count(b"\n") + 1 if existing else 2
     return prefix + text.getvalue().encode("utf-8"), line
 

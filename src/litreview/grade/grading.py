@@ -52,7 +52,7 @@ from ..appraise.indirectness import effective
 from ..appraise.rob2 import amstar2_as_rob
 from ..collect.status import concern_keys, set_aside
 from ..tables.schema import CERTAINTIES, RATIO_MEASURES, REVIEW_DESIGNS
-from . import verdicts
+from . import certainty_rules, verdicts
 from .pooling import Pooled, pool_claims
 
 LEVELS = tuple(reversed(CERTAINTIES))  # "very low" … "high"; index = points - 1
@@ -223,10 +223,11 @@ def _ids(rows: pd.DataFrame) -> str:
 
 
 def weights(rows: pd.DataFrame) -> pd.Series:
-    """Participants per row; a row without a number weighs the median row that has one."""
+    """Participants per row; a row without a number weighs the median row that has one; rows that
+    share participants weigh their population once (:func:`certainty_rules.once`)."""
     n = pd.to_numeric(rows["n"], errors="coerce")
     fill = n.median() if n.notna().any() else 1.0
-    return n.fillna(fill).astype(float)
+    return certainty_rules.once(rows, n.fillna(fill).astype(float))
 
 
 def body_direction(rows: pd.DataFrame) -> str:
@@ -284,7 +285,7 @@ def grade_claim(claim: dict, rows: pd.DataFrame, rob_by_study: dict[str, str],
     ids = set(sound["evidence_id"])
     g.pooled = [p for p in pooled if set(p.evidence_ids) <= ids]
     g.start, g.primary_ids = start, list(primary["evidence_id"])
-    g.participants = int(pd.to_numeric(primary["n"], errors="coerce").fillna(0).sum())
+    g.participants = certainty_rules.participants_once(primary)
     g.direction = body_direction(primary)
     g.small_effect = _small_effect(primary, g.pooled)
     rated = _review_rated(primary) if kind == "intervention" else None
@@ -353,18 +354,24 @@ def _risk_of_bias(direct: pd.DataFrame, primary: pd.DataFrame, concerns: frozens
     if not doubted.empty:
         return Domain("risk of bias", 1, f"an expression of concern was published on {', '.join(doubted['study_key'])} "
                                          f"({_ids(doubted)})")
+    # the body the grade rests on, with what reviews report about their trials (certainty_rules)
+    down, why = certainty_rules.body_risk_of_bias(primary, weights(primary))
     if share > HIGH_RISK_WEIGHT:
-        return Domain("risk of bias", 1, f"studies at high risk of bias carried {share:.0%} of the weight of the "
-                                         f"direct evidence ({_ids(direct[high])}) and were set aside")
-    rated = direct[~high]
-    some = rated["rob"] == "some-concerns"
-    note = f"; some concerns in {_ids(rated[some])}" if some.any() else ""
-    return Domain("risk of bias", 0, f"the weight rests on studies not at high risk ({_ids(rated)}){note}")
+        aside = (f"studies at high risk of bias carried {share:.0%} of the weight of the direct evidence "
+                 f"({_ids(direct[high])}) and were set aside")
+        return Domain("risk of bias", max(1, down), f"{aside}; the rest: {why}")
+    return Domain("risk of bias", down, f"{_ids(primary)}: {why}")
 
 
 def _inconsistency(rows: pd.DataFrame, pooled) -> Domain:
     i2 = max((p.i2 for p in pooled), default=None)
     pooled_ids = ", ".join(i for p in pooled for i in p.evidence_ids)
+    reported = certainty_rules.reported_i2(rows)   # I² a review reports for its own pooled trials
+    if reported and (i2 is None or reported[0] > i2):
+        i2, pooled_ids = reported[0], f"reported by {reported[1]}"
+    split = certainty_rules.comparator_split(rows, body_direction)
+    if split and not (i2 is not None and i2 > I2_VERY_SERIOUS):
+        return Domain("inconsistency", 1, split)
     if i2 is not None and i2 > I2_VERY_SERIOUS:
         return Domain("inconsistency", 2, f"pooled I² {i2:.0%} ({pooled_ids})")
     w = weights(rows)
@@ -396,22 +403,40 @@ def _indirectness(rows: pd.DataFrame) -> Domain:
 
 
 def _imprecision(rows: pd.DataFrame, pooled) -> Domain:
+    """Too little information, or an interval that crosses the decision threshold (GRADE guidelines
+    6), each one level. Information: events against their optimal information size when every row
+    of a dichotomous body reports them (:func:`certainty_rules.events_check`), else participants,
+    each population once, against :data:`OPTIMAL_INFORMATION_SIZE`. Intervals: the pooled ones,
+    and those reviews report for estimates not pooled here (:func:`certainty_rules.crosses_threshold`)."""
     n_known = pd.to_numeric(rows["n"], errors="coerce")
-    n = int(n_known.fillna(0).sum())
+    n = certainty_rules.participants_once(rows)
     unknown = rows[n_known.isna()]
-    crosses = [p for p in pooled if p.ci_low < (1 if p.measure in RATIO_MEASURES else 0) < p.ci_high]
-    small = n < OPTIMAL_INFORMATION_SIZE
-    if small and not unknown.empty:
-        why = (f"{n} participants known; the number is not reported for {_ids(unknown)}, so the information "
-               "size cannot be shown to suffice")
+    by_events = certainty_rules.events_check(rows) if certainty_rules.is_dichotomous(rows) else None
+    if by_events is not None:
+        small, why = by_events
+        why = why if small else ""
     else:
-        why = f"{n} participants ({_ids(rows)}), below {OPTIMAL_INFORMATION_SIZE}" if small else ""
+        small = n < OPTIMAL_INFORMATION_SIZE
+        if small and not unknown.empty:
+            why = (f"{n} participants known; the number is not reported for {_ids(unknown)}, so the information "
+                   "size cannot be shown to suffice")
+        else:
+            why = f"{n} participants ({_ids(rows)}), below {OPTIMAL_INFORMATION_SIZE}" if small else ""
+        if certainty_rules.is_dichotomous(rows):
+            why = "; ".join(filter(None, [why, "events not reported, so judged by participants"]))
+    crosses = [f"the pooled interval ({p.measure} {p.ci_low:g} to {p.ci_high:g})" for p in pooled
+               if certainty_rules.crosses_threshold(p.measure, p.ci_low, p.ci_high)]
+    reported = certainty_rules.reported_intervals(rows, {i for p in pooled for i in p.evidence_ids})
+    crosses += [f"the interval {r['evidence_id']} reports ({r['effect_measure']} {r['ci_low']:g} to {r['ci_high']:g})"
+                for r in reported.to_dict("records")
+                if certainty_rules.crosses_threshold(r["effect_measure"], r["ci_low"], r["ci_high"])]
     if crosses:
-        why = "; ".join(filter(None, [why, "the pooled interval includes no effect"]))
+        why = "; ".join(filter(None, [why, f"{' and '.join(crosses)} crosses the decision threshold"]))
     down = int(small) + int(bool(crosses))
     if down:
         return Domain("imprecision", down, why)
-    return Domain("imprecision", 0, f"{n} participants in {_ids(rows)}")
+    info = by_events[1] if by_events is not None else f"{n} participants in {_ids(rows)}"
+    return Domain("imprecision", 0, info)
 
 
 def _publication_bias(rows: pd.DataFrame) -> Domain:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import paths
 from ..claims.scaffold import SUGGESTED
+from ..grade.certainty_rules import without_n
 from ..tables.review import Review
 
 
@@ -32,6 +33,11 @@ def gaps(review: Review) -> list[str]:
         found.append(f"{counted(len(unanswered), 'evidence row')} without answers to the indirectness questions "
                      f"in indirectness.csv ({_first(unanswered)}); until answered, the row's recorded "
                      "indirectness counts.")
+    unweighed = without_n(review.evidence)
+    if len(unweighed):
+        found.append(f"{counted(len(unweighed), 'evidence row')} of trials or reviews report no number of "
+                     f"participants ({_first(list(unweighed['evidence_id']))}): each weighs what the median row of its "
+                     "claim weighs and adds nothing to the participants counted; fill n from the article.")
     unexplained = review.unexplained_claims()
     if unexplained:
         found.append(f"{counted(len(unexplained), 'graded claim')} without the reviewer's explanation in "

@@ -94,6 +94,11 @@ INDIRECTNESS_QUESTIONS: dict[str, dict[str, str]] = {
 }
 EFFECT_MEASURES = ("SMD", "MD", "RR", "OR", "HR", "RD")
 RATIO_MEASURES = ("RR", "OR", "HR")  # pooled and plotted on the log scale; no effect at 1
+# what a row's control group received (litreview.grade.certainty_rules): a sham or placebo, another
+# active treatment, usual care, no treatment or a waiting list, or no control group
+COMPARATOR_TYPES = ("sham-placebo", "active", "usual-care", "no-treatment", "none")
+# what the outcome measures: a score (continuous) or whether an event happened (dichotomous)
+OUTCOME_TYPES = ("continuous", "dichotomous")
 ROB_TOOLS = ("rob2", "amstar2", "design")
 ROB2_DOMAINS = ("randomisation", "deviations", "missing-data", "measurement", "selection")
 # the critical items of AMSTAR 2 (Shea et al. 2017, BMJ 358:j4008, Box 1): 2, 4, 7, 9, 11, 13, 15
@@ -164,6 +169,8 @@ class Column:
     pattern: str | None = None
     description: str = ""
     minimum: float | None = None
+    # a column added after tables were written: a file without it still reads (every value None)
+    may_be_absent: bool = False
 
     def parse(self, raw: str) -> tuple[object, str | None]:
         """Return ``(value, None)`` or ``(None, what was expected)``."""
@@ -299,7 +306,8 @@ def _header(reader, schema: TableSchema, label: str) -> list[str]:
         header = [h.strip() for h in next(reader)]
     except csv.Error as exc:
         raise SchemaError([Problem(label, 1, None, f"malformed CSV header: {exc}")]) from None
-    problems = [Problem(label, 1, name, "missing column") for name in schema.names if name not in header]
+    problems = [Problem(label, 1, c.name, "missing column") for c in schema.columns
+                if c.name not in header and not c.may_be_absent]
     problems += [Problem(label, 1, name, f"unknown column; expected only {', '.join(schema.names)}")
                  for name in header if name not in schema.names]
     problems += [Problem(label, 1, name, "column appears more than once")
@@ -403,6 +411,24 @@ def _kind_fits_testable(r: dict) -> tuple[str, str] | None:
     if (r["kind"] == "traditional-theory") == r["testable"]:
         return "kind", (f"kind {r['kind']!r} with testable={str(r['testable']).lower()}: traditional theory, and "
                         "only it, is not testable")
+    return None
+
+
+def _trial_shares_fit(r: dict) -> tuple[str, str] | None:
+    """What a review reports about its trials belongs to a review, and its shares are parts of one whole."""
+    given = [c for c in ("trials", "rob_high_share", "rob_unclear_share", "i2") if r.get(c) is not None]
+    if given and r["design"] not in REVIEW_DESIGNS:
+        return given[0], (f"only a systematic review or meta-analysis reports {given[0]} of its trials; "
+                          f"found design {r['design']!r}")
+    high, unclear = r.get("rob_high_share"), r.get("rob_unclear_share")
+    if (high or 0) + (unclear or 0) > 1:
+        return "rob_unclear_share", (f"shares of trials at high ({high}) and unclear ({unclear}) risk "
+                                     "add up to more than 1")
+    if r.get("i2") is not None and r["i2"] > 100:
+        return "i2", f"I² is a percentage from 0 to 100, found {r['i2']}"
+    events, n = r.get("events"), r.get("n")
+    if events is not None and n is not None and events > n:
+        return "events", f"more events ({events}) than participants ({n})"
     return None
 
 
@@ -555,9 +581,26 @@ EVIDENCE = TableSchema(
         Column("locator"),
         Column("review_certainty", required=False, vocab=CERTAINTIES,
                description="the GRADE certainty a systematic review reports for this outcome"),
+        # added later; a table written before them still reads (litreview.grade.certainty_rules)
+        Column("comparator_type", required=False, vocab=COMPARATOR_TYPES, may_be_absent=True,
+               description="what the control group received"),
+        Column("outcome_type", required=False, vocab=OUTCOME_TYPES, may_be_absent=True,
+               description="continuous (a score) or dichotomous (an event happened or not)"),
+        Column("events", kind="int", required=False, minimum=0, may_be_absent=True,
+               description="participants with the event, both arms together (dichotomous outcomes)"),
+        Column("trials", kind="int", required=False, minimum=1, may_be_absent=True,
+               description="number of trials a review pooled for this outcome"),
+        Column("rob_high_share", kind="float", required=False, minimum=0, may_be_absent=True,
+               description="share (0-1) of a review's trials (or weight) at high risk of bias, as it reports"),
+        Column("rob_unclear_share", kind="float", required=False, minimum=0, may_be_absent=True,
+               description="share (0-1) of a review's trials (or weight) at unclear risk or some concerns"),
+        Column("i2", kind="float", required=False, minimum=0, may_be_absent=True,
+               description="I² in percent that a review reports for this outcome"),
+        Column("overlaps", kind="list", required=False, pattern=KEY + "|E[0-9]{3,4}", may_be_absent=True,
+               description="evidence ids or study keys whose participants this row shares (space-separated)"),
     ),
     key=("evidence_id",),
-    row_checks=(_effect_complete, _indirectness_explained, _review_certainty_from_a_review),
+    row_checks=(_effect_complete, _indirectness_explained, _review_certainty_from_a_review, _trial_shares_fit),
     description="One row per (claim, study, outcome). Risk of bias comes from rob.csv.",
 )
 

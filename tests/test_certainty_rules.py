@@ -1,0 +1,173 @@
+"""The certainty rules of issue 28, one constructed case per finding: a review graded by its
+trials, some concerns, imprecision by outcome type, participants counted once, and comparators
+told apart; and the optional columns that carry them."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from litreview.grade import certainty_rules
+from litreview.grade.grading import grade_claim
+from litreview.report.missing import gaps
+from litreview.tables.review import Review
+from litreview.tables.schema import EVIDENCE, SchemaError, parse_table
+
+CLAIM = {"claim_id": "X01", "testable": True, "category": "efficacy", "kind": "intervention",
+         "quote": "Cupping relieves neck pain"}
+COLUMNS = ["evidence_id", "claim_id", "study_key", "design", "n", "direction", "rob", "indirectness",
+           "review_certainty"]
+
+
+def ev(*rows: dict) -> pd.DataFrame:
+    """Rows with defaults: a direct trial at low risk that supports the claim."""
+    out = []
+    for i, r in enumerate(rows, 1):
+        row = {"evidence_id": f"E{i:03d}", "claim_id": "X01", "study_key": f"s{i}", "design": "rct", "n": 500,
+               "direction": "supports", "rob": "low", "indirectness": "none", "review_certainty": None}
+        out.append({**row, **r})
+    return pd.DataFrame(out)
+
+
+def domain(g, name):
+    return next(d for d in g.domains if d.name == name)
+
+
+# 1. a review without its own rating carries what it reports about its trials
+
+def test_review_of_trials_mostly_at_high_risk_is_rated_down_two_though_its_conduct_is_sound():
+    # a well-conducted review (AMSTAR 2: low risk) of small unblinded trials, 80% at high risk
+    review = {"design": "meta-analysis", "n": 1200, "rob": "low", "trials": 9, "rob_high_share": 0.8,
+              "rob_unclear_share": 0.2}
+    g = grade_claim(CLAIM, ev(review), {})
+    rob = domain(g, "risk of bias")
+    assert rob.down == 2 and "80% at high risk" in rob.reason and "the trials' risk of bias as E001 reports it" in rob.reason
+    assert g.certainty == "low"
+
+
+def test_review_whose_trials_are_mostly_at_low_risk_is_not_rated_down_whatever_its_amstar_rating():
+    review = {"design": "systematic-review", "n": 1200, "rob": "some-concerns", "rob_high_share": 0.1,
+              "rob_unclear_share": 0.2}
+    g = grade_claim(CLAIM, ev(review), {})
+    assert domain(g, "risk of bias").down == 0 and g.certainty == "high"
+
+
+def test_review_reported_i2_rates_down_for_inconsistency():
+    g = grade_claim(CLAIM, ev({"design": "meta-analysis", "n": 1200, "i2": 80.0}), {})
+    inc = domain(g, "inconsistency")
+    assert inc.down == 2 and "reported by E001" in inc.reason
+
+
+# 2. some concerns count
+
+def test_five_trials_with_some_concerns_in_three_are_not_high():
+    trials = [{"n": 200, "rob": "some-concerns"}] * 3 + [{"n": 200}] * 2
+    g = grade_claim(CLAIM, ev(*trials), {})
+    rob = domain(g, "risk of bias")
+    assert rob.down == 1 and "60% with some concerns" in rob.reason
+    assert g.certainty == "moderate"
+
+
+def test_some_concerns_of_a_mechanistic_study_or_guideline_are_not_a_risk_of_bias_across_trials():
+    physiology = {**CLAIM, "kind": "physiology", "quote": "The calf muscles pump venous blood"}
+    rows = ev({"design": "mechanistic-human", "n": 600, "rob": "some-concerns"},
+              {"design": "guideline", "n": None, "rob": "some-concerns"})
+    assert domain(grade_claim(physiology, rows, {}), "risk of bias").down == 0
+    # the same judgement on a trial counts
+    trial = ev({"design": "rct", "n": 600, "rob": "some-concerns"})
+    assert domain(grade_claim(CLAIM, trial, {}), "risk of bias").down == 1
+
+
+# 3. imprecision by outcome type
+
+def test_dichotomous_outcome_with_few_events_is_imprecise_though_participants_exceed_400():
+    # "labour started": 600 participants, 40 events; the continuous size of 400 would pass it
+    g = grade_claim(CLAIM, ev({"n": 600, "outcome_type": "dichotomous", "events": 40}), {})
+    imp = domain(g, "imprecision")
+    assert imp.down == 1 and "40 events" in imp.reason and "optimal information size" in imp.reason
+
+
+def test_dichotomous_outcome_with_enough_events_is_precise():
+    g = grade_claim(CLAIM, ev({"n": 3000, "outcome_type": "dichotomous", "events": 900}), {})
+    assert domain(g, "imprecision").down == 0
+
+
+def test_events_ois_follows_the_two_proportion_sample_size():
+    # α 0.05, power 0.8, control risk 20%, 25% reduction: 903 per arm, 1806 in all, 17.5% with the event
+    assert certainty_rules.events_ois(0.2) == pytest.approx(1806 * 0.175, rel=0.01)
+    assert certainty_rules.events_ois() == pytest.approx(7.849 * 49, rel=0.001)
+
+
+def test_a_review_interval_crossing_the_decision_threshold_rates_down_whatever_the_size():
+    row = {"design": "meta-analysis", "n": 5000, "outcome_type": "dichotomous", "events": 1500,
+           "effect_measure": "RR", "effect": 0.8, "ci_low": 0.55, "ci_high": 1.15, "direction": "no-effect"}
+    imp = domain(grade_claim(CLAIM, ev(row), {}), "imprecision")
+    assert imp.down == 1 and "E001 reports (RR 0.55 to 1.15) crosses the decision threshold" in imp.reason
+    # an interval around no effect that excludes appreciable benefit and harm is precise
+    narrow = {**row, "effect": 0.95, "ci_low": 0.86, "ci_high": 1.09}
+    assert domain(grade_claim(CLAIM, ev(narrow), {}), "imprecision").down == 0
+
+
+# 4. no participant counted twice; a row without n is named
+
+def test_two_outcomes_of_a_review_and_a_trial_it_includes_count_the_review_once():
+    rows = ev({"study_key": "rev", "design": "systematic-review", "n": 3400},
+              {"study_key": "rev", "design": "systematic-review", "n": 3400},
+              {"study_key": "trial", "n": 314, "overlaps": ["rev"]})
+    assert grade_claim(CLAIM, rows, {}).participants == 3400
+
+
+def test_overlapping_rows_do_not_outvote_an_independent_trial():
+    # one review, two outcome rows, both for; an independent trial of the same size against
+    rows = ev({"study_key": "rev", "design": "meta-analysis", "n": 1000},
+              {"study_key": "rev", "design": "meta-analysis", "n": 1000},
+              {"study_key": "other", "design": "meta-analysis", "n": 1000, "direction": "no-effect"})
+    assert grade_claim(CLAIM, rows, {}).direction == "mixed"
+
+
+def test_rows_without_n_are_listed_and_are_a_gap_of_the_review():
+    rows = ev({"n": None}, {"n": 300}, {"design": "animal", "n": None})
+    assert list(certainty_rules.without_n(rows)["evidence_id"]) == ["E001"]
+    shipped = Review.load("calf-massage", ROOT)
+    unweighed = certainty_rules.without_n(shipped.evidence)
+    assert len(unweighed) and unweighed["n"].isna().all()
+    gap = next(g for g in gaps(shipped) if "report no number of participants" in g)
+    assert all(eid in gap for eid in unweighed["evidence_id"])
+
+
+# 5. comparators told apart
+
+def test_sham_and_no_treatment_comparisons_that_disagree_rate_down_and_say_which_carries_the_effect():
+    rows = ev({"n": 100, "comparator_type": "sham-placebo", "direction": "no-effect"},
+              {"n": 100, "comparator_type": "sham-placebo", "direction": "no-effect"},
+              {"n": 400, "comparator_type": "no-treatment"},
+              {"n": 400, "comparator_type": "no-treatment"})
+    inc = domain(grade_claim(CLAIM, rows, {}), "inconsistency")
+    assert inc.down == 1
+    assert "against sham or placebo the rows show none (E001, E002)" in inc.reason
+    assert "carried by the unblinded comparisons" in inc.reason
+
+
+def test_sham_and_no_treatment_comparisons_that_agree_are_consistent():
+    rows = ev({"comparator_type": "sham-placebo"}, {"comparator_type": "no-treatment"})
+    assert domain(grade_claim(CLAIM, rows, {}), "inconsistency").down == 0
+
+
+# the optional columns
+
+HEADER = ("evidence_id,claim_id,study_key,design,population,n,intervention,comparator,outcome,direction,"
+          "effect_measure,effect,ci_low,ci_high,indirectness,indirectness_note,finding,locator,review_certainty")
+ROW = "E001,X01,s1,rct,adults,40,cupping,sham,pain,supports,,,,,none,,less pain,abstract,"
+
+
+def test_a_table_without_the_new_columns_still_reads():
+    table = parse_table(f"{HEADER}\n{ROW}\n", EVIDENCE, "evidence.csv")
+    assert table.loc[0, "comparator_type"] is None and table.loc[0, "overlaps"] is None
+
+
+def test_trial_shares_on_a_trial_row_are_refused_with_the_column_named():
+    header = HEADER + ",comparator_type,outcome_type,events,trials,rob_high_share,rob_unclear_share,i2,overlaps"
+    with pytest.raises(SchemaError) as err:
+        parse_table(f"{header}\n{ROW},sham-placebo,continuous,,,0.5,,,\n", EVIDENCE, "evidence.csv")
+    assert "evidence.csv:2:rob_high_share: only a systematic review or meta-analysis" in str(err.value)
