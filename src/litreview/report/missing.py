@@ -36,7 +36,7 @@ def gaps(review: Review) -> list[str]:
     unweighed = without_n(review.evidence)
     if len(unweighed):
         found.append(f"{counted(len(unweighed), 'evidence row')} of trials or reviews report no number of "
-                     f"participants ({_first(list(unweighed['evidence_id']))}): each weighs what the median row of its "
+                     f"participants ({', '.join(unweighed['evidence_id'])}): each weighs what the median row of its "
                      "claim weighs and adds nothing to the participants counted; fill n from the article.")
     unexplained = review.unexplained_claims()
     if unexplained:
