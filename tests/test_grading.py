@@ -15,8 +15,8 @@ from litreview.grade.grading import (
     POINTS,
     START_BY_KIND,
     grade_claim,
+    grade_claims,
     grade_review,
-    pool_review,
     study_rob,
     verdict_table,
 )
@@ -315,8 +315,8 @@ def test_a_high_risk_cohort_never_enters_a_pooled_estimate_or_raises_certainty()
     with_flawed = _cohorts(*sound, ("high", 0.05, 0.03, 0.08))
     after = grade_review(*_review_of(with_flawed)).iloc[0]
     assert after["upgrade"] == 0 and POINTS[after["certainty"]] <= POINTS[before["certainty"]]
-    claims, evidence, rob = _review_of(with_flawed)
-    assert [p.evidence_ids for p in pool_review(evidence, rob)] == [("E001", "E002")]
+    grades, _, _ = grade_claims(*_review_of(with_flawed))
+    assert [p.evidence_ids for p in grades[0].pooled] == [("E001", "E002")]
 
 
 # --- properties ------------------------------------------------------------------------------

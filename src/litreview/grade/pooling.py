@@ -190,8 +190,11 @@ def one_row_per_study(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def comparisons(evidence: pd.DataFrame) -> list[tuple[pd.DataFrame, list[str]]]:
     """Rows that may be pooled together, each with the rows left out of it: per claim and
     measure (and outcome, for MD), only primary studies, one row per study
-    (:func:`one_row_per_study`), at least two studies."""
-    rows = evidence.dropna(subset=["effect"])
+    (:func:`one_row_per_study`), at least two studies, each with an estimate and its interval."""
+    needed = ["effect", "ci_low", "ci_high"]
+    if not set(needed) <= set(evidence.columns):
+        return []
+    rows = evidence.dropna(subset=needed)
     rows = rows[~rows["design"].isin(SECONDARY_DESIGNS)]
     groups = []
     keys = ["claim_id", "effect_measure"]
