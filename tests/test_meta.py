@@ -198,3 +198,14 @@ def test_random_effects_interval_is_never_narrower_than_fixed_effect_on_bcg():
     y, v = bcg_log_rr()
     m = RandomEffectsMeta("dl").fit(y, v)
     assert m.se_ >= m.fe_se_
+
+
+def test_a_study_with_two_rows_in_one_comparison_enters_once_by_the_stated_rule():
+    """Two rows of study s2 (two pain scales of one trial): the row with more participants
+    stands whichever comes first in the table, and the other is named, never dropped silently."""
+    ev = rows(("E1", "A01", "s1", "rct", "pain", "SMD", -0.5, -0.9, -0.1),
+              ("E2", "A01", "s2", "rct", "pain", "SMD", -0.1, -0.4, 0.2),
+              ("E3", "A01", "s2", "rct", "pain", "SMD", -0.6, -0.9, -0.3)).assign(n=[80, 40, 120])
+    [pooled] = pool_claims(ev)
+    assert pooled.evidence_ids == ("E1", "E3") and pooled.left_out == ("E2",)
+    assert pool_claims(ev.iloc[[0, 2, 1]])[0].evidence_ids == ("E1", "E3")

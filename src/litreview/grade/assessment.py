@@ -11,6 +11,7 @@ or plotted: a retracted study is in none of them.
 from __future__ import annotations
 
 import functools
+import pickle
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +29,9 @@ from .pooling import POOLED_COLUMNS, Pooled
 GRADED_FROM = frozenset({CLAIMS.filename, EVIDENCE.filename, ROB.filename, OVERRIDES.filename,
                          STUDY_STATUS.filename})
 SET_ASIDE_COLUMNS = ["claim_id", "evidence_id", "study_key", "why"]
+# the file the build leaves in its staging folder while the notebooks run, so that each reads
+# the assessment the build computed instead of computing its own; removed before the swap
+SAVED_NAME = ".assessment.pickle"
 
 
 def blocking(review: Review) -> list[Problem]:
@@ -116,6 +120,27 @@ class Assessment:
     def prisma(self) -> PrismaCounts:
         """The PRISMA 2020 flow counts."""
         return counts_of(self.review)
+
+    # --- handed from the build to its notebooks ------------------------------------------------
+
+    def save(self, folder: Path) -> Path:
+        """Write the assessment into ``folder`` (:data:`SAVED_NAME`), whole: the grades and
+        everything computed lazily so far."""
+        for lazy in ("audit", "prisma", "evidence"):  # computed once, here, for every reader
+            getattr(self, lazy)
+        path = Path(folder) / SAVED_NAME
+        with paths.replacing(path) as tmp:
+            tmp.write_bytes(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+        return path
+
+    @staticmethod
+    def saved(folder: str | Path | None) -> Assessment | None:
+        """The assessment a build saved into ``folder`` (:meth:`save`), or None when there is
+        none (a notebook run by hand computes its own)."""
+        path = Path(folder) / SAVED_NAME if folder else None
+        if path is None or not path.is_file():
+            return None
+        return pickle.loads(path.read_bytes())
 
     # --- one claim ------------------------------------------------------------------------------
 
