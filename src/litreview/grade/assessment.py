@@ -153,11 +153,6 @@ class Assessment:
         return claim_grade_of(rows.iloc[0])
 
 
-def assess(review: str | Review, root: Path | None = None, method: str = "dl") -> Assessment:
-    """The assessment of a review, loading it by name when needed."""
-    return Assessment.of(review if isinstance(review, Review) else Review.load(review, root), method)
-
-
 def claim_grade(review: str | Review, claim_id: str, root: Path | None = None) -> ClaimGrade:
     """One claim's current grade, as the report computes it (overrides, study status and the
     searched claims included): the assessment of that claim alone, since a claim's grade
@@ -166,4 +161,4 @@ def claim_grade(review: str | Review, claim_id: str, root: Path | None = None) -
     return Assessment.of(rv, claim_ids=[claim_id]).claim(claim_id)
 
 
-__all__ = ["GRADED_FROM", "Assessment", "assess", "blocking", "claim_grade"]
+__all__ = ["GRADED_FROM", "Assessment", "blocking", "claim_grade"]
