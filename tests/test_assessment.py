@@ -103,3 +103,21 @@ def test_the_exported_grades_are_the_assessments(shipped):
     assert set(set_aside["evidence_id"]) == flawed
     assert set_aside["why"].isin(["high risk of bias", "seriously indirect",
                                   "high risk of bias; seriously indirect"]).all()
+
+
+def test_a_notebook_run_by_the_build_reads_the_builds_assessment_and_grades_nothing(shipped, tmp_path, monkeypatch):
+    from litreview.grade import assessment as module
+    from litreview.workbook import notebook
+
+    a, _ = shipped
+    a.save(tmp_path)
+
+    def no_grading(*args, **kwargs):
+        raise AssertionError("graded again")
+
+    monkeypatch.setattr(module, "grade_claims", no_grading)
+    monkeypatch.setattr(notebook, "show_gaps", lambda review: None)
+    again = notebook.open_assessment("calf-massage", str(tmp_path))
+    assert again.grades.equals(a.grades) and again.prisma == a.prisma
+    with pytest.raises(AssertionError, match="graded again"):  # a notebook run by hand assesses for itself
+        notebook.open_assessment("calf-massage", "")
