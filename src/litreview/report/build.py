@@ -144,7 +144,13 @@ def build(review: str = paths.DEFAULT_REVIEW, root: Path | None = None,
     Returns the report folder. Raises :class:`CheckFailed` or :class:`BuildError`."""
     root = root or paths.project_root()
     started = time.perf_counter()
-    assessment = checked_assessment(review, root)
+    say("check and assessment ...", end=" ")
+    try:
+        assessment = checked_assessment(review, root)
+    except CheckFailed:
+        say("failed")
+        raise
+    say(f"done in {time.perf_counter() - started:.1f} s")
     target = paths.reports_dir(review, root)
     try:
         with paths.staged(target) as tmp:
