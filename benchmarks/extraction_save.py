@@ -9,7 +9,7 @@ claim (the first row of the first claim with evidence), judges its direction and
 indirectness as the source row did, and clicks Save, the way a reviewer would. Timed apart:
 validation alone (:func:`litreview.appraise.extraction.validate_row`), the append alone
 (:func:`~litreview.appraise.extraction.append_row`), one claim's grade
-(:func:`~litreview.grade.claim.claim_grade`), what check still asks for
+(:func:`~litreview.grade.assessment.claim_grade`), what check still asks for
 (:func:`~litreview.checks.still_needed`, which runs the whole of ``litreview check``),
 and the whole click. Medians and maxima in seconds.
 """
@@ -41,7 +41,7 @@ def main() -> None:
 
         from litreview.appraise.extraction import REJUDGED, append_row, prefill_from, validate_row
         from litreview.checks import still_needed
-        from litreview.grade.claim import claim_grade
+        from litreview.grade.assessment import claim_grade
         from litreview.tables.review import Review
         from litreview.workbook.extraction_form import ExtractionForm
 

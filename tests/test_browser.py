@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, needs_chromium
-from litreview.collect.audit import audit_table
-from litreview.grade.grading import grade_review, pool_review
+from litreview.grade.assessment import Assessment
 from litreview.report.sections import render_html, report_context
 from litreview.tables.review import Review
 
@@ -21,9 +20,7 @@ FLAGS = CHROMIUM_FLAGS
 @pytest.fixture(scope="module")
 def report_file(tmp_path_factory) -> Path:
     rv = Review.load("calf-massage", ROOT)
-    pooled = pool_review(rv.evidence, rv.rob)
-    grades = grade_review(rv.claims, rv.evidence, rv.rob, rv.overrides, explanations=rv.explanations)
-    html = render_html(report_context(rv, grades, audit_table(rv.cited, rv.library, rv.reference_audit), pooled))
+    html = render_html(report_context(Assessment.of(rv)))
     path = tmp_path_factory.mktemp("report") / "summary.html"
     path.write_text(html, encoding="utf-8")
     return path

@@ -11,7 +11,7 @@ import pytest
 from litreview.checks import check_review
 from litreview.cli import main
 from litreview.collect.imports import ImportRefused, decide, folder, import_files, load
-from litreview.report.prisma import counts_of
+from litreview.collect.prisma import counts_of
 from litreview.tables.review import Review
 
 IMPORTS = Path(__file__).parent / "fixtures" / "imports"

@@ -9,7 +9,8 @@ import pytest
 
 from conftest import ARTICLE, write_review
 from litreview.checks import check_review
-from litreview.grade.grading import DOMAINS, grade_review
+from litreview.grade.assessment import Assessment
+from litreview.grade.grading import DOMAINS
 from litreview.tables.review import Review
 from litreview.workbook.explorer import ClaimExplorer
 
@@ -17,8 +18,7 @@ from litreview.workbook.explorer import ClaimExplorer
 def explorer(root, name="ginger") -> ClaimExplorer:
     rv = Review.load(name, root)
     assert check_review(rv) == []
-    grades = grade_review(rv.claims, rv.evidence, rv.rob, rv.overrides, searched=rv.searched_claims())
-    return ClaimExplorer(rv, grades)
+    return ClaimExplorer(Assessment.of(rv))
 
 
 def test_detail_shows_quote_in_context_grade_by_domain_and_evidence(review_root):

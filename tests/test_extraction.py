@@ -20,7 +20,8 @@ from litreview.appraise.extraction import (
     validate_row,
 )
 from litreview.checks import check_review, still_needed
-from litreview.grade.claim import claim_grade, grade_change
+from litreview.grade.assessment import claim_grade
+from litreview.grade.claim import grade_change
 from litreview.tables.review import Review
 from litreview.tables.schema import EVIDENCE, read_table
 

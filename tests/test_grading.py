@@ -15,8 +15,8 @@ from litreview.grade.grading import (
     POINTS,
     START_BY_KIND,
     grade_claim,
+    grade_claims,
     grade_review,
-    pool_review,
     study_rob,
     verdict_table,
 )
@@ -319,8 +319,32 @@ def test_a_high_risk_cohort_never_enters_a_pooled_estimate_or_raises_certainty()
     with_flawed = _cohorts(*sound, ("high", 0.05, 0.03, 0.08))
     after = grade_review(*_review_of(with_flawed)).iloc[0]
     assert after["upgrade"] == 0 and POINTS[after["certainty"]] <= POINTS[before["certainty"]]
-    claims, evidence, rob = _review_of(with_flawed)
-    assert [p.evidence_ids for p in pool_review(evidence, rob)] == [("E001", "E002")]
+    grades, _, _ = grade_claims(*_review_of(with_flawed))
+    assert [p.evidence_ids for p in grades[0].pooled] == [("E001", "E002")]
+
+
+def _smd(design, smd, low, high):
+    return (design, 60, "supports", "low", "none", smd, low, high)
+
+
+def _effects(*specs):
+    rows = ev(*[s[:5] for s in specs])
+    return rows.assign(effect_measure="SMD", outcome="pain", effect=[s[5] for s in specs],
+                       ci_low=[s[6] for s in specs], ci_high=[s[7] for s in specs])
+
+
+def test_pooling_stays_inside_the_design_stratum_the_grade_rests_on():
+    """Two low-risk trials that agree and one animal study with a far larger effect: the grade
+    rests on the trials, so only they are pooled; the animal SMD (I² near 90% if pooled with
+    them) neither rates inconsistency down nor enters the pooled estimate."""
+    rows = _effects(_smd("rct", -0.40, -0.70, -0.10), _smd("rct", -0.35, -0.65, -0.05),
+                    _smd("animal", -2.50, -3.00, -2.00))
+    grades, table, _ = grade_claims(*_review_of(rows))
+    g = grades[0]
+    assert g.primary_ids == ["E001", "E002"]
+    assert [p.evidence_ids for p in g.pooled] == [("E001", "E002")]
+    assert g.pooled[0].i2 < 0.5
+    assert table.iloc[0]["inconsistency"] == "not serious"
 
 
 # --- properties ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from litreview.appraise.indirectness import (
     save_answers,
 )
 from litreview.cli import main
-from litreview.grade.grading import grades_of
+from litreview.grade.assessment import Assessment
 from litreview.report.missing import gaps
 from litreview.tables.review import Review
 from litreview.tables.schema import INDIRECTNESS_ANSWERS, SchemaError
@@ -127,10 +127,10 @@ def test_effective_prefers_override_then_derived_then_recorded():
 def test_grading_reads_the_derived_value(review_root):
     """The shipped fixture's one row is direct (recorded 'none'); answered 'different' it is set
     aside and the claim loses its support."""
-    before = grades_of(Review.load("ginger")).set_index("claim_id").loc["G01"]
+    before = Assessment.of(Review.load("ginger")).grades.set_index("claim_id").loc["G01"]
     (review_root / "data/ginger/indirectness.csv").write_text(
         HEADER + 'E001,same,different,fits,same,,,"ginger capsules, not tea"\n')
-    after = grades_of(Review.load("ginger")).set_index("claim_id").loc["G01"]
+    after = Assessment.of(Review.load("ginger")).grades.set_index("claim_id").loc["G01"]
     assert before["flawed_evidence"] == "" and after["flawed_evidence"] == "E001"
     assert after["verdict"] != before["verdict"]
 

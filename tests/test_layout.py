@@ -89,3 +89,41 @@ def test_the_checker_sees_lazy_imports(tmp_path, monkeypatch):
     fake.write_text("def f():\n    from ..report import plots\n    return plots\n")
     monkeypatch.setattr(__import__(__name__), "SRC", tmp_path / "litreview")
     assert imports_of(fake) == {"litreview.report"}
+
+
+# A rule's literals, each found in one file only (outside the tables' own definitions where
+# noted): a second copy would be a twin that can drift. Pattern → the one file allowed.
+RULE_HOMES = {
+    # which designs are reviews: tables.schema.REVIEW_DESIGNS
+    r"""[(\[]\s*["']systematic-review["'],\s*["']meta-analysis["']\s*[)\]]""": "tables/schema.py",
+    # RoB 2's overall judgement: appraise.rob2.overall
+    r"""\bSOME if SOME in\b|["']high["'] if ["']high["'] in""": "appraise/rob2.py",
+    # a study without risk-of-bias rows: grading.ROB_WHEN_UNASSESSED
+    r"""\.get\(\w+, ["']high["']\)|ROB_WHEN_UNASSESSED =""": "grade/grading.py",
+    # direction weighting (a mixed row counts half for, half against): grading.leaning
+    r"""0\.5 \* w\[""": "grade/grading.py",
+    # the tables a grade is computed from: grade.assessment.GRADED_FROM
+    r"""OVERRIDES\.filename|["']overrides\.csv["']""": "grade/assessment.py",
+    # the studies pooled: pooling.SECONDARY_DESIGNS (built on REVIEW_DESIGNS)
+    r"""["']narrative-review["'],\s*["']guideline["']\s*\)""": "grade/pooling.py",
+}
+
+
+def _code_sources():
+    for path in SRC.rglob("*.py"):
+        if path.parts[-2] != "tables":  # the tables define the vocabularies themselves
+            yield path.relative_to(SRC).as_posix(), path.read_text(encoding="utf-8")
+    import nbformat
+    for nb in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb")):
+        cells = nbformat.read(nb, as_version=4).cells
+        yield nb.name, "\n".join(c.source for c in cells if c.cell_type == "code")
+
+
+def test_each_rule_has_one_home():
+    import re
+
+    sources = list(_code_sources())
+    for pattern, home in RULE_HOMES.items():
+        found = sorted({name for name, text in sources if re.search(pattern, text)})
+        allowed = [] if home.startswith("tables/") else [home]
+        assert found == allowed, f"{pattern!r}: found in {found}, its one home is {home}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,19 +28,72 @@ def bcg_log_rr():
     return np.array(y), np.array(v)
 
 
-def test_dersimonian_laird_matches_metafor_on_bcg():
-    """Reference values: metafor's tests/testthat/test_misc_metan_vs_rma.uni_with_dat.bcg.r,
-    'RE model w/ DL estimator, measure=RR' (also checked there against Stata's metan)."""
+# Kacker (2004), Metrologia 41:132-136, Table 1: nine interlaboratory results and their variances,
+# the example statsmodels' tests ran through metafor (stats/tests/results/results_meta.py)
+KACKER = ([61.00, 61.40, 62.21, 62.30, 62.34, 62.60, 62.70, 62.84, 65.90],
+          [0.2025, 1.2100, 0.0900, 0.2025, 0.3844, 0.5625, 0.0676, 0.0225, 1.8225])
+DATASETS = {"bcg": bcg_log_rr, "kacker": lambda: KACKER}
+REFERENCE = pd.read_csv(Path(__file__).parent / "fixtures" / "meta" / "metafor_reference.csv")
+# metafor's test="knha" is HKSJ without the floor; "hksj" is ours with it
+TEST_ARGS = {"z": {"test": "z"}, "knha": {"test": "hksj", "floor": False}, "hksj": {"test": "hksj"}}
+
+
+def fitted(dataset: str, method: str, test: str) -> dict:
+    m = RandomEffectsMeta(method, **TEST_ARGS[test]).fit(*DATASETS[dataset]())
+    return {"estimate": m.estimate_, "se": m.se_, "ci_low": m.ci_[0], "ci_high": m.ci_[1], "tau2": m.tau2_,
+            "i2": m.i2_, "q": m.q_}
+
+
+@pytest.mark.parametrize("row", REFERENCE.to_dict("records"),
+                         ids=[f"{r.dataset}-{r.method}-{r.test}-{r.quantity}" for r in REFERENCE.itertuples()])
+def test_pooling_matches_metafor_to_four_decimals(row):
+    """Each value of tests/fixtures/meta/metafor_reference.csv (metafor's own output, source
+    named on its row), to four decimals: DerSimonian-Laird and Paule-Mandel with the Wald
+    interval, and Hartung-Knapp-Sidik-Jonkman (test="knha")."""
+    assert fitted(row["dataset"], row["method"], row["test"])[row["quantity"]] == pytest.approx(
+        row["value"], abs=5e-5 + 1e-12)
+
+
+def test_bcg_summary_back_on_the_ratio_scale_matches_metafor():
     y, v = bcg_log_rr()
     m = RandomEffectsMeta("dl").fit(y, v)
-    assert m.estimate_ == pytest.approx(-0.7141, abs=5e-4)
-    assert m.ci_[0] == pytest.approx(-1.0644, abs=5e-4)
-    assert m.ci_[1] == pytest.approx(-0.3638, abs=5e-4)
-    assert m.tau2_ == pytest.approx(0.3088, abs=5e-4)
-    assert m.i2_ * 100 == pytest.approx(92.1173, abs=5e-3)
-    assert m.q_ == pytest.approx(152.2330, abs=5e-3)
     assert math.exp(m.estimate_) == pytest.approx(0.4896, abs=5e-4)
     assert m.fe_estimate_ == pytest.approx(-0.4303, abs=5e-4)
+
+
+def _hksj_by_hand(y, v, tau2, floor):
+    """The textbook HKSJ interval (Hartung & Knapp 2001; Sidik & Jonkman 2002), written out here
+    independently of the code under test."""
+    from scipy import stats
+    w = 1 / (np.asarray(v) + tau2)
+    mu = float(np.sum(w * y) / np.sum(w))
+    q = float(np.sum(w * (np.asarray(y) - mu) ** 2) / (len(y) - 1))
+    q = max(1.0, q) if floor else q
+    half = stats.t.ppf(0.975, len(y) - 1) * math.sqrt(q / np.sum(w))
+    return mu - half, mu + half
+
+
+def test_two_studies_get_the_small_sample_interval_and_it_changes_imprecision():
+    """Two trials that agree closely: the Wald interval excludes no effect, HKSJ (t with one
+    degree of freedom) does not; with fewer than five studies the pool uses HKSJ."""
+    y, v = [-0.40, -0.34], [0.012, 0.015]
+    wald = RandomEffectsMeta("dl", test="z").fit(y, v)
+    assert wald.ci_[1] < 0
+    chosen = RandomEffectsMeta("dl", test=None).fit(y, v)
+    assert chosen.test_ == "hksj"
+    assert chosen.ci_ == pytest.approx(_hksj_by_hand(np.array(y), v, chosen.tau2_, floor=True))
+    assert chosen.ci_[0] < 0 < chosen.ci_[1]
+    assert RandomEffectsMeta("dl", test=None).fit(*bcg_log_rr()).test_ == "z"  # 13 trials
+
+
+def test_the_floor_keeps_the_hksj_scale_at_one_when_studies_agree_more_than_chance():
+    y, v = np.array([0.10, 0.12, 0.11]), [0.04, 0.05, 0.03]
+    floored = RandomEffectsMeta("dl", test="hksj").fit(y, v)
+    bare = RandomEffectsMeta("dl", test="hksj", floor=False).fit(y, v)
+    assert bare.hksj_scale_ < 1 and floored.hksj_scale_ == 1
+    assert floored.ci_ == pytest.approx(_hksj_by_hand(y, v, 0.0, floor=True))
+    assert bare.ci_ == pytest.approx(_hksj_by_hand(y, v, 0.0, floor=False))
+    assert floored.ci_[1] - floored.ci_[0] > bare.ci_[1] - bare.ci_[0]
 
 
 def test_prediction_interval_is_wider_than_the_confidence_interval():
@@ -144,3 +198,14 @@ def test_random_effects_interval_is_never_narrower_than_fixed_effect_on_bcg():
     y, v = bcg_log_rr()
     m = RandomEffectsMeta("dl").fit(y, v)
     assert m.se_ >= m.fe_se_
+
+
+def test_a_study_with_two_rows_in_one_comparison_enters_once_by_the_stated_rule():
+    """Two rows of study s2 (two pain scales of one trial): the row with more participants
+    stands whichever comes first in the table, and the other is named, never dropped silently."""
+    ev = rows(("E1", "A01", "s1", "rct", "pain", "SMD", -0.5, -0.9, -0.1),
+              ("E2", "A01", "s2", "rct", "pain", "SMD", -0.1, -0.4, 0.2),
+              ("E3", "A01", "s2", "rct", "pain", "SMD", -0.6, -0.9, -0.3)).assign(n=[80, 40, 120])
+    [pooled] = pool_claims(ev)
+    assert pooled.evidence_ids == ("E1", "E3") and pooled.left_out == ("E2",)
+    assert pool_claims(ev.iloc[[0, 2, 1]])[0].evidence_ids == ("E1", "E3")

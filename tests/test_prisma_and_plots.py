@@ -9,8 +9,9 @@ matplotlib.use("Agg")
 import pandas as pd
 
 from conftest import ROOT
+from litreview.collect import prisma
 from litreview.grade.grading import grade_review
-from litreview.report import plots, prisma
+from litreview.report import plots
 from litreview.tables.review import Review
 
 LOG = pd.DataFrame({"search_id": ["S001", "S002"], "hits": [10, 8], "screened": [3, 2]})

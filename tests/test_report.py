@@ -10,6 +10,7 @@ import pytest
 from conftest import ROOT
 from litreview.checks import check_review
 from litreview.collect.audit import audit_table
+from litreview.grade.assessment import Assessment
 from litreview.grade.grading import grade_review
 from litreview.report.sections import (
     claimreviews,
@@ -92,9 +93,7 @@ def test_article_text_is_untrusted_and_renders_as_text(tmp_path, monkeypatch):
     monkeypatch.setenv("LITREVIEW_ROOT", str(root))
     rv = Review.load("ginger", root)
     assert check_review(rv) == []
-    grades = grade_review(rv.claims, rv.evidence, rv.rob, rv.overrides)
-    audit = audit_table(rv.cited, rv.library, rv.reference_audit)
-    page = render_html(report_context(rv, grades, audit, with_figures=False))
+    page = render_html(report_context(Assessment.of(rv), with_figures=False))
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert page.count("<script") == 1  # only the JSON-LD block
     jsonld = page.split('<script type="application/ld+json">')[1].split("</script>")[0]

@@ -146,15 +146,6 @@ def test_questions_are_numbered_as_in_the_guidance():
         "3.1", "3.2", "3.3", "3.4", "4.1", "4.2", "4.3", "4.4", "4.5", "5.1", "5.2", "5.3"]
 
 
-def test_judge_all_splits_answers_by_domain():
-    got = rob2.judge_all(answers("1.1 Y, 1.2 Y, 1.3 N, 2.1 N, 2.2 N, 2.6 Y, 3.1 Y, "
-                                 "4.1 N, 4.2 N, 4.3 Y, 4.4 Y, 4.5 PN, 5.1 NI, 5.2 N, 5.3 N"))
-    assert got == {"randomisation": LOW, "deviations": LOW, "missing-data": LOW, "measurement": SOME,
-                   "selection": SOME}
-    with pytest.raises(ValueError, match="6.1"):
-        rob2.judge_all({"6.1": "Y"})
-
-
 def test_overall_is_the_worst_domain_and_multiple_concerns_only_on_request():
     assert rob2.overall([LOW] * 5) == LOW
     assert rob2.overall([LOW, SOME, LOW, LOW, LOW]) == SOME

@@ -18,9 +18,7 @@ from litreview.collect.sources import Crossref, NetworkUnavailable, OpenAlex, Pu
 from litreview.collect.status import (
     COLUMNS,
     Clients,
-    adjusted_rob,
     concern_keys,
-    corrections,
     crossref_notices,
     merge,
     pubmed_notices,
@@ -423,17 +421,8 @@ def test_set_aside_removes_retracted_and_withdrawn_with_the_notice_cited():
     assert len(kept) == 1 and aside.empty
 
 
-def test_concerns_rate_risk_of_bias_down_one_level():
+def test_concern_keys_are_the_studies_under_an_expression_of_concern():
     assert concern_keys(STATUS) == {"concern1"}
-    assert adjusted_rob({"concern1": "low", "fine1": "low"}, STATUS) == {"concern1": "some-concerns", "fine1": "low"}
-    assert adjusted_rob({"concern1": "some-concerns"}, STATUS) == {"concern1": "high"}
-    assert adjusted_rob({}, STATUS) == {"concern1": "high"}
-
-
-def test_corrections_sit_beside_the_rows_they_may_touch():
-    table = corrections(STATUS, evidence(["corrected1", "fine1", "corrected1"]))
-    assert table.to_dict("records") == [{"study_key": "corrected1", "notice": "PMID 456 (2020), per pubmed",
-                                         "evidence_ids": "E001 E003", "note": ""}]
 
 
 def test_report_section_lists_the_three_and_says_none_found_when_empty():
@@ -492,14 +481,16 @@ def test_a_retracted_study_never_raises_a_claims_certainty(sound, retracted):
     assert len(aside) == len(retracted)
 
 
-def test_a_concerned_study_at_some_concerns_is_set_aside_as_high_risk():
-    """An expression of concern on a study already judged some-concerns makes it high risk, so
-    grading sets it aside with the flawed rows (listed, not rated). Note: the remaining body
-    can then grade higher than before, as it does for any study found to be at high risk."""
+def test_a_concerned_study_stays_in_the_body_and_rates_risk_of_bias_down():
+    """The one rule for an expression of concern (grading's risk-of-bias domain): the study is
+    not set aside, and the domain is rated down naming it."""
     ev, rob = _frames([{"design": "rct", "n": 300, "direction": "supports", "indirectness": "none",
                         "rob": "some-concerns"}] * 2, [])
     status = load_frame([{"key": "sound0", "bib": "library", "status": "expression-of-concern",
                           "notice_doi": "10.1/c", "source": "crossref", "checked_on": TODAY}])
     claim = CLAIMS.iloc[0].to_dict()
-    assert grade_claim(claim, ev, study_rob(rob)).flawed_ids == []
-    assert grade_claim(claim, ev, adjusted_rob(study_rob(rob), status)).flawed_ids == ["E001"]
+    g = grade_claim(claim, ev, study_rob(rob), concerns=frozenset(concern_keys(status)))
+    assert g.flawed_ids == []
+    rob_domain = next(d for d in g.domains if d.name == "risk of bias")
+    assert rob_domain.down == 1 and "sound0" in rob_domain.reason
+

@@ -18,8 +18,8 @@ import pytest
 from conftest import ROOT
 from litreview.checks import check_review
 from litreview.cli import main
+from litreview.collect.prisma import counts_of
 from litreview.collect.screening import read_decisions
-from litreview.report.prisma import counts_of
 from litreview.tables.bib import load_bib
 from litreview.tables.review import Review
 

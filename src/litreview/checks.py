@@ -20,33 +20,34 @@ from pathlib import Path
 from . import paths
 from .collect.status import dangling
 from .collect.status import warnings as status_warnings
-from .grade.grading import grades_of
+from .grade.assessment import Assessment, blocking
 from .grade.verdicts import verdicts_named
 from .tables.review import ROB_MISSING, Review
-from .tables.schema import CLAIMS, EVIDENCE, EXPLANATIONS, OVERRIDES, ROB, STUDY_STATUS, Problem
+from .tables.schema import EVIDENCE, EXPLANATIONS, STUDY_STATUS, Problem
 
 
-def check_review(review: Review) -> list[Problem]:
-    """Every problem of a loaded review, each naming ``file:row:column``."""
-    return review.check() + study_status_problems(review) + explanation_problems(review)
+def check_review(review: Review, assessment: Assessment | None = None) -> list[Problem]:
+    """Every problem of a loaded review, each naming ``file:row:column``. ``assessment``: the
+    review's assessment when the caller has it (the explanations are checked against its
+    grades); otherwise it is computed when there are explanations to check."""
+    return review.check() + study_status_problems(review) + explanation_problems(review, assessment)
 
 
 def check(name: str, root: Path | None = None) -> list[Problem]:
     return check_review(Review.load(name, root))
 
 
-def explanation_problems(review: Review) -> list[Problem]:
+def explanation_problems(review: Review, assessment: Assessment | None = None) -> list[Problem]:
     """An explanation names the computed verdict (either scale) if it names one, and explains
     a testable claim of claims.csv."""
-    needed = {CLAIMS.filename, EVIDENCE.filename, ROB.filename, EXPLANATIONS.filename, OVERRIDES.filename}
-    if needed & review.failed:
+    if blocking(review) or EXPLANATIONS.filename in review.failed:
         return []
     label, rows = review.rows_of(EXPLANATIONS)
     rows = list(rows)
     if not rows:
         return []
     problems: list[Problem] = []
-    grades = grades_of(review).set_index("claim_id")
+    grades = (assessment or Assessment.of(review)).grades.set_index("claim_id")
     testable = set(review.claims.loc[review.claims["testable"], "claim_id"])
     for line, row in rows:
         cid = row["claim_id"]

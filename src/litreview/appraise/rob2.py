@@ -239,17 +239,6 @@ def judge(domain: str, answers: Mapping[str, str]) -> str:
     return ALGORITHMS[domain]({q.id: checked.get(q.id, NOT_ASKED) for q in QUESTIONS[domain]})
 
 
-def judge_all(answers: Mapping[str, str]) -> dict[str, str]:
-    """Every domain's judgement from one mapping of question id → answer (all five domains)."""
-    by_domain: dict[str, dict[str, str]] = {d: {} for d in ROB2_DOMAINS}
-    for qid, answer in answers.items():
-        if qid not in DOMAIN_OF:
-            raise AnswerError(f"RoB 2: no question {qid!r}; questions run 1.1-1.3, 2.1-2.7, 3.1-3.4, 4.1-4.5, "
-                              "5.1-5.3")
-        by_domain[DOMAIN_OF[qid]][qid] = answer
-    return {d: judge(d, by_domain[d]) for d in ROB2_DOMAINS}
-
-
 def overall(judgements: Mapping[str, str] | list[str], multiple_concerns_high: bool = False) -> str:
     """RoB 2's overall judgement (Sterne et al. 2019): high if any domain is high; some
     concerns if any has some concerns; low when all are low. The guidance lets a reviewer

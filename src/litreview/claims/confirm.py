@@ -32,12 +32,9 @@ from ..tables.quotes import locate_problem, occurrences
 from ..tables.review import Review
 from ..tables.schema import (
     CATEGORIES,
+    CLAIM_NAMED_IN,
     CLAIMS,
-    EVIDENCE,
-    EXPLANATIONS,
     KINDS,
-    OVERRIDES,
-    SEARCH_LOG,
     Problem,
     SchemaError,
     parse_table,
@@ -382,8 +379,7 @@ def references_to(review: Review, claim_id: str) -> list[str]:
     """Where a claim is named outside claims.csv: ``file:row`` of evidence, searches,
     explanations and overrides."""
     found = []
-    for schema, column, many in ((EVIDENCE, "claim_id", False), (SEARCH_LOG, "claim_ids", True),
-                                 (EXPLANATIONS, "claim_id", False), (OVERRIDES, "claim_id", False)):
+    for schema, column, many in CLAIM_NAMED_IN:
         label, rows = review.rows_of(schema)
         for line, row in rows:
             values = (row[column] or []) if many else [row[column]]
@@ -404,8 +400,7 @@ def undo(review: str, *, root: Path | None = None) -> Saved:
         saved = Saved(last["decision"], last["suggestion_id"], last["claim_id"])
         if last["claim_id"]:
             session = _Session(review, root)
-            failed = {EVIDENCE.filename, SEARCH_LOG.filename, EXPLANATIONS.filename, OVERRIDES.filename} & \
-                session.review_obj.failed
+            failed = {schema.filename for schema, _, _ in CLAIM_NAMED_IN} & session.review_obj.failed
             if failed:
                 raise ConfirmError(f"cannot tell whether {last['claim_id']} is used: {', '.join(sorted(failed))} "
                                    "did not load (`litreview check` says why); nothing was undone")

@@ -18,9 +18,9 @@ record, with the audit's comparison (:func:`litreview.collect.audit.compare`).
 
 The grading hooks are small pure functions over ``evidence.csv`` and ``study_status.csv``:
 :func:`set_aside` (retracted and withdrawn studies leave their claims' grades, with the
-reason), :func:`concern_keys` and :func:`adjusted_rob` (an expression of concern rates risk
-of bias down one level), :func:`corrections` (a correction shown beside the rows it may
-touch), and :func:`report_section` (what the report prints, even when nothing was found).
+reason), :func:`concern_keys` (the studies under an expression of concern, whose effect on a
+grade is the grading's rule: :mod:`litreview.grade.grading`), and :func:`report_section`
+(what the report prints, even when nothing was found).
 """
 
 from __future__ import annotations
@@ -401,39 +401,6 @@ def set_aside(evidence: pd.DataFrame, status: pd.DataFrame) -> tuple[pd.DataFram
 def concern_keys(status: pd.DataFrame) -> set[str]:
     """Library studies under an expression of concern: their risk of bias is rated down."""
     return {k for k, r in _by_library_key(status).items() if r["status"] == CONCERN}
-
-
-# An expression of concern says the editors doubt the data or conduct of the study; it is a
-# reason to doubt its internal validity, so its risk of bias moves one level towards high
-# (GRADE handbook 5.2.1, limitations of detailed design and execution).
-ROB_STEP = {"low": "some-concerns", "some-concerns": "high", "high": "high"}
-
-
-def adjusted_rob(rob_by_study: dict[str, str], status: pd.DataFrame) -> dict[str, str]:
-    """``grading.study_rob`` output with each study under an expression of concern one level
-    worse (low → some-concerns → high); a study without a judgement is treated as high.
-
-    For the integrator: a study moved to high is set aside by grading's step 2 with the other
-    flawed rows, and the body left can then grade *higher* than before (as with any study
-    found to be at high risk). Whether a concerned study should instead stay in the body and
-    rate its risk-of-bias domain down is a grading decision, not made here."""
-    out = dict(rob_by_study)
-    for key in concern_keys(status):
-        out[key] = ROB_STEP.get(out.get(key, "high"), "high")
-    return out
-
-
-def corrections(status: pd.DataFrame, evidence: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Corrected studies with their notices and the evidence rows each may touch (to be shown
-    beside those rows: the numbers may be the uncorrected ones)."""
-    rows = []
-    for key, r in sorted(_by_library_key(status).items()):
-        if r["status"] != CORRECTED:
-            continue
-        ids = [] if evidence is None else sorted(evidence.loc[evidence["study_key"] == key, "evidence_id"])
-        rows.append({"study_key": key, "notice": _notice_text(r), "evidence_ids": " ".join(ids),
-                     "note": r.get("note") or ""})
-    return pd.DataFrame(rows, columns=["study_key", "notice", "evidence_ids", "note"])
 
 
 def report_section(status: pd.DataFrame, evidence: pd.DataFrame | None = None,

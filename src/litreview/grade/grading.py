@@ -40,6 +40,11 @@ The method, in the order it runs:
 
 A row's weight is its number of participants; a row that does not report one weighs what the
 median row of its claim with a number weighs (1 when none has one).
+
+Words. A row *set aside* is one kept out of the rating in step 1 (high risk of bias or serious
+indirectness), listed as ``flawed_evidence``; a *retracted* row is one whose study was retracted
+or withdrawn (``study_status.csv``), graded as if absent and listed as ``retracted_evidence``.
+Effects are pooled from the rows the grade rests on (step 2's design stratum), never others.
 """
 
 from __future__ import annotations
@@ -48,8 +53,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..appraise.indirectness import effective
 from ..appraise.rob2 import amstar2_as_rob
+from ..appraise.rob2 import overall as rob2_overall
 from ..collect.status import concern_keys, set_aside
 from ..tables.schema import CERTAINTIES, RATIO_MEASURES, REVIEW_DESIGNS
 from . import certainty_rules, verdicts
@@ -140,10 +145,15 @@ DOMAIN_MARKS = {"not serious": "✓", "serious": "▼", "very serious": "▼▼"
 
 # --- risk of bias per study -------------------------------------------------------------------
 
+# a study with no rob.csv rows: its risk of bias is unknown, and unknown is not low (GRADE
+# handbook 5.2.1: the burden is on the evidence to show its limitations are not serious)
+ROB_WHEN_UNASSESSED = "high"
+
+
 def study_rob(rob: pd.DataFrame) -> dict[str, str]:
     """Overall risk of bias per study key, derived from its domain rows: RoB 2's overall
-    algorithm (Sterne et al. 2019, BMJ 366:l4898: any domain high → high, else any some
-    concerns → some concerns), AMSTAR 2's rating from its critical items
+    judgement (:func:`litreview.appraise.rob2.overall`, Sterne et al. 2019, BMJ 366:l4898),
+    AMSTAR 2's rating from its critical items
     (:func:`litreview.appraise.rob2.amstar2_as_rob`: Shea et al. 2017, BMJ 358:j4008, two or more
     critical flaws → critically low, read as high; one → low, read as some concerns; a
     "partial yes" is no flaw), or the single design-based judgement."""
@@ -152,7 +162,7 @@ def study_rob(rob: pd.DataFrame) -> dict[str, str]:
         tool = rows["tool"].iloc[0]
         judged = list(rows["judgement"])
         if tool == "rob2":
-            out[key] = "high" if "high" in judged else "some-concerns" if "some-concerns" in judged else "low"
+            out[key] = rob2_overall(judged)
         elif tool == "amstar2":
             out[key] = amstar2_as_rob(judged)
         else:
@@ -162,22 +172,31 @@ def study_rob(rob: pd.DataFrame) -> dict[str, str]:
 
 def with_rob(evidence: pd.DataFrame, rob_by_study: dict[str, str]) -> pd.DataFrame:
     """The evidence with each row's overall risk of bias (:func:`study_rob`); a study without
-    rob.csv rows counts as high."""
+    rob.csv rows counts as :data:`ROB_WHEN_UNASSESSED`."""
     ev = evidence.copy()
-    ev["rob"] = [rob_by_study.get(k, "high") for k in ev["study_key"]]
+    ev["rob"] = [rob_by_study.get(k, ROB_WHEN_UNASSESSED) for k in ev["study_key"]]
     return ev
 
 
+def effective_indirectness(rows: pd.DataFrame) -> pd.Series:
+    """Each row's indirectness to its claim as the grading reads it (``none`` / ``some`` /
+    ``serious``): the one place the grade reads it. The assessment hands the grading rows whose
+    ``indirectness`` is already the derived judgement or the reviewer's override
+    (:func:`litreview.appraise.indirectness.effective`)."""
+    return rows["indirectness"]
+
+
 def is_set_aside(rows: pd.DataFrame) -> pd.Series:
-    """Rows set aside from the rating: at high risk of bias, or seriously indirect."""
+    """Rows set aside from the rating: at high risk of bias, or seriously indirect (rows as
+    :func:`grade_claim` reads them, indirectness from :func:`effective_indirectness`)."""
     return (rows["rob"] == "high") | (rows["indirectness"] == "serious")
 
 
-def pool_review(evidence: pd.DataFrame, rob: pd.DataFrame, method: str = "dl") -> list[Pooled]:
-    """Pooled estimates from the rows the grade rests on only: a row set aside never enters a
-    pooled estimate."""
-    ev = with_rob(evidence, study_rob(rob))
-    return pool_claims(ev[~is_set_aside(ev)], method)
+def set_aside_reason(row) -> str:
+    """Why a row set aside is (:func:`is_set_aside`): "high risk of bias", "seriously
+    indirect", or both."""
+    return "; ".join(why for why, on in (("high risk of bias", row["rob"] == "high"),
+                                         ("seriously indirect", row["indirectness"] == "serious")) if on)
 
 
 # --- the grade of one claim --------------------------------------------------------------------
@@ -216,6 +235,7 @@ class Grade:
     participants: int = 0
     pooled: list[Pooled] = field(default_factory=list)
     review_rated: str = ""            # evidence id whose own GRADE rating was the start
+    set_aside: dict[str, str] = field(default_factory=dict)  # evidence id → why it was set aside
 
 
 def _ids(rows: pd.DataFrame) -> str:
@@ -230,16 +250,22 @@ def weights(rows: pd.DataFrame) -> pd.Series:
     return certainty_rules.once(rows, n.fillna(fill).astype(float))
 
 
-def body_direction(rows: pd.DataFrame) -> str:
-    """supports / contradicts / no-effect / mixed by weight (a "mixed" row counts half for and
-    half against); ``none`` without rows."""
-    if rows.empty:
-        return "none"
+def leaning(rows: pd.DataFrame) -> tuple[float, float, float, float]:
+    """``(for, against, contradicts, no effect)``: the weight of the rows by direction; a
+    "mixed" row counts half for and half against, "contradicts" and "no effect" against."""
     w = weights(rows)
     d = rows["direction"]
-    pro = w[d == "supports"].sum() + 0.5 * w[d == "mixed"].sum()
+    half = 0.5 * w[d == "mixed"].sum()
     contra, null = w[d == "contradicts"].sum(), w[d == "no-effect"].sum()
-    against = contra + null + 0.5 * w[d == "mixed"].sum()
+    return w[d == "supports"].sum() + half, contra + null + half, contra, null
+
+
+def body_direction(rows: pd.DataFrame) -> str:
+    """supports / contradicts / no-effect / mixed by weight (:func:`leaning`); ``none`` without
+    rows."""
+    if rows.empty:
+        return "none"
+    pro, against, contra, null = leaning(rows)
     total = pro + against
     if pro / total >= CLEAR_MAJORITY:
         return "supports"
@@ -249,15 +275,15 @@ def body_direction(rows: pd.DataFrame) -> str:
 
 
 def grade_claim(claim: dict, rows: pd.DataFrame, rob_by_study: dict[str, str],
-                pooled: list[Pooled] = (), searched: set[str] | None = None,
-                concerns: frozenset[str] = frozenset()) -> Grade:
+                searched: set[str] | None = None, concerns: frozenset[str] = frozenset(),
+                method: str = "dl") -> Grade:
     """The grade of one claim from its evidence rows (``evidence.csv`` columns plus ``rob``,
-    which this function adds when missing). ``pooled``: pooled estimates of the claim, only
-    from rows not set aside (:func:`pool_review`); one that includes a set-aside row is
-    ignored. ``searched``: the claims some logged search names, when known; a claim without
-    evidence is then told apart as not yet searched. ``concerns``: studies under an editorial
-    expression of concern (``study_status.csv``); they stay in the body and rate risk of bias
-    down."""
+    which this function adds when missing), retracted studies already removed. Effects are
+    pooled (with ``method``) from the rows the grade rests on, the best design stratum left
+    after the rows set aside, and from no others (:attr:`Grade.pooled`). ``searched``: the
+    claims some logged search names, when known; a claim without evidence is then told apart
+    as not yet searched. ``concerns``: studies under an editorial expression of concern
+    (``study_status.csv``); they stay in the body and rate risk of bias down."""
     cid = claim["claim_id"]
     kind = claim.get("kind") or ("intervention" if claim["testable"] else "traditional-theory")
     if not claim["testable"]:
@@ -265,6 +291,7 @@ def grade_claim(claim: dict, rows: pd.DataFrame, rob_by_study: dict[str, str],
                      expert="not applicable", verdict="not testable",
                      rationale="A statement of traditional theory, not testable by experiment.")
     rows = rows.copy() if "rob" in rows else with_rob(rows, rob_by_study)
+    rows["indirectness"] = effective_indirectness(rows)
     if "review_certainty" not in rows:
         rows["review_certainty"] = None
     if rows.empty:
@@ -274,7 +301,8 @@ def grade_claim(claim: dict, rows: pd.DataFrame, rob_by_study: dict[str, str],
     flawed = is_set_aside(rows)
     sound = rows[~flawed]
     g = Grade(cid, True, len(rows), None, kind=kind, flawed_ids=list(rows.loc[flawed, "evidence_id"]),
-              context_direction=body_direction(rows[flawed]))
+              context_direction=body_direction(rows[flawed]),
+              set_aside={r["evidence_id"]: set_aside_reason(r) for _, r in rows[flawed].iterrows()})
     if sound.empty:
         g.certainty = "very low"
         g.rationale = ONLY_SET_ASIDE
@@ -282,8 +310,7 @@ def grade_claim(claim: dict, rows: pd.DataFrame, rob_by_study: dict[str, str],
     starts = START_BY_KIND[kind]
     start = max((starts[d] for d in sound["design"]), key=POINTS.__getitem__)
     primary = sound[sound["design"].map(starts) == start]
-    ids = set(sound["evidence_id"])
-    g.pooled = [p for p in pooled if set(p.evidence_ids) <= ids]
+    g.pooled = pool_claims(primary, method) if "effect" in primary else []
     g.start, g.primary_ids = start, list(primary["evidence_id"])
     g.participants = certainty_rules.participants_once(primary)
     g.direction = body_direction(primary)
@@ -374,12 +401,10 @@ def _inconsistency(rows: pd.DataFrame, pooled) -> Domain:
         return Domain("inconsistency", 1, split)
     if i2 is not None and i2 > I2_VERY_SERIOUS:
         return Domain("inconsistency", 2, f"pooled I² {i2:.0%} ({pooled_ids})")
-    w = weights(rows)
     favour = rows["direction"].eq("supports")
     against = rows["direction"].isin(["contradicts", "no-effect"])
     mixed = rows["direction"].eq("mixed")
-    pro = w[favour].sum() + 0.5 * w[mixed].sum()
-    con = w[against].sum() + 0.5 * w[mixed].sum()
+    pro, con, _, _ = leaning(rows)
     opposing = min(pro, con) / (pro + con) if pro + con else 0.0
     if len(rows) >= 2 and opposing >= OPPOSING_WEIGHT:
         return Domain("inconsistency", 1, f"{opposing:.0%} of the weight points the other way: for "
@@ -486,15 +511,16 @@ GRADE_COLUMNS = ["claim_id", "article_id", "group", "category", "kind", "testabl
                  "explanation", "primary_evidence", "flawed_evidence", "retracted_evidence"]
 
 
-def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame,
+def grade_claims(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame,
                  overrides: pd.DataFrame | None = None, method: str = "dl",
                  searched: set[str] | None = None, explanations: pd.DataFrame | None = None,
-                 study_status: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per claim: computed and final certainty and verdicts, each domain with its
-    reason, the direction, the rating, the rationale and the reviewer's explanation
-    (``grades.csv``). Effects are pooled with ``method`` from the rows not set aside.
-    ``study_status``: rows of retracted or withdrawn studies are graded as if absent and
-    listed with the notice (``retracted_evidence``); an expression of concern rates down."""
+                 study_status: pd.DataFrame | None = None) -> tuple[list[Grade], pd.DataFrame, pd.DataFrame]:
+    """``(grades, table, retracted)``: each claim's :class:`Grade`, the table of them
+    (``grades.csv``: computed and final certainty and verdicts, each domain with its reason,
+    the direction, the rating, the rationale and the reviewer's explanation) and the evidence
+    rows of retracted or withdrawn studies with the notice (``reason``). Those rows are graded
+    as if absent and listed in ``retracted_evidence``; an expression of concern rates down.
+    Each claim's effects are pooled with ``method`` inside its grade (:func:`grade_claim`)."""
     retracted = evidence.iloc[0:0].assign(reason="")
     concerns: frozenset[str] = frozenset()
     if study_status is not None and len(study_status):
@@ -502,53 +528,65 @@ def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame
         concerns = frozenset(concern_keys(study_status))
     rob_by_study = study_rob(rob)
     ev = with_rob(evidence, rob_by_study)
-    pooled = pool_claims(ev[~is_set_aside(ev)], method) if "effect" in ev else []
     ov = {} if overrides is None or overrides.empty else {
         (r["claim_id"], r["field"]): r for r in overrides.to_dict("records")}
     explained = {} if explanations is None or explanations.empty else dict(
         zip(explanations["claim_id"], explanations["explanation"]))
-    out = []
+    grades, out = [], []
     for claim in claims.to_dict("records"):
         rows = ev[ev["claim_id"] == claim["claim_id"]]
-        g = grade_claim(claim, rows, rob_by_study, [p for p in pooled if p.claim_id == claim["claim_id"]],
-                        searched, concerns)
-        gone = retracted[retracted["claim_id"] == claim["claim_id"]]
-        row = {"claim_id": g.claim_id, "article_id": claim["article_id"], "group": claim["group"],
-               "category": claim["category"], "kind": g.kind, "testable": g.testable, "evidence_rows": g.n_rows,
-               "studies": rows["study_key"].nunique(), "participants": g.participants,
-               "starting_certainty": g.start, "review_rated": g.review_rated}
-        for d in DOMAINS:
-            dom = next((x for x in g.domains if x.name == d), None)
-            key = d.replace(" ", "_")
-            row[key] = dom.judgement if dom else None
-            row[f"{key}_reason"] = dom.reason if dom else None
-        row.update({"upgrade": g.upgrade, "upgrade_reason": g.upgrade_reason,
-                    "computed_certainty": g.certainty, "direction": g.direction,
-                    "context_direction": g.context_direction, "expert_verdict": g.expert,
-                    "overstated": bool(g.overstated), "overstatement": g.overstated, "small_effect": g.small_effect,
-                    "computed_verdict": g.verdict})
-        certainty, verdict, expert, notes = g.certainty, g.verdict, g.expert, []
-        for fieldname in ("certainty", "verdict"):
-            o = ov.get((g.claim_id, fieldname))
-            if o:
-                notes.append(f"{fieldname} overridden by {o['reviewer']} on {o['date']}: {o['justification']}")
-                if fieldname == "certainty":
-                    certainty = o["value"]
-                else:
-                    verdict = o["value"]
-        if g.testable and certainty != g.certainty:
-            expert = verdicts.expert_label(g.direction, certainty, g.small_effect, g.kind)
-            if (g.claim_id, "verdict") not in ov:
-                verdict = verdicts.fact_check(expert, g.kind, g.direction, bool(g.overstated), certainty)
-        value, label = verdicts.rating(verdict, expert, certainty)
-        row.update({"certainty": certainty, "verdict": verdict, "expert_verdict": expert, "overridden": bool(notes),
-                    "override_note": " | ".join(notes), "rating_value": value, "rating_label": label,
-                    "rationale": g.rationale, "explanation": explained.get(g.claim_id),
-                    "primary_evidence": " ".join(g.primary_ids), "flawed_evidence": " ".join(g.flawed_ids),
-                    "retracted_evidence": "; ".join(f"{i}: {r}" for i, r in zip(gone["evidence_id"], gone["reason"]))})
-        out.append(row)
-    return pd.DataFrame(out, columns=GRADE_COLUMNS).astype(
+        g = grade_claim(claim, rows, rob_by_study, searched, concerns, method)
+        grades.append(g)
+        out.append(_grade_row(g, claim, rows, retracted[retracted["claim_id"] == claim["claim_id"]], ov, explained))
+    table = pd.DataFrame(out, columns=GRADE_COLUMNS).astype(
         {"testable": bool, "overridden": bool, "overstated": bool, "small_effect": bool})
+    return grades, table, retracted
+
+
+def grade_review(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame,
+                 overrides: pd.DataFrame | None = None, method: str = "dl",
+                 searched: set[str] | None = None, explanations: pd.DataFrame | None = None,
+                 study_status: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The table of :func:`grade_claims` (``grades.csv``), one row per claim."""
+    return grade_claims(claims, evidence, rob, overrides, method, searched, explanations, study_status)[1]
+
+
+def _grade_row(g: Grade, claim: dict, rows: pd.DataFrame, gone: pd.DataFrame, ov: dict, explained: dict) -> dict:
+    """One row of ``grades.csv``: the grade, the overrides applied, the retracted rows named."""
+    row = {"claim_id": g.claim_id, "article_id": claim["article_id"], "group": claim["group"],
+           "category": claim["category"], "kind": g.kind, "testable": g.testable, "evidence_rows": g.n_rows,
+           "studies": rows["study_key"].nunique(), "participants": g.participants,
+           "starting_certainty": g.start, "review_rated": g.review_rated}
+    for d in DOMAINS:
+        dom = next((x for x in g.domains if x.name == d), None)
+        key = d.replace(" ", "_")
+        row[key] = dom.judgement if dom else None
+        row[f"{key}_reason"] = dom.reason if dom else None
+    row.update({"upgrade": g.upgrade, "upgrade_reason": g.upgrade_reason,
+                "computed_certainty": g.certainty, "direction": g.direction,
+                "context_direction": g.context_direction, "expert_verdict": g.expert,
+                "overstated": bool(g.overstated), "overstatement": g.overstated, "small_effect": g.small_effect,
+                "computed_verdict": g.verdict})
+    certainty, verdict, expert, notes = g.certainty, g.verdict, g.expert, []
+    for fieldname in ("certainty", "verdict"):
+        o = ov.get((g.claim_id, fieldname))
+        if o:
+            notes.append(f"{fieldname} overridden by {o['reviewer']} on {o['date']}: {o['justification']}")
+            if fieldname == "certainty":
+                certainty = o["value"]
+            else:
+                verdict = o["value"]
+    if g.testable and certainty != g.certainty:
+        expert = verdicts.expert_label(g.direction, certainty, g.small_effect, g.kind)
+        if (g.claim_id, "verdict") not in ov:
+            verdict = verdicts.fact_check(expert, g.kind, g.direction, bool(g.overstated), certainty)
+    value, label = verdicts.rating(verdict, expert, certainty)
+    row.update({"certainty": certainty, "verdict": verdict, "expert_verdict": expert, "overridden": bool(notes),
+                "override_note": " | ".join(notes), "rating_value": value, "rating_label": label,
+                "rationale": g.rationale, "explanation": explained.get(g.claim_id),
+                "primary_evidence": " ".join(g.primary_ids), "flawed_evidence": " ".join(g.flawed_ids),
+                "retracted_evidence": "; ".join(f"{i}: {r}" for i, r in zip(gone["evidence_id"], gone["reason"]))})
+    return row
 
 
 def domain_mark(judgement: str | None) -> str:
@@ -577,13 +615,3 @@ def summary_of_findings(grades: pd.DataFrame, claims: pd.DataFrame, group: str) 
     cols = ["claim_id", "claim", "kind", "studies", "participants", "starting_certainty",
             *[d.replace(" ", "_") for d in DOMAINS], "certainty", "direction", "expert_verdict", "verdict"]
     return g[cols].rename(columns=lambda c: c.replace("_", " "))
-
-
-def grades_of(review) -> pd.DataFrame:
-    """Every claim of a loaded review graded from its tables (:func:`grade_review` with the
-    search log, the explanations and the study status): the one call the notebooks, the check
-    and the claim explorer share. A row's indirectness is the one its answered questions derive,
-    or the reviewer's override (:func:`litreview.appraise.indirectness.effective`)."""
-    return grade_review(review.claims, effective(review.evidence, review.indirectness), review.rob, review.overrides,
-                        searched=review.searched_claims(), explanations=review.explanations,
-                        study_status=review.study_status)

@@ -1,4 +1,5 @@
-"""Build a review's reports: check the tables, run every notebook, export, then swap.
+"""Build a review's reports: check the tables, assess the review once, write every export
+from that assessment (:func:`write_exports`), run every notebook on it, then swap.
 
 All notebooks run in this one process through papermill's Python API (a kernel started
 from here is ready in about half a second; a fresh ``jupyter nbconvert`` process costs
@@ -19,8 +20,10 @@ import nbformat
 
 from .. import paths
 from ..checks import check_review
+from ..grade.assessment import SAVED_NAME, Assessment, blocking
 from ..tables.review import Review
 from ..tables.schema import Problem
+from .sections import write_report
 
 HIDE_CODE_KEY = "hide_code"  # notebook metadata litreview.hide_code: export without inputs
 
@@ -97,20 +100,67 @@ def run_notebook(source: Path, target: Path, parameters: dict) -> None:
                          f"{exc.ename}: {exc.evalue}") from None
 
 
+def write_table(frame, path: Path) -> None:
+    """One CSV export, swapped in whole."""
+    with paths.replacing(path) as tmp:
+        frame.to_csv(tmp, index=False)
+
+
+def write_tables(assessment: Assessment, folder: Path) -> None:
+    """The tables of the report: grades.csv, pooled.csv, set_aside.csv, prisma_counts.csv,
+    reference_audit.csv."""
+    folder = Path(folder)
+    write_table(assessment.grades, folder / "grades.csv")
+    write_table(assessment.pooled_table(), folder / "pooled.csv")
+    write_table(assessment.set_aside_table(), folder / "set_aside.csv")
+    write_table(assessment.prisma.as_frame(), folder / "prisma_counts.csv")
+    write_table(assessment.audit, folder / "reference_audit.csv")
+
+
+def write_exports(assessment: Assessment, folder: Path) -> dict:
+    """Every export of the report, from the one assessment: the tables (:func:`write_tables`)
+    and the documents (summary.html and .pdf, claimreview.jsonld, evidence.xlsx,
+    bibliography.bib: :func:`litreview.report.sections.write_report`). Returns the documents'
+    sizes."""
+    write_tables(assessment, folder)
+    return write_report(assessment, Path(folder))
+
+
+def checked_assessment(review: str, root: Path) -> Assessment:
+    """The review's assessment once every check passes; :class:`CheckFailed` otherwise."""
+    rv = Review.load(review, root)
+    assessment = None if blocking(rv) else Assessment.of(rv)
+    problems = check_review(rv, assessment)
+    if problems:
+        raise CheckFailed(problems)
+    return assessment
+
+
 def build(review: str = paths.DEFAULT_REVIEW, root: Path | None = None,
           say: Callable[..., None] = _say) -> Path:
-    """Check, execute every notebook, export HTML, then replace ``reports/<review>/``.
+    """Check, assess, write the exports, execute every notebook on the same assessment,
+    export HTML, then replace ``reports/<review>/``.
 
     Returns the report folder. Raises :class:`CheckFailed` or :class:`BuildError`."""
     root = root or paths.project_root()
-    problems = check_review(Review.load(review, root))
-    if problems:
-        raise CheckFailed(problems)
-    target = paths.reports_dir(review, root)
     started = time.perf_counter()
+    say("check and assessment ...", end=" ")
+    try:
+        assessment = checked_assessment(review, root)
+    except CheckFailed:
+        say("failed")
+        raise
+    say(f"done in {time.perf_counter() - started:.1f} s")
+    target = paths.reports_dir(review, root)
     try:
         with paths.staged(target) as tmp:
             (tmp / "notebooks").mkdir()
+            t0 = time.perf_counter()
+            say("exports ...", end=" ")
+            written = write_exports(assessment, tmp)
+            say(f"done in {time.perf_counter() - t0:.1f} s (summary.pdf: {written['pages']} pages; "
+                f"summary.html: {written['html_bytes'] / 1e6:.1f} MB)")
+            assessment.save(tmp)
             books = notebooks(root)
             for i, source in enumerate(books, 1):
                 t0 = time.perf_counter()
@@ -119,6 +169,7 @@ def build(review: str = paths.DEFAULT_REVIEW, root: Path | None = None,
                 run_notebook(source, executed, {"review": review, "output_dir": str(tmp)})
                 export_html(executed, tmp / "notebooks" / f"{source.stem}.html")
                 say(f"done in {time.perf_counter() - t0:.1f} s")
+            (tmp / SAVED_NAME).unlink()
     except BaseException:
         say("failed")
         raise

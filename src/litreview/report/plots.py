@@ -13,10 +13,10 @@ import matplotlib.ticker
 import pandas as pd
 from matplotlib.patches import FancyBboxPatch
 
+from ..collect.prisma import PrismaCounts
 from ..grade.grading import LEVELS
 from ..tables.schema import AMSTAR2_DOMAINS, RATIO_MEASURES, ROB2_DOMAINS
 from .missing import counted
-from .prisma import PrismaCounts
 
 DIRECTION_COLOURS = {"supports": "#2e7d32", "mixed": "#f9a825", "no-effect": "#757575", "contradicts": "#c62828"}
 VERDICT_COLOURS = {"supported": "#2e7d32", "partly supported": "#9ccc65", "unsupported": "#bdbdbd",

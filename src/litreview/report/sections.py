@@ -16,8 +16,9 @@ import pandas as pd
 from ..appraise import indirectness
 from ..collect.status import report_section as status_section
 from ..grade import grading, verdicts
-from ..grade.grading import DOMAINS, study_rob
-from ..grade.pooling import METHODS
+from ..grade.assessment import Assessment
+from ..grade.grading import DOMAINS
+from ..grade.pooling import HKSJ_BELOW, METHODS
 from ..grade.verdicts import BEST_RATING, WORST_RATING
 from ..tables.bib import Entry, delatex, split_authors
 from ..tables.review import Review
@@ -25,7 +26,6 @@ from ..tables.schema import VERDICTS, none_for_missing
 from . import plots
 from .missing import counted
 from .missing import gaps as missing_gaps
-from .prisma import counts_of
 
 DATE_FORMATS = ("%Y-%m-%d", "%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m")
 
@@ -226,16 +226,17 @@ def article_headline(rows: pd.DataFrame) -> dict:
             "n_testable": len(testable)}
 
 
-def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, pooled=(),
-                   with_figures: bool = True, method: str = "dl") -> dict:
-    """Everything the report template shows, computed from the review (no number typed): one
-    builder per section, each a small function of the tables it reads."""
+def report_context(assessment: Assessment, with_figures: bool = True) -> dict:
+    """Everything the report template shows, from the review's assessment (no number typed,
+    nothing graded or pooled again): one builder per section, each a small function of what it
+    reads."""
+    review, grades, audit, pooled = assessment.review, assessment.grades, assessment.audit, assessment.pooled
     claims = none_for_missing(review.claims.merge(
         grades.drop(columns=["article_id", "group", "category", "kind", "testable"]), on="claim_id", how="left"))
     ev = review.evidence
     testable = grades[grades["testable"]]
     gaps = missing_gaps(review)
-    c = counts_of(review)
+    c = assessment.prisma
     verdict_tab = grading.verdict_table()
     return {
         "title": review.settings.get("title") or ("Do the claims hold up? A graded review of "
@@ -250,12 +251,12 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
         "key_claims": _key_claims(claims, review.searched_claims())[:14],
         "articles": _articles(review), "claim_tables": _claim_tables(review, claims),
         "sof": _summary_of_findings(claims, testable),
-        "figures": _figures(review, grades, c, pooled) if with_figures else [],
+        "figures": _figures(assessment) if with_figures else [],
         "audit_intro": ("Each printed reference was compared field by field with the real record after normalising "
                         "case, punctuation, diacritics, author initials and page-range styles; the status follows from "
                         "that comparison."),
         "audit": none_for_missing(audit).to_dict("records"),
-        "methods": _methods(review, c, pooled, method),
+        "methods": _methods(review, c, pooled, assessment.method),
         "scale_rows": verdicts.scale_table(),
         "status": status_section(review.study_status, ev),
         "verdict_columns": list(verdict_tab.columns),
@@ -263,7 +264,7 @@ def report_context(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, po
                          for d in verdict_tab.index],
         "search_sources": [{"source": s, "searches": len(g), "first": g["date"].min(), "last": g["date"].max(),
                             "hits": int(g["hits"].sum())} for s, g in review.search_log.groupby("source")],
-        "limitations": _limitations(review, pooled),
+        "limitations": _limitations(assessment),
         "bibliography": _bibliography(review, audit),
         # every "<" escaped: quoted article text can neither close the block nor read as markup
         "jsonld": json.dumps(claimreviews(review, grades), ensure_ascii=False).replace("<", "\\u003c"),
@@ -424,8 +425,10 @@ def _methods(review: Review, c, pooled, method: str) -> list[str]:
          "(\u201ceffectively\u201d, \u201csignificantly\u201d, \u201cwill help you heal faster\u201d) goes beyond "
          "low certainty or a small effect is marked overstated. Each graded claim leads with the reviewer's "
          "explanation in their own words."),
-        (f"Pooling. Random effects ({METHODS[method]}) with τ² truncated at zero, I² and a prediction interval, "
-         f"only across independent primary studies with the same measure that were not set aside; "
+        (f"Pooling. Random effects ({METHODS[method]}) with τ² truncated at zero, I² from that τ² and a "
+         "prediction interval, only across independent primary studies with the same measure among the rows a "
+         "claim's grade rests on (its best design, not set aside, no retracted study), so the pooled estimate is "
+         f"the one graded; below {HKSJ_BELOW} studies the interval is Hartung-Knapp-Sidik-Jonkman's; "
          f"{counted(len(list(pooled)), 'comparison')} qualified. "
          "Estimates from systematic reviews are shown unpooled, since two reviews may share trials."),
     ]
@@ -447,11 +450,12 @@ def _indirectness_methods(review: Review) -> str:
     return text + f" Overridden by the reviewer, with the reason: {listed}."
 
 
-def _limitations(review: Review, pooled) -> list[str]:
+def _limitations(assessment: Assessment) -> list[str]:
     """What limits the review: risk of bias, the reviewer's own list, pooling, missing urls."""
-    rob_some = study_rob(review.rob)
+    review, pooled = assessment.review, assessment.pooled
+    rob_some = assessment.rob_by_study
     share_some = sum(v == "some-concerns" for v in rob_some.values()) / max(1, len(rob_some))
-    with_effects = review.evidence.dropna(subset=["effect"])
+    with_effects = assessment.effects
     return [
         *([f"{share_some:.0%} of the assessed studies have 'some concerns' about risk of bias"
            + (", which lowers most grades by one level." if share_some >= 0.5 else ".")] if rob_some else []),
@@ -472,12 +476,14 @@ def _bibliography(review: Review, audit: pd.DataFrame) -> list[dict]:
                                 or e.key in set(audit["matched_key"].dropna()) or e.key in named])
 
 
-def _figures(review: Review, grades: pd.DataFrame, c, pooled) -> list[dict]:
+def _figures(assessment: Assessment) -> list[dict]:
     """The report's figures, each only when there is something to draw (a new review may
-    have no searches or no evidence yet; the "what is missing" section says so)."""
+    have no searches or no evidence yet; the "what is missing" section says so). The forest
+    plot shows the rows the assessment reads (no retracted study) and its pooled estimates."""
+    review, grades, c, pooled = assessment.review, assessment.grades, assessment.prisma, assessment.pooled
     ev = review.evidence
-    with_effects = ev.dropna(subset=["effect"])
-    rob_by_study = study_rob(review.rob)
+    with_effects = assessment.effects
+    rob_by_study = assessment.rob_by_study
     rob_shown = review.rob[review.rob["study_key"].isin(with_effects["study_key"])]
     candidates = [
         (len(grades), "fig-verdicts", "", lambda: plots.verdicts_by_certainty(grades),
@@ -520,17 +526,17 @@ def write_pdf(html_text: str, path: Path) -> int:
     return len(document.pages)
 
 
-def write_report(review: Review, grades: pd.DataFrame, audit: pd.DataFrame, pooled, output_dir: Path,
-                 method: str = "dl") -> dict:
-    """Every export of the report into ``output_dir``: summary.html, summary.pdf,
-    claimreview.jsonld, evidence.xlsx, bibliography.bib, grades.csv. Returns sizes."""
+def write_report(assessment: Assessment, output_dir: Path) -> dict:
+    """The report's documents into ``output_dir``: summary.html, summary.pdf,
+    claimreview.jsonld, evidence.xlsx, bibliography.bib (the tables are written beside them by
+    :func:`litreview.report.build.write_exports`). Returns sizes."""
+    review, grades, audit = assessment.review, assessment.grades, assessment.audit
     output_dir = Path(output_dir)
-    html_text = render_html(report_context(review, grades, audit, pooled, method=method))
+    html_text = render_html(report_context(assessment))
     (output_dir / "summary.html").write_text(html_text, encoding="utf-8")
     pages = write_pdf(html_text, output_dir / "summary.pdf")
     write_claimreview(output_dir / "claimreview.jsonld",
                       claimreviews(review, grades, review.settings.get("base_url", "")))
     write_workbook(output_dir / "evidence.xlsx", review, grades, audit)
     write_bibliography(output_dir / "bibliography.bib", review.library)
-    grades.to_csv(output_dir / "grades.csv", index=False)
     return {"pages": pages, "html_bytes": len(html_text.encode("utf-8"))}

@@ -729,3 +729,9 @@ STUDY_STATUS = TableSchema(
 TABLES: dict[str, TableSchema] = {s.filename: s for s in
                                   (ARTICLES, CLAIMS, SEARCH_LOG, SCREENING, EVIDENCE, INDIRECTNESS_ANSWERS,
                                    ROB, REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS, STUDY_STATUS)}
+
+# the tables that name a claim of claims.csv, with the column and whether it holds a list: a claim
+# they name cannot be taken back
+CLAIM_NAMED_IN: tuple[tuple[TableSchema, str, bool], ...] = (
+    (EVIDENCE, "claim_id", False), (SEARCH_LOG, "claim_ids", True),
+    (EXPLANATIONS, "claim_id", False), (OVERRIDES, "claim_id", False))

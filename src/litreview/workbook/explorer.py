@@ -13,9 +13,9 @@ import html
 
 import pandas as pd
 
-from ..appraise.indirectness import effective
+from ..grade.assessment import Assessment
 from ..grade.claim import grade_label
-from ..grade.grading import DOMAINS, domain_mark, grades_of
+from ..grade.grading import DOMAINS, domain_mark
 from ..tables.review import Review
 
 CONTEXT_CHARS = 280  # article text shown on each side of the quote
@@ -37,16 +37,17 @@ def _table(head: list[str], rows: list[list[str]], caption: str = "") -> str:
 
 
 class ClaimExplorer:
-    """The explorer over one review and its grades (``grading.grade_review`` output)."""
+    """The explorer over one review's assessment (:class:`litreview.grade.assessment.Assessment`)."""
 
-    def __init__(self, review: Review, grades: pd.DataFrame):
-        self._use(review, grades)
+    def __init__(self, assessment: Assessment):
+        self._use(assessment)
 
-    def _use(self, review: Review, grades: pd.DataFrame) -> None:
-        self.review = review
+    def _use(self, assessment: Assessment) -> None:
+        self.assessment = assessment
+        self.review = review = assessment.review
         self.claims = review.claims.merge(
-            grades.drop(columns=["article_id", "group", "category", "testable"]), on="claim_id", how="left")
-        self.evidence = effective(review.evidence, review.indirectness)  # indirectness as it grades
+            assessment.grades.drop(columns=["article_id", "group", "category", "testable"]), on="claim_id", how="left")
+        self.evidence = assessment.judged  # indirectness as it grades
 
     def reload(self) -> list[str]:
         """Read the review's tables again and re-grade every claim (after an evidence row or a
@@ -56,8 +57,7 @@ class ClaimExplorer:
             return grade_label(c["verdict"], c.get("certainty"))
 
         before = {c["claim_id"]: label(c) for c in self.claims.to_dict("records")}
-        review = Review.load(self.review.name, self.review.root)
-        self._use(review, grades_of(review))
+        self._use(Assessment.of(Review.load(self.review.name, self.review.root), self.assessment.method))
         after = {c["claim_id"]: label(c) for c in self.claims.to_dict("records")}
         return [f"{cid}: {before.get(cid, 'new claim')} -> {now}" for cid, now in after.items()
                 if before.get(cid) != now]

@@ -32,7 +32,8 @@ from pathlib import Path
 from ..appraise import indirectness
 from ..appraise.extraction import REJUDGED, RowRefused, append_row, blank_row, cell_text, evidence_path, prefill_from
 from ..checks import still_needed
-from ..grade.claim import claim_grade, grade_change
+from ..grade.assessment import claim_grade
+from ..grade.claim import grade_change
 from ..tables.review import Review
 from ..tables.schema import (
     CERTAINTIES,
