@@ -81,7 +81,7 @@ def main() -> None:
     print(f"{len(second)} rows extracted twice ({args.first.name} against {args.second.name})\n")
     shown = table.map(_cell)
     print(shown.to_string(index=False))
-    print("\nRows to reconcile (direction or derived indirectness differ):")
+    print("\nRows where the two differ on direction or on the derived indirectness (settled in reconciliation.csv):")
     for i, r in second.iterrows():
         d1, d2 = first.at[i, "direction"], r["direction"]
         if (d1 != d2 and _filled(d2)) or derived_1[i] != derived_2[i]:
