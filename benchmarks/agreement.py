@@ -1,15 +1,19 @@
-"""Agreement between the shipped review's evidence rows and a blind second extraction.
+"""Agreement between two independent extractions of the same calf-massage evidence rows.
 
-    python benchmarks/agreement.py [--review calf-massage] [--second benchmarks/agreement/second_extraction.csv]
+    python benchmarks/agreement.py [--first benchmarks/agreement/first_extraction.csv]
+                                   [--second benchmarks/agreement/second_extraction.csv]
 
-The second reviewer saw only the claims, the articles, the library records and the schema
-(benchmarks/agreement/README.md). For each field this prints the rows both reviewers filled,
-the share answered alike and Cohen's kappa (litreview.appraise.agreement): design, direction
-and the recorded indirectness judgement against evidence.csv; the four indirectness questions
-and the judgement derived from them (litreview.appraise.indirectness) against indirectness.csv;
-n as exact agreement. Indirectness, being ordered, also gets a quadratic-weighted kappa.
-Then every row where the two disagree on direction or on the derived indirectness, to be
-reconciled. This script only measures.
+The first extraction is the review's own, frozen for the sampled rows as it stood before the
+two were reconciled (first_extraction.csv: design, n, direction and the recorded judgement from
+evidence.csv, the four answers from indirectness.csv); the second reviewer saw only the claims,
+the articles, the library records and the schema (benchmarks/agreement/README.md). For each
+field this prints the rows both reviewers filled, the share answered alike and Cohen's kappa
+(litreview.appraise.agreement); n as exact agreement; the judgement derived from the four
+answers (litreview.appraise.indirectness). Indirectness, being ordered, also gets a
+quadratic-weighted kappa. Then every row where the two disagree on direction or on the derived
+indirectness. The figures measure the two extractions, so reconciling the shipped data does
+not change them; how each conflict was settled is in agreement/reconciliation.csv. This script
+only measures.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ import pandas as pd
 
 from litreview.appraise.agreement import kappa, percent_agreement
 from litreview.appraise.indirectness import QUESTIONS, derive
-from litreview.tables.review import Review
 from litreview.tables.schema import DESIGNS, DIRECTIONS, INDIRECTNESS, INDIRECTNESS_QUESTIONS
 
 HERE = Path(__file__).resolve().parent
@@ -53,15 +56,14 @@ def _n(v) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--review", default="calf-massage")
+    ap.add_argument("--first", type=Path, default=HERE / "agreement" / "first_extraction.csv")
     ap.add_argument("--second", type=Path, default=HERE / "agreement" / "second_extraction.csv")
     args = ap.parse_args()
-    rv = Review.load(args.review)
     second = pd.read_csv(args.second, dtype=str, keep_default_na=False)
-    first = rv.evidence.set_index("evidence_id").loc[second["evidence_id"]].reset_index()
-    answers = rv.indirectness.set_index("evidence_id").reindex(second["evidence_id"]).reset_index()
+    first = pd.read_csv(args.first, dtype=str, keep_default_na=False).set_index("evidence_id")
+    first = first.reindex(second["evidence_id"]).fillna("").reset_index()
     derived_1 = [derive({q: r[q] for q in QUESTIONS}) if all(_filled(r[q]) for q in QUESTIONS) else ""
-                 for r in answers.to_dict("records")]
+                 for r in first.to_dict("records")]
     derived_2 = [derive({q: r[q] for q in QUESTIONS}) for r in second.to_dict("records")]
     rows = [
         _line("design", list(first["design"]), list(second["design"]), DESIGNS),
@@ -71,15 +73,15 @@ def main() -> None:
         _line("direction", list(first["direction"]), list(second["direction"]), DIRECTIONS),
         _line("indirectness (recorded, one free choice)", list(first["indirectness"]),
               list(second["indirectness"]), INDIRECTNESS, ordered=True),
-        *(_line(f"question: {q}", list(answers[q]), list(second[q]), tuple(INDIRECTNESS_QUESTIONS[q]))
+        *(_line(f"question: {q}", list(first[q]), list(second[q]), tuple(INDIRECTNESS_QUESTIONS[q]))
           for q in QUESTIONS),
         _line("indirectness (derived from the questions)", derived_1, derived_2, INDIRECTNESS, ordered=True),
     ]
     table = pd.DataFrame(rows)
-    print(f"{len(second)} rows extracted twice ({args.second.name} against the {args.review} review)\n")
+    print(f"{len(second)} rows extracted twice ({args.first.name} against {args.second.name})\n")
     shown = table.map(_cell)
     print(shown.to_string(index=False))
-    print("\nRows to reconcile (direction or derived indirectness differ):")
+    print("\nRows where the two differ on direction or on the derived indirectness (settled in reconciliation.csv):")
     for i, r in second.iterrows():
         d1, d2 = first.at[i, "direction"], r["direction"]
         if (d1 != d2 and _filled(d2)) or derived_1[i] != derived_2[i]:

@@ -60,34 +60,60 @@ INDIRECTNESS = ("none", "some", "serious")
 # Epidemiol 64:1303) names the sources: population, intervention, outcome, and comparisons not
 # made head to head; Cochrane's GRADE training on indirectness lists comparators beside them
 # (https://training.cochrane.org/path/grade-approach-evaluating-quality-evidence-pathway/5).
+# Population and intervention count as indirect only where biological or social factors differ
+# enough to expect a substantially different effect (GRADE guidelines 8, abstract, as read at
+# https://doi.org/10.1016/j.jclinepi.2011.04.014; its text as summarised at
+# https://www.bohrium.com/paper-details/grade-guidelines-8-rating-the-quality-of-evidence-indirectness/813366814900748288-10440:
+# do not rate down for population differences without a compelling reason). Hence healthy
+# volunteers, exercisers and athletes are "same" for a claim about adults in general. The wording
+# was sharpened after two independent extractions disagreed most on the population question
+# (benchmarks/agreement/README.md); the answers do not change the derivation rule.
 INDIRECTNESS_QUESTIONS: dict[str, dict[str, str]] = {
     "population": {
-        "same": "the people the claim is about (e.g. adults with calf cramps for a claim about calf cramps)",
-        "related": "other people in whom a similar effect is plausible (e.g. athletes for a claim about "
-                   "everyone; healthy volunteers for a claim about tired legs)",
-        "different": "people in whom the effect may well differ, or not people (e.g. rats, cells, cadavers "
-                     "for a claim about living people; stroke patients for a claim about healthy people)",
+        "same": "the people the claim is about: for a claim about adults in general, any adults not chosen for a "
+                "disease (healthy volunteers, students, workers, older adults, exercisers, athletes); people with "
+                "the claim's condition or a form of it (labour pain for acute pain, knee osteoarthritis for "
+                "arthritis); people recovering from hard exercise for a claim about athletes' recovery; people "
+                "having massage, not chosen for a risk, for a claim about its harms; human bodies, living or dead, "
+                "for an anatomical claim",
+        "related": "people chosen for a disease or state the claim does not name, in whom a similar effect is "
+                   "plausible though its size may differ (stroke survivors, people on dialysis, with cancer, HIV, "
+                   "chronic back or neck pain, after surgery, pregnant women, children, for a claim about adults in "
+                   "general); the claim's condition arising from a disease it does not name (cramps in people on "
+                   "dialysis for calf cramps); a neighbouring condition (exercise soreness for muscle injury)",
+        "different": "not living people (animals, cells, computer models; cadavers for a claim about how living "
+                     "people respond), or people whose condition changes the mechanism the claim relies on "
+                     "(spastic calf muscles after stroke for a claim about ordinary calf tension)",
     },
     "intervention": {
-        "same": "what the claim describes, at its body site or point, delivered its way (e.g. calf massage "
-                "for a calf-massage claim; pressing ST36 for a claim about pressing ST36)",
-        "related": "the same kind of treatment at a neighbouring site or in a near mode (e.g. leg massage "
-                   "for a calf-massage claim; acupressure at several leg points including the claimed one)",
-        "different": "another treatment, another site, or another mode (e.g. needling a point for a claim "
-                     "about pressing it; back massage for a calf claim; exercise for a massage claim)",
+        "same": "what the claim describes, at its body site or point, by its mode; a tool counts only if the claim "
+                "names one (a foam roller, roller or massage gun on the calf is calf massage; electrically induced "
+                "calf contraction is calf contraction; fingertip pressure on ST36 is pressing ST36)",
+        "related": "the same kind of treatment over a region that includes the claimed site or lies in the same "
+                   "limb segment, or a near mode there (whole-leg massage, massage behind the knee, lower-leg "
+                   "points for a calf claim; calf massage for pressing calf points; several points including the "
+                   "claimed one; reviews of the treatment pooled over various sites)",
+        "different": "another treatment or mode, or the same treatment only at a site that does not include the "
+                     "claimed one (needling for pressing; thigh, forearm, arm, back, neck, foot or forehead for a "
+                     "calf claim; for a claim about one named point, points not shown to include it)",
     },
     "comparator": {
-        "fits": "compared with what the claim implies (no treatment, usual care or a sham, as the claim "
-                "states or implies)",
-        "does-not-fit": "compared with something that changes the question (e.g. another active treatment "
+        "fits": "the finding compares with what the claim implies: no treatment, usual or standard care, a sham, "
+                "rest, or an add-on design (treatment plus background care against background care alone); a "
+                "missing sham is risk of bias, not indirectness",
+        "does-not-fit": "the finding compares with something that changes the question (another active treatment "
                         "when the claim is against doing nothing; one point against another)",
-        "none": "no comparison: a case series, a description, a reference standard (a matter of design, "
-                "which the study's starting certainty already carries, not of indirectness)",
+        "none": "the finding rests on no comparison: a case series, a description, a reference standard, or "
+                "change before and after in the same people, also when two versions of the treatment were tried "
+                "(a matter of design, which the starting certainty carries, not of indirectness)",
     },
     "outcome": {
-        "same": "what the claim promises, measured (e.g. cramp frequency for a claim about cramps)",
-        "surrogate": "a measure standing in for it (e.g. heart-rate variability for 'relaxation'; "
-                     "blood flow for 'detox'; a pressure-pain threshold for 'relieves pain')",
+        "same": "what the claim promises, measured, or the usual direct measure of the quantity it names (cramp "
+                "frequency for cramps; popliteal venous flow velocity for venous return; heart rate or "
+                "heart-rate variability for an autonomic relaxation response; blood lactate for lactate clearance)",
+        "surrogate": "a measure standing in for it (heart-rate variability for feeling relaxed; blood flow for "
+                     "'detox'; a pressure-pain threshold for 'relieves pain'; tissue or blood markers for recovery; "
+                     "same-day swelling for lasting calf size)",
         "different": "another outcome that does not stand for it (e.g. anxiety scores for a claim about "
                      "circulation; point location for a claim about an effect)",
     },
