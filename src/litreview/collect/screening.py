@@ -43,6 +43,7 @@ from ..tables.schema import (
     SchemaError,
     decode_text,
     parse_table,
+    screening_reason_problem,
 )
 from .ranking import EXCLUDE, INCLUDE, Ranker, Stopping, record_text, stopping
 
@@ -277,6 +278,8 @@ def _check(decision: Decision) -> None:
     if decision.decision == "exclude" and decision.reason not in EXCLUSION_REASONS:
         raise ScreeningError(f"an exclusion needs a reason, one of {', '.join(EXCLUSION_REASONS)}; "
                              f"found {decision.reason!r}")
+    if contradiction := screening_reason_problem(decision.decision, decision.reason):
+        raise ScreeningError(f"{decision.record_key}: {contradiction[1]}; nothing was written")
     if not decision.search_id:
         raise ScreeningError(f"record {decision.record_key!r} was imported without a search id; import its "
                              "export again with --search-id so its screening counts in the PRISMA flow")

@@ -1,0 +1,101 @@
+"""Bad values that the tables once accepted (defects 15, 16, 17 of the fault campaign, and the
+zero-width interval): each is now a check problem naming file, row and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from litreview.checks import check_review
+from litreview.cli import main
+from litreview.collect.screening import Decision, ScreeningError, _check
+from litreview.tables.review import Review
+from litreview.tables.schema import EVIDENCE, SchemaError, parse_table
+
+EVIDENCE_ROW = ("E001,G01,viljoen2014systematic,meta-analysis,pregnant women,1278,ginger,placebo,nausea,"
+                "supports,,,,,none,,Ginger eased nausea more than placebo.,abstract,")
+
+
+def problems_of(root: Path) -> list[str]:
+    return [str(p) for p in check_review(Review.load("ginger", root))]
+
+
+def _evidence(root: Path, n: str = "1278", effect: str = "", low: str = "", high: str = "", measure: str = ""):
+    path = root / "data/ginger/evidence.csv"
+    header = path.read_text().splitlines()[0]
+    row = (f"E001,G01,viljoen2014systematic,meta-analysis,pregnant women,{n},ginger,placebo,nausea,"
+           f"supports,{measure},{effect},{low},{high},none,,Ginger eased nausea more than placebo.,abstract,")
+    path.write_text(f"{header}\n{row}\n")
+
+
+def test_defect15_sample_size_beyond_any_population_is_refused(review_root):
+    _evidence(review_root, n="99999999999999999999")
+    [problem] = problems_of(review_root)
+    assert problem.startswith("data/ginger/evidence.csv:2:n: expected at most 1e+10")
+
+
+@pytest.mark.parametrize("bad", ["inf", "-inf", "nan", "Infinity"])
+def test_defect15_infinite_limits_are_refused(review_root, bad):
+    _evidence(review_root, effect="0.5", low="0.1", high=bad, measure="SMD")
+    problems = problems_of(review_root)
+    assert problems and problems[0].startswith("data/ginger/evidence.csv:2:ci_high: expected a finite number")
+
+
+@pytest.mark.parametrize(("low", "high", "what"), [("0.5", "0.5", "zero-width"), ("0.9", "0.1", "inverted")])
+def test_zero_width_and_inverted_intervals_are_check_problems(review_root, low, high, what):
+    _evidence(review_root, effect="0.5", low=low, high=high, measure="SMD")
+    [problem] = problems_of(review_root)
+    assert problem.startswith("data/ginger/evidence.csv:2:ci_high: expected ci_low < ci_high")
+    assert what in problem
+
+
+@settings(max_examples=60, deadline=None)
+@given(low=st.floats(allow_nan=True, allow_infinity=True), high=st.floats(allow_nan=True, allow_infinity=True))
+def test_any_interval_the_schema_accepts_is_finite_and_ordered(low, high):
+    """Generated limits: whatever passes the schema can be fitted (finite, low < high)."""
+    header = ",".join(EVIDENCE.names)
+    effect = 0.0
+    row = EVIDENCE_ROW.replace("supports,,,,,", f"supports,SMD,{effect!r},{low!r},{high!r},")
+    try:
+        frame = parse_table(f"{header}\n{row}\n", EVIDENCE, "evidence.csv")
+    except SchemaError as exc:
+        assert all(p.row == 2 and p.column in ("ci_low", "ci_high", "effect") for p in exc.problems)
+        return
+    r = frame.iloc[0]
+    assert float("-inf") < r["ci_low"] < r["ci_high"] < float("inf")
+
+
+def test_defect16_inclusion_with_an_exclusion_reason_is_refused(review_root):
+    path = review_root / "data/ginger/screening.csv"
+    path.write_text(path.read_text().replace("full-text,include,", "full-text,include,wrong-population"))
+    [problem] = problems_of(review_root)
+    assert problem.startswith("data/ginger/screening.csv:2:reason: an inclusion cannot carry the exclusion reason")
+    with pytest.raises(ScreeningError, match="cannot carry the exclusion reason"):
+        _check(Decision("x.ris:1", "S001", "title-abstract", "include", "wrong-population"))
+
+
+def test_inclusion_note_is_still_allowed(review_root):
+    path = review_root / "data/ginger/screening.csv"
+    path.write_text(path.read_text().replace("full-text,include,", "full-text,include,record page with DOI"))
+    assert problems_of(review_root) == []
+
+
+def test_defect17_impossible_search_log_date_is_refused(review_root):
+    path = review_root / "data/ginger/search_log.csv"
+    path.write_text(path.read_text().replace("2026-11-21", "2026-13-45"))
+    [problem] = problems_of(review_root)
+    assert problem.startswith("data/ginger/search_log.csv:2:date: expected a calendar date YYYY-MM-DD")
+
+
+def test_defect17_new_refuses_an_impossible_date(tmp_path, monkeypatch, capsys):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n")
+    (tmp_path / "data").mkdir()
+    monkeypatch.setenv("LITREVIEW_ROOT", str(tmp_path))
+    article = tmp_path / "a.txt"
+    article.write_text("A title\nSome text that says ginger cures colds.\n")
+    assert main(["new", "demo", "--article", str(article), "--date", "2026-13-45"]) == 2
+    assert "calendar date" in capsys.readouterr().err
+    assert not (tmp_path / "data" / "demo").exists()
