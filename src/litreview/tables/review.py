@@ -221,7 +221,10 @@ class Review:
         """Ids of the imported records (screening.csv keys of litreview.collect.screening)."""
         if not (paths.data_dir(self.name, self.root) / "imports" / "records.csv").is_file():
             return set()
-        return set(self.imports.records["record_id"])
+        try:
+            return set(self.imports.records["record_id"])
+        except SchemaError:
+            return set()  # a damaged imports table is reported once, by _check_imports
 
     def searched_claims(self) -> set[str]:
         """Claims named by at least one logged search."""
