@@ -231,7 +231,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
                   + (f" ({made.reason})" if made.reason else "") + f", written to data/{args.review}/screening.csv")
         elif args.action == "undo":
             gone = undo(args.review, args.record or None, args.stage if args.record else None)
-            print(f"undone: {gone.record_key} {gone.decision} at {gone.stage}")
+            print(f"undone: {gone.record_key} {gone.decision} at {gone.stage} ({gone.whose()})")
         q = queue(args.review, args.stage)
         if args.action in ("next", "status"):
             print(q.progress())

@@ -186,6 +186,8 @@ class TableSchema:
     key: tuple[str, ...] = ()
     row_checks: tuple[RowCheck, ...] = field(default_factory=tuple)
     description: str = ""
+    # columns a file written before they existed may lack (read as empty); writers add them
+    late_columns: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -272,7 +274,8 @@ def _header(reader, schema: TableSchema, label: str) -> list[str]:
         header = [h.strip() for h in next(reader)]
     except csv.Error as exc:
         raise SchemaError([Problem(label, 1, None, f"malformed CSV header: {exc}")]) from None
-    problems = [Problem(label, 1, name, "missing column") for name in schema.names if name not in header]
+    problems = [Problem(label, 1, name, "missing column") for name in schema.names
+                if name not in header and name not in schema.late_columns]
     problems += [Problem(label, 1, name, f"unknown column; expected only {', '.join(schema.names)}")
                  for name in header if name not in schema.names]
     problems += [Problem(label, 1, name, "column appears more than once")
@@ -506,8 +509,11 @@ SCREENING = TableSchema(
         Column("stage", vocab=SCREENING_STAGES),
         Column("decision", vocab=SCREENING_DECISIONS),
         Column("reason", required=False),
+        Column("reviewer", required=False,
+               description="who decided (LITREVIEW_REVIEWER, else the login name); undo takes back one's own"),
     ),
     key=("record_key", "search_id", "stage"),
+    late_columns=("reviewer",),
     row_checks=(lambda r: screening_reason_problem(r["decision"], r["reason"] or ""),),
     description="One row per screened record (a library key when included, else a DOI or url).",
 )

@@ -1,0 +1,73 @@
+"""Undo takes back one's own decision, whatever the file's encoding (defects 4 and 7 of the
+fault campaign): a screening.csv saved by Excel with a BOM, two reviewers in two processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from litreview.collect.imports import import_files
+from litreview.collect.screening import ScreeningError, decide, read_decisions, undo
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+EXPORT = "".join(f"TY  - JOUR\nAU  - Tester, T{i}\nTI  - Made-up fixture record {i} on ginger and tea\n"
+                 f"PY  - 2021\nDO  - 10.5555/undo.{i}\nER  - \n\n" for i in range(1, 5))
+
+
+@pytest.fixture
+def imported(review_root: Path) -> Path:
+    log = review_root / "data" / "ginger" / "search_log.csv"
+    log.write_text(log.read_text() + "S002,G01,Example database,ginger tea,2026-11-21,4,0,\n")
+    export = review_root / "export.ris"
+    export.write_text(EXPORT, encoding="utf-8")
+    import_files("ginger", [export], search_id="S002", progress=False)
+    return review_root
+
+
+def test_defect4_undo_on_a_file_with_a_bom_removes_one_row_and_returns_it(imported, monkeypatch):
+    monkeypatch.setenv("LITREVIEW_REVIEWER", "ann")
+    path = imported / "data/ginger/screening.csv"
+    decide("ginger", "export.ris:1", "include")
+    decide("ginger", "export.ris:2", "exclude", "wrong-outcome")
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # saved again as Excel's "CSV UTF-8"
+    gone = undo("ginger")
+    assert (gone.record_key, gone.decision, gone.reviewer) == ("export.ris:2", "exclude", "ann")
+    assert list(read_decisions("ginger")["record_key"]) == ["viljoen2014systematic", "10.1000/unrelated",
+                                                            "export.ris:1"]
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfrecord_key,")
+
+
+SCREEN = [sys.executable, "-m", "litreview.cli", "screen"]
+
+
+def _as(reviewer: str, root: Path, *argv: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(SRC), "LITREVIEW_ROOT": str(root), "LITREVIEW_REVIEWER": reviewer}
+    return subprocess.run([*SCREEN, *argv, "--review", "ginger"], env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_defect7_undo_in_one_terminal_keeps_the_other_reviewers_decision(imported):
+    assert _as("ann", imported, "decide", "export.ris:1", "include").returncode == 0
+    assert _as("bob", imported, "decide", "export.ris:2", "exclude", "--reason", "wrong-outcome").returncode == 0
+    done = _as("ann", imported, "undo")
+    assert done.returncode == 0, done.stderr
+    assert "undone: export.ris:1 include at title-abstract (decided by ann)" in done.stdout
+    left = read_decisions("ginger")
+    assert "export.ris:2" in set(left["record_key"]) and "export.ris:1" not in set(left["record_key"])
+    nothing = _as("ann", imported, "undo")
+    assert nothing.returncode == 2 and "no decision of yours (ann)" in nothing.stderr
+    assert "export.ris:2" in set(read_decisions("ginger")["record_key"])
+
+
+def test_undo_in_a_notebook_takes_back_this_sessions_decision(imported, monkeypatch):
+    """Two notebooks under one login: each kernel undoes what it wrote itself."""
+    monkeypatch.setenv("LITREVIEW_REVIEWER", "shared")
+    decide("ginger", "export.ris:1", "include")              # this kernel
+    assert _as("shared", imported, "decide", "export.ris:2", "include").returncode == 0  # the other
+    assert undo("ginger").record_key == "export.ris:1"
+    with pytest.raises(ScreeningError, match="no decision on 'export.ris:9'"):
+        undo("ginger", "export.ris:9")
