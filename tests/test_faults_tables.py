@@ -99,3 +99,14 @@ def test_defect17_new_refuses_an_impossible_date(tmp_path, monkeypatch, capsys):
     assert main(["new", "demo", "--article", str(article), "--date", "2026-13-45"]) == 2
     assert "calendar date" in capsys.readouterr().err
     assert not (tmp_path / "data" / "demo").exists()
+
+
+def test_files_saved_with_a_bom_are_read(review_root):
+    """BOM-tolerant reading everywhere: a table, library.bib and review.toml saved by an editor
+    that writes a BOM read as the same review."""
+    for path in (review_root / "data/ginger/evidence.csv", review_root / "references/ginger/library.bib"):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    (review_root / "data/ginger/review.toml").write_bytes(b"\xef\xbb\xbf" + b"\n")
+    review = Review.load("ginger", review_root)
+    assert problems_of(review_root) == []
+    assert [e.key for e in review.library] == ["viljoen2014systematic"]

@@ -291,7 +291,7 @@ def answers_in(folder: Path) -> list[tuple[str, str]]:
     index = folder / "requests.csv"
     if not index.is_file():
         raise SearchError(f"{folder}: no requests.csv naming stored answers")
-    with index.open(encoding="utf-8", newline="") as handle:
+    with index.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     missing = [r.get("file") for r in rows if not r.get("file") or not (folder / r["file"]).is_file()]
     if not rows or missing or any(not r.get("url") for r in rows):

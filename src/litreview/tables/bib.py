@@ -74,7 +74,7 @@ def load_bib(path: Path, label: str | None = None) -> list[Entry]:
     label = label or str(path)
     if not path.is_file():
         raise SchemaError([Problem(label, None, None, "file is missing")])
-    text = read_text(path, label)
+    text = read_text(path, label).removeprefix("\ufeff")  # a BOM some editors write
     if not text.strip():
         return []
     return parse_bib(text, label)

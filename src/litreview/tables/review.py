@@ -106,7 +106,7 @@ class Review:
             return
         label = self.label(path)
         try:
-            settings = tomllib.loads(read_text(path, label))
+            settings = tomllib.loads(read_text(path, label).removeprefix("\ufeff"))
         except tomllib.TOMLDecodeError as exc:
             line = re.search(r"at line (\d+)", str(exc))
             self.problems.append(Problem(label, int(line.group(1)) if line else None, None,
