@@ -353,9 +353,41 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _expected_failure(exc: Exception) -> int | None:
+    """Say a failure that a command meets in normal use (bad input, no network, a review or
+    file missing, a refusal) in one line, or one line per problem, and return its exit code:
+    3 for no network, 1 for problems in the tables, 2 otherwise. ``None`` for anything else,
+    a defect, which keeps its traceback."""
+    from .appraise.inclusion import InclusionError
+    from .collect.imports import ImportRefused
+    from .collect.screening import ScreeningError
+    from .collect.search import SearchError
+    from .collect.sources import NetworkUnavailable, SourceError
+    from .tables.schema import SchemaError
+
+    if isinstance(exc, SchemaError):
+        return _problems(exc)
+    if isinstance(exc, NetworkUnavailable):
+        print(f"network unavailable: {exc}. Nothing was changed.", file=sys.stderr)
+        return 3
+    if isinstance(exc, (SourceError, ImportRefused, SearchError, ScreeningError, InclusionError)):
+        print(f"{exc}. Nothing was changed." if isinstance(exc, SourceError) else exc, file=sys.stderr)
+        return 2
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)):
+        print(f"{exc.filename or ''}: {exc.strerror or exc}" if exc.filename else exc, file=sys.stderr)
+        return 2
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except Exception as exc:
+        code = _expected_failure(exc)
+        if code is None:
+            raise
+        return code
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ def import_files(review: str, files: Sequence[Path], *, search_id: str = "", ski
     """Read the exports, add their records to the review, de-duplicate the whole library."""
     started = time.perf_counter()
     root = root or paths.project_root()
-    with paths.locked(folder(review, root)):
+    with _locked(review, root):
         return _import_files(review, files, search_id, skip_bad, root, progress, say, started)
 
 
@@ -87,6 +87,8 @@ def _import_files(review: str, files: Sequence[Path], search_id: str, skip_bad: 
     current = load(review, root)
     files = [Path(f) for f in files]
     for f in files:
+        if f.is_dir():
+            raise ImportRefused(f"{f}: is a folder; name the export files in it")
         if not f.is_file():
             raise ImportRefused(f"{f}: no such file")
     digests = {}
@@ -121,7 +123,7 @@ def decide(review: str, record_id: str, duplicate_of: str, decision: str, root: 
     """Record a reviewer's decision on a pair and de-duplicate again under it."""
     if decision not in DECISIONS:
         raise ImportRefused(f"decision {decision!r}: expected one of {', '.join(DECISIONS)}")
-    with paths.locked(folder(review, root)):
+    with _locked(review, root):
         return _decide(review, record_id, duplicate_of, decision, root)
 
 
@@ -141,13 +143,21 @@ def _decide(review: str, record_id: str, duplicate_of: str, decision: str, root:
 
 def rededup(review: str, root: Path | None = None, decisions: pd.DataFrame | None = None) -> Imports:
     """De-duplicate the imported records again (after the decisions changed)."""
-    with paths.locked(folder(review, root)):
+    with _locked(review, root):
         current = load(review, root)
         decisions = current.decisions if decisions is None else decisions
         log = find_duplicates(current.records, decisions if len(decisions) else None)
         updated = Imports(current.manifest, current.records, log, decisions)
         _write(folder(review, root), updated)
         return updated
+
+
+def _locked(review: str, root: Path | None):
+    """The imports folder's lock, for a review that exists (a lock never creates one)."""
+    if not paths.data_dir(review, root).is_dir():
+        raise FileNotFoundError(f"no review named {review!r}: data/{review} does not exist "
+                                f"(reviews: {', '.join(paths.reviews(root)) or 'none'})")
+    return paths.locked(folder(review, root))
 
 
 def _write(target: Path, imports: Imports) -> None:

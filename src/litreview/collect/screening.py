@@ -288,6 +288,8 @@ def queue(review: str, stage: str = TITLE_ABSTRACT, root: Path | None = None) ->
     """The queue of ``stage`` (see the module docstring)."""
     if stage not in SCREENING_STAGES:
         raise ScreeningError(f"stage {stage!r}: expected one of {', '.join(SCREENING_STAGES)}")
+    if not paths.data_dir(review, root).is_dir():
+        raise ScreeningError(f"no review named {review!r}: data/{review} does not exist")
     records = unique_records(review, root)
     decisions = read_decisions(review, root)
     if stage == FULL_TEXT:
