@@ -336,8 +336,8 @@ class Review:
         its first evidence row)."""
         study_keys = {e.key for e in self.library}
         problems: list[Problem] = []
-        if ROB.filename in self.failed:
-            return problems
+        if ROB.filename in self.failed or "library.bib" in self.failed:
+            return problems  # already reported: a table it needs did not load
         assessed = set(self.rob["study_key"])
         label, rows = self.rows_of(EVIDENCE)
         for line, row in rows:
@@ -368,6 +368,8 @@ class Review:
                                             f"expected {recorded} (the screening rows of {row['search_id']}), "
                                             f"found {row['screened']}"))
         # an included screening record is a library study
+        if "library.bib" in self.failed:
+            return problems  # already reported: library.bib did not load
         label, rows = self.rows_of(SCREENING)
         for line, row in rows:
             if row["decision"] == "include" and row["record_key"] not in study_keys | imported_ids:
