@@ -48,6 +48,8 @@ _BIB_STRING_BLOCK = re.compile(r"^[ \t]*@[ \t]*string[ \t]*[{(].*?(?=^[ \t]*@[ \
 # a value that runs on into the next "name = " line: a comma missing between two fields
 _RUNS_ON = re.compile(r'["}][ \t]*\n[ \t]*[\w-]+[ \t]*=')
 _TEX_COMMENT_LINE = re.compile(r"^[ \t]*%.*$", re.M)
+# "name = {" / "name = \"" / "name = 2020" lines left outside any entry
+_BIB_FIELDS_AFTER = re.compile(r"^[\s,]*([A-Za-z][\w-]*)\s*=\s*[{\"\d]", re.M)
 _BIB_ENTRYLIKE = re.compile(r"^\s*[A-Za-z]+\s*\{\s*[^\s,={}]+\s*,\s*$", re.M)
 
 
@@ -117,12 +119,22 @@ def _parse_bib_chunk(text: str, first_line: int, preamble_lines: int) -> list[It
         library = Splitter(_TEX_COMMENT_LINE.sub("", text)).split()
     strings = {s.key.lower(): _unbrace(s.value, {}) for s in library.blocks if isinstance(s, String)}
     items: list[Item] = []
+    previous = None
     for block in library.blocks:
         if block.start_line < preamble_lines:
             continue
         line = first_line + block.start_line - preamble_lines
         if isinstance(block, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock)):
             block = block.ignore_error_block
+        if (isinstance(block, ImplicitComment) and isinstance(previous, Entry) and items
+                and (fields := _BIB_FIELDS_AFTER.findall(block.comment))):
+            # fields after an entry's end: an unbalanced '}' closed it early
+            entry_line = items[-1][0]
+            items[-1] = (entry_line, f"@{previous.entry_type}{{{previous.key} ends before its field(s) "
+                                     f"{', '.join(fields)} (line {line}): is a '}}' unbalanced in the field before?")
+            previous = None
+            continue
+        previous = block
         if isinstance(block, Entry):
             runs_on = next((f.key for f in block.fields if _RUNS_ON.search(f.value)), None)
             items.append((line, f"field {runs_on!r} of @{block.entry_type}{{{block.key} runs into "
