@@ -145,7 +145,11 @@ def _cmd_verify_library(args: argparse.Namespace) -> int:
     return 0
 
 
+WARNINGS_SHOWN = 20  # records without a title named one by one; more are counted
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
+    from .collect.importers import BadBlocks
     from .collect.imports import ImportRefused, import_files
     from .tables.schema import SchemaError
 
@@ -158,16 +162,21 @@ def _cmd_import(args: argparse.Namespace) -> int:
     except SchemaError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        unreadable = [p for p in exc.problems if p.row is not None]
+        # --skip-bad helps only with records that could not be read, not with a file or table
         print(f"{len(exc.problems)} problem(s); nothing was imported."
               + (" Fix the blocks named, or pass --skip-bad to import the readable records and list the rest."
-                 if unreadable else ""), file=sys.stderr)
+                 if isinstance(exc, BadBlocks) else ""), file=sys.stderr)
         return 1
     for f in summary.files:
         print(f"{f['file']}: {f['records']:,} records ({f['format']})"
               + (f", {f['skipped']} block(s) skipped" if f["skipped"] else ""))
     for problem in summary.skipped:
         print(f"  skipped {problem}")
+    for problem in summary.warnings[:WARNINGS_SHOWN]:
+        print(f"warning: {problem}", file=sys.stderr)
+    if len(summary.warnings) > WARNINGS_SHOWN:
+        print(f"warning: and {len(summary.warnings) - WARNINGS_SHOWN:,} more record(s) without a title",
+              file=sys.stderr)
     print(f"library: {summary.library.describe()} ({summary.before:,} records before); {summary.seconds:.1f} s")
     print(f"review the merges in data/{args.review}/imports/dedup_log.csv; reverse one with "
           f"litreview dedup --review {args.review} --keep-apart RECORD_ID DUPLICATE_OF")

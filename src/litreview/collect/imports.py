@@ -62,6 +62,7 @@ class ImportSummary:
 
     files: list[dict]
     skipped: list[Problem]
+    warnings: list[Problem]
     before: int
     library: Imports
     seconds: float
@@ -115,7 +116,7 @@ def _import_files(review: str, files: Sequence[Path], search_id: str, skip_bad: 
     manifest = pd.concat([current.manifest, pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS))], ignore_index=True)
     updated = Imports(manifest, records, log, current.decisions)
     _write(folder(review, root), updated)
-    return ImportSummary(rows, result.skipped, before=len(current.records), library=updated,
+    return ImportSummary(rows, result.skipped, result.warnings, before=len(current.records), library=updated,
                          seconds=time.perf_counter() - started)
 
 
