@@ -5,7 +5,6 @@ is escaped like every other HTML the project writes."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import openpyxl
 
