@@ -144,3 +144,26 @@ def test_contact_address_is_configured_never_made_up(tmp_path, faulty, monkeypat
         sources.HttpClient(retries=0).get(server.url + "/b", parse=lambda b: sources.parse_json("b", b))
     assert "mailto" not in server.agents[0] and "example.org" not in server.agents[0]
     assert "mailto:reviewer@university.test" in server.agents[1]
+
+
+@pytest.mark.parametrize("argv", [
+    ["verify-refs", "--review", "nope"],
+    ["verify-library", "--review", "nope"],
+    ["search", "--review", "nope", "--source", "pubmed", "--query", "ginger", "--claims", "G01"],
+    ["screen", "status", "--review", "nope"],
+    ["import", "--review", "nope", "export.ris"],
+])
+def test_a_missing_review_is_one_line_and_a_nonzero_exit(review_root, capsys, argv):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [err[0]] and "no review named 'nope'" in err[0]
+    assert not (review_root / "data" / "nope").exists()
+
+
+def test_network_down_is_one_line(review_root, capsys, monkeypatch):
+    with_dois(review_root, 2)
+    for name in ("LITREVIEW_CROSSREF_URL", "LITREVIEW_EUTILS_URL", "LITREVIEW_OPENALEX_URL"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # the discard port: nothing listens here
+    assert main(["verify-library", "--review", "ginger", "--timeout", "2"]) == 3
+    err = capsys.readouterr().err
+    assert "network unavailable: could not reach 127.0.0.1:9" in err and "Traceback" not in err
