@@ -13,7 +13,6 @@ from litreview.collect.audit import audit_table
 from litreview.grade.grading import grade_review
 from litreview.report.sections import write_workbook
 from litreview.tables.review import Review
-from litreview.workbook.views import styled
 
 FORMULAS = ("=1+1", '=HYPERLINK("http://127.0.0.1/x","click")', "=cmd|' /C calc'!A0")
 
@@ -49,6 +48,8 @@ INJECTED = "<script>window.__injected = 1</script><img src=x onerror=\"window.__
 
 def test_defect1_styled_tables_escape_cells_and_labels():
     import pandas as pd
+
+    from litreview.workbook.views import styled
 
     frame = pd.DataFrame({"title <b>": [INJECTED], "n": [3]})
     html = styled(frame).hide(axis="index").to_html()
