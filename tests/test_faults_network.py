@@ -167,3 +167,41 @@ def test_network_down_is_one_line(review_root, capsys, monkeypatch):
     assert main(["verify-library", "--review", "ginger", "--timeout", "2"]) == 3
     err = capsys.readouterr().err
     assert "network unavailable: could not reach 127.0.0.1:9" in err and "Traceback" not in err
+
+
+CROSSREF_PAGE = {"status": "ok", "message-type": "work-list", "message": {
+    "total-results": 1, "items-per-page": 100, "items": [
+        {"DOI": "10.5555/cr.1", "title": ["A made-up fixture record"], "container-title": ["Journal of Tests"],
+         "author": [{"family": "Tester", "given": "Ann"}], "issued": {"date-parts": [[2018]]}}]}}
+
+
+def _search(root: Path, monkeypatch) -> int:
+    from test_sources import Server
+
+    server = Server({"/works": [(200, CROSSREF_PAGE, {})]})
+    monkeypatch.setenv("LITREVIEW_CROSSREF_URL", server.url)
+    try:
+        return main(["search", "--review", "ginger", "--source", "crossref", "--query", "tea", "--claims", "G01"])
+    finally:
+        server.close()
+
+
+def test_search_log_row_lands_on_its_own_line_and_is_checked(review_root, monkeypatch, capsys):
+    """The log written by hand without a final newline: the new row starts a line of its own."""
+    log = review_root / "data/ginger/search_log.csv"
+    log.write_text(log.read_text().rstrip("\n"))
+    assert _search(review_root, monkeypatch) == 0
+    lines = log.read_text().splitlines()
+    assert lines[1].endswith(",12,2,") and lines[2].startswith("S002,G01,crossref,tea,")
+    assert main(["check", "--review", "ginger"]) in (0, 1)
+    assert "search_log.csv" not in capsys.readouterr().err
+
+
+def test_search_log_with_a_bad_row_is_refused_and_nothing_is_written(review_root, monkeypatch, capsys):
+    log = review_root / "data/ginger/search_log.csv"
+    log.write_text(log.read_text() + "S009,G01,PubMed,tea,2026-02-30,3,0,\n")
+    before = log.read_bytes()
+    assert _search(review_root, monkeypatch) == 1
+    assert "search_log.csv:3:date: expected a calendar date" in capsys.readouterr().err
+    assert log.read_bytes() == before
+    assert not (review_root / "data/ginger/searches").exists() or not list((review_root / "data/ginger/searches").iterdir())
