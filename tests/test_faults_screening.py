@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,46 @@ def test_undo_in_a_notebook_takes_back_this_sessions_decision(imported, monkeypa
     assert undo("ginger").record_key == "export.ris:1"
     with pytest.raises(ScreeningError, match="no decision on 'export.ris:9'"):
         undo("ginger", "export.ris:9")
+
+
+# two reviewers at work at once: each process loads everything, waits for the go file, then
+# decides and undoes on its own clock, so that the other's decision lands in between
+CONCURRENT = """
+import sys, time
+from pathlib import Path
+from litreview.collect.screening import decide, undo, queue
+queue("ginger")
+go, first, second = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+Path(f"{go}.{first or second}.ready").write_text("ready")
+while not go.exists():
+    time.sleep(0.01)
+start = time.monotonic()
+def at(t):
+    time.sleep(max(0.0, start + t - time.monotonic()))
+if first:
+    decide("ginger", first, "include")
+    at(1.0)
+    print(undo("ginger").record_key)
+else:
+    at(0.5)
+    decide("ginger", second, "exclude", "wrong-outcome")
+"""
+
+
+def test_defect7_two_processes_at_once_each_undo_takes_back_its_own(imported, tmp_path):
+    go = tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": str(SRC), "LITREVIEW_ROOT": str(imported)}
+    runs = [subprocess.Popen([sys.executable, "-c", CONCURRENT, str(go), *args],
+                             env={**env, "LITREVIEW_REVIEWER": who}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+            for who, args in (("ann", ("export.ris:1", "")), ("bob", ("", "export.ris:2")))]
+    ready = [Path(f"{go}.export.ris:1.ready"), Path(f"{go}.export.ris:2.ready")]
+    deadline = time.monotonic() + 120
+    while not all(r.exists() for r in ready) and time.monotonic() < deadline:
+        time.sleep(0.05)  # both have loaded the review
+    go.write_text("go")
+    outs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outs
+    assert outs[0][0].strip() == "export.ris:1"
+    left = read_decisions("ginger")
+    assert "export.ris:2" in set(left["record_key"]) and "export.ris:1" not in set(left["record_key"])
