@@ -115,3 +115,15 @@ def test_defect7_two_processes_at_once_each_undo_takes_back_its_own(imported, tm
     assert outs[0][0].strip() == "export.ris:1"
     left = read_decisions("ginger")
     assert "export.ris:2" in set(left["record_key"]) and "export.ris:1" not in set(left["record_key"])
+
+
+def test_a_file_from_before_the_reviewer_column_gains_it_keeping_its_line_ends(imported, monkeypatch):
+    monkeypatch.setenv("LITREVIEW_REVIEWER", "ann")
+    path = imported / "data/ginger/screening.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    decide("ginger", "export.ris:1", "include")
+    assert path.read_bytes().split(b"\r\n")[:3] == [b"\xef\xbb\xbfrecord_key,search_id,stage,decision,reason,reviewer",
+                                                     b"viljoen2014systematic,S001,full-text,include,,",
+                                                     b"10.1000/unrelated,S001,title-abstract,exclude,wrong population,"]
+    assert path.read_bytes().endswith(b"\r\nexport.ris:1,S002,title-abstract,include,,ann\n")
+    assert list(read_decisions("ginger")["reviewer"]) == [None, None, "ann"]

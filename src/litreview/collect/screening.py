@@ -361,7 +361,7 @@ def _add_reviewer_column(path: Path) -> None:
     lines = text.splitlines(keepends=True)
     rows = list(csv.reader(io.StringIO(text, newline="")))
     if len(rows) == len(lines):
-        out = "".join(line.rstrip("\r\n") + ("," + "reviewer" if i == 0 else ",") + "\n"
+        out = "".join(line.rstrip("\r\n") + (",reviewer" if i == 0 else ",") + (line[len(line.rstrip("\r\n")):] or "\n")
                       for i, line in enumerate(lines) if line.strip() or i == 0)
     else:
         buffer = io.StringIO()
