@@ -110,3 +110,32 @@ def test_files_saved_with_a_bom_are_read(review_root):
     review = Review.load("ginger", review_root)
     assert problems_of(review_root) == []
     assert [e.key for e in review.library] == ["viljoen2014systematic"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(year=st.integers(0, 9999), month=st.integers(0, 99), day=st.integers(0, 99),
+       n=st.one_of(st.integers(-10, 10**12), st.integers(10**19, 10**21)))
+def test_generated_dates_and_sample_sizes_are_read_only_when_real(year, month, day, n):
+    """A search-log date passes only when it is on the calendar; a sample size only within 1..10**10."""
+    import datetime as dt
+
+    from litreview.tables.schema import SEARCH_LOG
+
+    date = f"{year:04d}-{month:02d}-{day:02d}"
+    log = f"{','.join(SEARCH_LOG.names)}\nS001,A01,PubMed,q,{date},3,1,\n"
+    try:
+        dt.date(year, month, day)
+        real = True
+    except ValueError:
+        real = False
+    try:
+        parse_table(log, SEARCH_LOG, "search_log.csv")
+        assert real, date
+    except SchemaError as exc:
+        assert not real and [(p.row, p.column) for p in exc.problems] == [(2, "date")]
+    row = EVIDENCE_ROW.replace(",1278,", f",{n},")
+    try:
+        frame = parse_table(f"{','.join(EVIDENCE.names)}\n{row}\n", EVIDENCE, "evidence.csv")
+        assert 1 <= frame.iloc[0]["n"] <= 10**10
+    except SchemaError as exc:
+        assert not 1 <= n <= 10**10 and [(p.row, p.column) for p in exc.problems] == [(2, "n")]
