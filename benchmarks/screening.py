@@ -245,10 +245,10 @@ def click_latency(sets: list[tuple[list[str], np.ndarray]]) -> dict[str, Any]:
         visit.insert(0, first_positive)
         for after in SPEED_AFTER:
             with open(data / "screening.csv", "w", encoding="utf-8") as out:
-                out.write("record_key,search_id,stage,decision,reason\n")
+                out.write("record_key,search_id,stage,decision,reason,reviewer\n")
                 for i in visit[:after]:
                     out.write(f"set.ris:{i + 1},S001,title-abstract,"
-                              + ("include,\n" if labels[i] else "exclude,other\n"))
+                              + ("include,,bench\n" if labels[i] else "exclude,other,bench\n"))
             start = time.perf_counter()
             widget = ScreeningWidget("speed", root=root)
             opened = time.perf_counter() - start

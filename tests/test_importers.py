@@ -240,8 +240,9 @@ def test_read_files_refuses_two_files_with_one_name(tmp_path):
 def test_missing_and_empty_files(tmp_path):
     with pytest.raises(SchemaError, match="file is missing"):
         read_file(tmp_path / "absent.ris", progress=False)
-    empty = read_file(write(tmp_path, "empty.ris", b"\n\n"), progress=False)
-    assert empty.records.empty and list(empty.records.columns) == list(RECORD_COLUMNS)
+    # an export without a record is refused whole (it would be recorded as imported)
+    with pytest.raises(SchemaError, match="empty.ris: holds only white space; nothing was imported"):
+        read_file(write(tmp_path, "empty.ris", b"\n\n"), progress=False)
 
 
 # --- format detection --------------------------------------------------------------------------

@@ -64,15 +64,20 @@ def test_the_queue_holds_the_unique_records_ranked_by_the_claims(imported):
     assert "0 of 4 records decided" in q.progress()
 
 
-def test_a_decision_is_appended_at_once_and_leaves_the_queue(imported):
+def test_a_decision_is_appended_at_once_and_leaves_the_queue(imported, monkeypatch):
+    monkeypatch.setenv("LITREVIEW_REVIEWER", "ann")
+    decide("ginger", "export.ris:1", "include")  # the file written before `reviewer` gains the column
     before = (imported / "data/ginger/screening.csv").read_bytes()
+    assert before.splitlines()[:3] == [b"record_key,search_id,stage,decision,reason,reviewer",
+                                       b"viljoen2014systematic,S001,full-text,include,,",
+                                       b"10.1000/unrelated,S001,title-abstract,exclude,wrong population,"]
     decide("ginger", "export.ris:3", "exclude", "wrong-population")
     after = (imported / "data/ginger/screening.csv").read_bytes()
     assert after.startswith(before)
-    assert after[len(before):] == b"export.ris:3,S002,title-abstract,exclude,wrong-population\n"
+    assert after[len(before):] == b"export.ris:3,S002,title-abstract,exclude,wrong-population,ann\n"
     q = queue("ginger")
     assert "export.ris:3" not in set(q.pending()["record_id"])
-    assert q.decided == {"export.ris:3": "exclude"}
+    assert q.decided == {"export.ris:1": "include", "export.ris:3": "exclude"}
 
 
 def test_decisions_are_refused_with_nothing_written(imported):
@@ -91,14 +96,17 @@ def test_decisions_are_refused_with_nothing_written(imported):
     assert len(path.read_bytes()) > len(before)
 
 
-def test_undo_removes_the_last_decision_and_keeps_every_other_byte(imported):
+def test_undo_removes_the_last_decision_and_keeps_every_other_byte(imported, monkeypatch):
+    monkeypatch.setenv("LITREVIEW_REVIEWER", "ann")
     path = imported / "data/ginger/screening.csv"
+    decide("ginger", "export.ris:2", "include")
+    undo("ginger")
     original = path.read_bytes()
     decide("ginger", "export.ris:1", "include")
     decide("ginger", "export.ris:3", "exclude", "wrong-intervention")
     gone = undo("ginger")
-    assert (gone.record_key, gone.decision) == ("export.ris:3", "exclude")
-    assert path.read_bytes() == original + b"export.ris:1,S002,title-abstract,include,\n"
+    assert (gone.record_key, gone.decision, gone.reviewer) == ("export.ris:3", "exclude", "ann")
+    assert path.read_bytes() == original + b"export.ris:1,S002,title-abstract,include,,ann\n"
     gone = undo("ginger", "export.ris:1", "title-abstract")
     assert path.read_bytes() == original
 
@@ -208,7 +216,7 @@ def test_appended_rows_are_read_alone_and_give_the_table_a_full_read_gives(impor
     assert "wrong-population-and-more" in set(read_decisions("ginger")["reason"])
     # a bad appended row is reported with its line in the file, as a full read reports it
     with open(path, "a", encoding="utf-8") as handle:
-        handle.write("export.ris:4,S002,title-abstract,maybe,\n")
+        handle.write("export.ris:4,S002,title-abstract,maybe,,\n")
     lines = path.read_text(encoding="utf-8").count("\n")
     with pytest.raises(SchemaError) as caught:
         read_decisions("ginger")

@@ -203,9 +203,10 @@ def test_pubmed_erratum_marks_the_article_corrected_and_the_notice_as_a_notice(s
 
 def test_openalex_is_retracted(serve):
     s = serve(routes())
-    row = verify_entry(WAKEFIELD_ENTRY, "library", clients_for(s.url, ["openalex"]), TODAY)
+    row = verify_entry(WAKEFIELD_ENTRY, "library", clients_for(s.url, ["openalex"], mailto="reviewer@example.org"),
+                       TODAY)
     assert (row["status"], row["source"], row["note"]) == ("retracted", "openalex", "openalex: is_retracted")
-    assert any("/works/doi:10.1016/s0140-6736%2897%2911096-0?mailto=" in h for h in s.hits)
+    assert any("/works/doi:10.1016/s0140-6736%2897%2911096-0?mailto=reviewer%40example.org" in h for h in s.hits)
     fine = dict(OPENALEX_RETRACTED, is_retracted=False)
     s2 = serve(routes(**{f"/works/doi:{SENT}": [(200, fine, {})]}))
     assert verify_entry(WAKEFIELD_ENTRY, "library", clients_for(s2.url, ["openalex"]), TODAY)["status"] == \

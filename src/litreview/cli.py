@@ -145,7 +145,11 @@ def _cmd_verify_library(args: argparse.Namespace) -> int:
     return 0
 
 
+WARNINGS_SHOWN = 20  # records without a title named one by one; more are counted
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
+    from .collect.importers import BadBlocks
     from .collect.imports import ImportRefused, import_files
     from .tables.schema import SchemaError
 
@@ -158,16 +162,21 @@ def _cmd_import(args: argparse.Namespace) -> int:
     except SchemaError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        unreadable = [p for p in exc.problems if p.row is not None]
+        # --skip-bad helps only with records that could not be read, not with a file or table
         print(f"{len(exc.problems)} problem(s); nothing was imported."
               + (" Fix the blocks named, or pass --skip-bad to import the readable records and list the rest."
-                 if unreadable else ""), file=sys.stderr)
+                 if isinstance(exc, BadBlocks) else ""), file=sys.stderr)
         return 1
     for f in summary.files:
         print(f"{f['file']}: {f['records']:,} records ({f['format']})"
               + (f", {f['skipped']} block(s) skipped" if f["skipped"] else ""))
     for problem in summary.skipped:
         print(f"  skipped {problem}")
+    for problem in summary.warnings[:WARNINGS_SHOWN]:
+        print(f"warning: {problem}", file=sys.stderr)
+    if len(summary.warnings) > WARNINGS_SHOWN:
+        print(f"warning: and {len(summary.warnings) - WARNINGS_SHOWN:,} more record(s) without a title",
+              file=sys.stderr)
     print(f"library: {summary.library.describe()} ({summary.before:,} records before); {summary.seconds:.1f} s")
     print(f"review the merges in data/{args.review}/imports/dedup_log.csv; reverse one with "
           f"litreview dedup --review {args.review} --keep-apart RECORD_ID DUPLICATE_OF")
@@ -231,7 +240,7 @@ def _cmd_screen(args: argparse.Namespace) -> int:
                   + (f" ({made.reason})" if made.reason else "") + f", written to data/{args.review}/screening.csv")
         elif args.action == "undo":
             gone = undo(args.review, args.record or None, args.stage if args.record else None)
-            print(f"undone: {gone.record_key} {gone.decision} at {gone.stage}")
+            print(f"undone: {gone.record_key} {gone.decision} at {gone.stage} ({gone.whose()})")
         q = queue(args.review, args.stage)
         if args.action in ("next", "status"):
             print(q.progress())
@@ -504,9 +513,41 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _expected_failure(exc: Exception) -> int | None:
+    """Say a failure that a command meets in normal use (bad input, no network, a review or
+    file missing, a refusal) in one line, or one line per problem, and return its exit code:
+    3 for no network, 1 for problems in the tables, 2 otherwise. ``None`` for anything else,
+    a defect, which keeps its traceback."""
+    from .appraise.inclusion import InclusionError
+    from .collect.imports import ImportRefused
+    from .collect.screening import ScreeningError
+    from .collect.search import SearchError
+    from .collect.sources import NetworkUnavailable, SourceError
+    from .tables.schema import SchemaError
+
+    if isinstance(exc, SchemaError):
+        return _problems(exc)
+    if isinstance(exc, NetworkUnavailable):
+        print(f"network unavailable: {exc}. Nothing was changed.", file=sys.stderr)
+        return 3
+    if isinstance(exc, (SourceError, ImportRefused, SearchError, ScreeningError, InclusionError)):
+        print(f"{exc}. Nothing was changed." if isinstance(exc, SourceError) else exc, file=sys.stderr)
+        return 2
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)):
+        print(f"{exc.filename or ''}: {exc.strerror or exc}" if exc.filename else exc, file=sys.stderr)
+        return 2
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except Exception as exc:
+        code = _expected_failure(exc)
+        if code is None:
+            raise
+        return code
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 from .. import paths
 from ..tables.review import SETTINGS, SETTINGS_FILE
-from ..tables.schema import ARTICLES, DATE, TABLES, SchemaError, read_text
+from ..tables.schema import ARTICLES, TABLES, SchemaError, calendar_date, read_text
 from .finder import suggest
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -75,8 +75,8 @@ def new_review(name: str, article: Path, *, title: str = "", url: str = "", date
         raise ScaffoldError(f"{article}: the file is empty")
     if url and not re.fullmatch(URL, url):
         raise ScaffoldError(f"--url {url!r}: expected an address starting with http:// or https://")
-    if date and not re.fullmatch(DATE, date):
-        raise ScaffoldError(f"--date {date!r}: expected YYYY-MM-DD")
+    if date and (wrong := calendar_date(date)):
+        raise ScaffoldError(f"--date: {wrong}")
 
     article_id = article_id_for(article)
     file_name = re.sub(r"[^A-Za-z0-9._-]+", "-", article.name)

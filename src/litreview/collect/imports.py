@@ -13,7 +13,12 @@ A review's imported records live in ``data/<review>/imports/``:
 
 The log is recomputed from all records and the decisions at every import, so it always
 describes the whole library. The folder is written beside its final place and swapped in
-only when everything succeeded: a bad export stops the import with nothing written.
+only when everything succeeded: a bad export stops the import with nothing written. An
+import or de-duplication holds the folder's lock (``.imports.lock`` beside it,
+:func:`litreview.paths.locked`) from reading the tables to swapping the new ones in, so two at
+once run one after the other and neither loses the other's records. Files of the folder
+that are not these tables (an export the reviewer keeps there) are carried into the new
+folder unchanged.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -55,6 +62,7 @@ class ImportSummary:
 
     files: list[dict]
     skipped: list[Problem]
+    warnings: list[Problem]
     before: int
     library: Imports
     seconds: float
@@ -66,6 +74,13 @@ def import_files(review: str, files: Sequence[Path], *, search_id: str = "", ski
     """Read the exports, add their records to the review, de-duplicate the whole library."""
     started = time.perf_counter()
     root = root or paths.project_root()
+    with _locked(review, root):
+        return _import_files(review, files, search_id, skip_bad, root, progress, say, started)
+
+
+def _import_files(review: str, files: Sequence[Path], search_id: str, skip_bad: bool, root: Path,
+                  progress: bool, say: Callable[[str], None], started: float) -> ImportSummary:
+    """:func:`import_files` under the imports' lock."""
     review_obj = Review.load(review, root)
     if search_id and search_id not in set(review_obj.search_log["search_id"]):
         raise ImportRefused(f"search {search_id!r} is not in data/{review}/search_log.csv: log the search "
@@ -73,6 +88,8 @@ def import_files(review: str, files: Sequence[Path], *, search_id: str = "", ski
     current = load(review, root)
     files = [Path(f) for f in files]
     for f in files:
+        if f.is_dir():
+            raise ImportRefused(f"{f}: is a folder; name the export files in it")
         if not f.is_file():
             raise ImportRefused(f"{f}: no such file")
     digests = {}
@@ -99,7 +116,7 @@ def import_files(review: str, files: Sequence[Path], *, search_id: str = "", ski
     manifest = pd.concat([current.manifest, pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS))], ignore_index=True)
     updated = Imports(manifest, records, log, current.decisions)
     _write(folder(review, root), updated)
-    return ImportSummary(rows, result.skipped, before=len(current.records), library=updated,
+    return ImportSummary(rows, result.skipped, result.warnings, before=len(current.records), library=updated,
                          seconds=time.perf_counter() - started)
 
 
@@ -107,6 +124,11 @@ def decide(review: str, record_id: str, duplicate_of: str, decision: str, root: 
     """Record a reviewer's decision on a pair and de-duplicate again under it."""
     if decision not in DECISIONS:
         raise ImportRefused(f"decision {decision!r}: expected one of {', '.join(DECISIONS)}")
+    with _locked(review, root):
+        return _decide(review, record_id, duplicate_of, decision, root)
+
+
+def _decide(review: str, record_id: str, duplicate_of: str, decision: str, root: Path | None) -> Imports:
     current = load(review, root)
     known = set(current.records["record_id"])
     for rid in (record_id, duplicate_of):
@@ -122,17 +144,36 @@ def decide(review: str, record_id: str, duplicate_of: str, decision: str, root: 
 
 def rededup(review: str, root: Path | None = None, decisions: pd.DataFrame | None = None) -> Imports:
     """De-duplicate the imported records again (after the decisions changed)."""
-    current = load(review, root)
-    decisions = current.decisions if decisions is None else decisions
-    log = find_duplicates(current.records, decisions if len(decisions) else None)
-    updated = Imports(current.manifest, current.records, log, decisions)
-    _write(folder(review, root), updated)
-    return updated
+    with _locked(review, root):
+        current = load(review, root)
+        decisions = current.decisions if decisions is None else decisions
+        log = find_duplicates(current.records, decisions if len(decisions) else None)
+        updated = Imports(current.manifest, current.records, log, decisions)
+        _write(folder(review, root), updated)
+        return updated
+
+
+def _locked(review: str, root: Path | None):
+    """The imports folder's lock, for a review that exists (a lock never creates one)."""
+    if not paths.data_dir(review, root).is_dir():
+        raise FileNotFoundError(f"no review named {review!r}: data/{review} does not exist "
+                                f"(reviews: {', '.join(paths.reviews(root)) or 'none'})")
+    return paths.locked(folder(review, root))
 
 
 def _write(target: Path, imports: Imports) -> None:
-    """Write every table into a new folder, then swap it in for the old one."""
+    """Write every table into a new folder, with the folder's other files (hard links, or
+    copies across file systems), then swap it in for the old one."""
     with paths.staged(target) as tmp:
+        for kept in (target.iterdir() if target.is_dir() else ()):
+            if kept.name not in FILES.values() and not kept.name.startswith("."):
+                if kept.is_dir():
+                    shutil.copytree(kept, tmp / kept.name)
+                else:
+                    try:
+                        os.link(kept, tmp / kept.name)
+                    except OSError:
+                        shutil.copy2(kept, tmp / kept.name)
         for name, filename in FILES.items():
             getattr(imports, name).to_csv(tmp / filename, index=False, columns=list(COLUMNS[name]),
                                           encoding="utf-8", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)

@@ -13,9 +13,17 @@ Decisions are appended to ``screening.csv`` one row at a time, the moment they a
 under an exclusive lock (``fcntl.flock`` on ``.screening.csv.lock`` beside it), the file is
 read again, the decision refused if the record already has one at that stage (so two open
 notebooks or a notebook and a terminal cannot write the same decision twice), then the row is
-appended, flushed and fsync'ed. A crash loses at most the decision being written. ``undo``
-removes the last decision (or a named one) by writing the file anew beside the old one and
-swapping it in, under the same lock.
+appended, flushed and fsync'ed. A crash loses at most the decision being written.
+
+Each row names its reviewer (column ``reviewer``): ``$LITREVIEW_REVIEWER``, else the login
+name (:func:`reviewer_name`); two people sharing one account set the variable. A file written
+before the column existed is read as it is, and gains the column (empty for its old rows) at
+the next decision. ``undo`` takes back the caller's own last decision, never another
+reviewer's: the last one this process wrote, if it is still there, else the last row of the
+caller's reviewer name (rows without a reviewer are nobody's, and are undone only by
+naming them). A named decision (record and stage) can be undone by anyone; the decision
+returned says whose it was. Undo writes the file anew beside the old one and swaps it in,
+under the same lock.
 
 An exclusion carries a reason from :data:`EXCLUSION_REASONS`, the words PRISMA 2020 flow
 diagrams report; it is written to the ``reason`` column as that word.
@@ -24,6 +32,7 @@ diagrams report; it is written to the ``reason`` column as that word.
 from __future__ import annotations
 
 import csv
+import getpass
 import hashlib
 import io
 import os
@@ -43,6 +52,7 @@ from ..tables.schema import (
     SchemaError,
     decode_text,
     parse_table,
+    screening_reason_problem,
 )
 from .ranking import EXCLUDE, INCLUDE, Ranker, Stopping, record_text, stopping
 
@@ -60,9 +70,34 @@ class Decision:
     stage: str
     decision: str
     reason: str = ""
+    reviewer: str = ""
 
-    def row(self) -> list[str]:
-        return [self.record_key, self.search_id, self.stage, self.decision, self.reason]
+    def row(self, header: list[str] | None = None) -> list[str]:
+        """The row's cells in the order of ``header`` (the file's; the schema's by default)."""
+        values = {"record_key": self.record_key, "search_id": self.search_id, "stage": self.stage,
+                  "decision": self.decision, "reason": self.reason, "reviewer": self.reviewer}
+        return [values.get(name, "") for name in (header or SCREENING.names)]
+
+    def whose(self) -> str:
+        return f"decided by {self.reviewer}" if self.reviewer else "decided by an unnamed reviewer"
+
+
+REVIEWER_VARIABLE = "LITREVIEW_REVIEWER"
+
+
+def reviewer_name() -> str:
+    """Who is deciding: ``$LITREVIEW_REVIEWER``, else the login name, else ``""``."""
+    name = os.environ.get(REVIEWER_VARIABLE, "").strip()
+    if name:
+        return name
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name (a container without a passwd entry)
+        return ""
+
+
+# (file, record key, stage) of each decision this process wrote, in order: its own to undo
+_written_here: list[tuple[str, str, str]] = []
 
 
 def screening_path(review: str, root: Path | None = None) -> Path:
@@ -253,6 +288,8 @@ def queue(review: str, stage: str = TITLE_ABSTRACT, root: Path | None = None) ->
     """The queue of ``stage`` (see the module docstring)."""
     if stage not in SCREENING_STAGES:
         raise ScreeningError(f"stage {stage!r}: expected one of {', '.join(SCREENING_STAGES)}")
+    if not paths.data_dir(review, root).is_dir():
+        raise ScreeningError(f"no review named {review!r}: data/{review} does not exist")
     records = unique_records(review, root)
     decisions = read_decisions(review, root)
     if stage == FULL_TEXT:
@@ -277,6 +314,8 @@ def _check(decision: Decision) -> None:
     if decision.decision == "exclude" and decision.reason not in EXCLUSION_REASONS:
         raise ScreeningError(f"an exclusion needs a reason, one of {', '.join(EXCLUSION_REASONS)}; "
                              f"found {decision.reason!r}")
+    if contradiction := screening_reason_problem(decision.decision, decision.reason):
+        raise ScreeningError(f"{decision.record_key}: {contradiction[1]}; nothing was written")
     if not decision.search_id:
         raise ScreeningError(f"record {decision.record_key!r} was imported without a search id; import its "
                              "export again with --search-id so its screening counts in the PRISMA flow")
@@ -291,7 +330,7 @@ def decide(review: str, record_key: str, decision: str, reason: str = "", stage:
         raise ScreeningError(f"no imported record {record_key!r} in data/{review}/imports/records.csv "
                              "(or it was removed as a duplicate)")
     made = Decision(record_key, str(match.iloc[0]["search_id"]), stage, decision,
-                    reason if decision == "exclude" else reason.strip())
+                    reason if decision == "exclude" else reason.strip(), reviewer_name())
     _check(made)
     with locked(review, root) as path:
         current = read_decisions(review, root)  # read again under the lock: another writer may have been first
@@ -302,21 +341,52 @@ def decide(review: str, record_key: str, decision: str, reason: str = "", stage:
             raise ScreeningError(f"{record_key} already has a {stage} decision ({clash.iloc[0]['decision']}); "
                                  "undo it first to change it")
         _append(path, made)
+        _written_here.append((str(path), made.record_key, made.stage))
     return made
 
 
+def _file_header(path: Path) -> list[str] | None:
+    """The column names of ``path`` (a BOM dropped), or None for an absent or empty file."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return None
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return [h.strip() for h in next(csv.reader(handle), [])] or None
+
+
+def _add_reviewer_column(path: Path) -> None:
+    """Give a file written before the ``reviewer`` column one, empty for its rows: the header
+    and every line gain a cell at the end, other bytes unchanged (rows spanning lines are
+    written anew through the csv module)."""
+    text = path.read_bytes().decode("utf-8")
+    lines = text.splitlines(keepends=True)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if len(rows) == len(lines):
+        out = "".join(line.rstrip("\r\n") + (",reviewer" if i == 0 else ",") + (line[len(line.rstrip("\r\n")):] or "\n")
+                      for i, line in enumerate(lines) if line.strip() or i == 0)
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerows([rows[0] + ["reviewer"]] + [r + [""] for r in rows[1:] if r])
+        out = buffer.getvalue()
+    with paths.replacing(path) as new:
+        new.write_text(out, encoding="utf-8", newline="")
+
+
 def _append(path: Path, decision: Decision) -> None:
-    new = not path.is_file() or path.stat().st_size == 0
+    header = _file_header(path)
+    if header is not None and "reviewer" not in header and decision.reviewer:
+        _add_reviewer_column(path)
+        header = _file_header(path)
     with open(path, "a+b") as handle:
-        if not new:
+        if header is not None:
             handle.seek(-1, os.SEEK_END)
             if handle.read(1) != b"\n":
                 handle.write(b"\n")
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
-        if new:
+        if header is None:
             writer.writerow(SCREENING.names)
-        writer.writerow(decision.row())
+        writer.writerow(decision.row(header))
         handle.write(text.getvalue().encode("utf-8"))
         handle.flush()
         os.fsync(handle.fileno())
@@ -324,32 +394,56 @@ def _append(path: Path, decision: Decision) -> None:
 
 def undo(review: str, record_key: str | None = None, stage: str | None = None,
          root: Path | None = None) -> Decision:
-    """Remove the last decision of ``screening.csv`` (or the one of ``record_key`` at
-    ``stage``), and return it. Other rows are kept byte for byte."""
+    """Take back the caller's own last decision (see the module docstring), or the one of
+    ``record_key`` (at ``stage``, if given), and return it with whose it was. Other rows are
+    kept byte for byte."""
     with locked(review, root) as path:
         if not path.is_file():
             raise ScreeningError(f"data/{review}/{SCREENING.filename} does not exist: nothing to undo")
         read_decisions(review, root)  # a malformed file is reported, never rewritten
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")
         lines = text.splitlines(keepends=True)
         rows = list(csv.reader(io.StringIO(text, newline="")))
         # one physical line per row is what decide() writes; a quoted newline inside a
         # hand-written row would break that, so undo only touches the rows it can place
         if len(rows) != len(lines):
             raise ScreeningError(f"data/{review}/{SCREENING.filename} has values spanning lines; undo by hand")
-        header, body = rows[0], rows[1:]
-        at = [i for i, r in enumerate(body) if r and (record_key is None or r[header.index("record_key")] == record_key)
-              and (stage is None or r[header.index("stage")] == stage)]
-        if not at:
-            raise ScreeningError("no such decision in screening.csv" if record_key else "no decision to undo")
-        index = at[-1]
-        removed = dict(zip(header, body[index]))
+        header = [h.strip() for h in rows[0]]
+        header[0] = header[0].removeprefix("\ufeff")  # Excel's "CSV UTF-8" starts with a BOM
+        body = [dict(zip(header, r)) for r in rows[1:]]
+        index = _undo_index(body, str(path), record_key, stage)
+        removed = body[index]
         keep = lines[:1] + [line for i, line in enumerate(lines[1:]) if i != index]
         with paths.replacing(path) as new:
             new.write_text("".join(keep), encoding="utf-8", newline="")
+        mine = (str(path), removed["record_key"], removed["stage"])
+        if mine in _written_here:
+            _written_here.remove(mine)
     return Decision(removed["record_key"], removed["search_id"], removed["stage"], removed["decision"],
-                    removed.get("reason", ""))
+                    removed.get("reason", ""), removed.get("reviewer", ""))
 
 
-__all__ = ["EXCLUSION_REASONS", "Decision", "Queue", "ScreeningError", "SchemaError", "decide", "queue",
-           "undo", "unique_records", "pico_terms"]
+def _undo_index(body: list[dict], path: str, record_key: str | None, stage: str | None) -> int:
+    """The row to undo: the named one, else the caller's own last (this process's last
+    decision still in the file, else the last of the caller's reviewer name)."""
+    if record_key is not None:
+        at = [i for i, r in enumerate(body) if r and r.get("record_key") == record_key
+              and (stage is None or r.get("stage") == stage)]
+        if not at:
+            raise ScreeningError(f"no decision on {record_key!r} in screening.csv")
+        return at[-1]
+    places = {(r.get("record_key"), r.get("stage")): i for i, r in enumerate(body) if r}
+    for written_in, key, written_stage in reversed(_written_here):
+        if written_in == path and (key, written_stage) in places:
+            return places[(key, written_stage)]
+    me = reviewer_name()
+    at = [i for i, r in enumerate(body) if r and me and r.get("reviewer") == me]
+    if not at:
+        raise ScreeningError(f"no decision of yours ({me or 'no reviewer name'}) to undo; set "
+                             f"{REVIEWER_VARIABLE} to your name, or name the decision: "
+                             "litreview screen undo RECORD_ID --stage STAGE")
+    return at[-1]
+
+
+__all__ = ["EXCLUSION_REASONS", "REVIEWER_VARIABLE", "Decision", "Queue", "ScreeningError", "SchemaError", "decide",
+           "queue", "undo", "unique_records", "pico_terms", "reviewer_name"]

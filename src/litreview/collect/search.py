@@ -39,7 +39,7 @@ from pathlib import Path
 
 from .. import paths
 from ..tables.review import Review
-from ..tables.schema import SEARCH_LOG, read_table
+from ..tables.schema import SEARCH_LOG, decode_text, parse_table, read_table
 from .imports import import_files
 from .sources import (
     CROSSREF_URL,
@@ -48,8 +48,8 @@ from .sources import (
     MalformedResponse,
     PubMed,
     SourceError,
+    checked_json,
     crossref_record,
-    parse_json,
 )
 
 SOURCES = ("pubmed", "europepmc", "openalex", "crossref")
@@ -76,7 +76,8 @@ class Recorder:
         self.http, self.answers = http, []
         self._replay = list(replay) if replay is not None else None
 
-    def get(self, url: str) -> str:
+    def get(self, url: str, parse: Callable[[str], object] | None = None) -> str:
+        """The answer to ``url``, checked by ``parse`` (as :meth:`HttpClient.get` does)."""
         if self._replay is not None:
             if not self._replay:
                 raise SearchError(f"replay: no stored answer for {url}")
@@ -84,12 +85,14 @@ class Recorder:
             if stored_url != url:
                 raise SearchError(f"replay: expected a request for {stored_url}, the search asked for {url}")
         else:
-            body = self.http.get(url)
+            body = self.http.get(url, parse=parse)
+        if parse is not None:
+            parse(body)
         self.answers.append((url, body))
         return body
 
-    def get_json(self, url: str) -> dict:
-        return parse_json(url, self.get(url))
+    def get_json(self, url: str, shape: Callable[[object], str | None] | None = None) -> dict:
+        return checked_json(url, self.get(url), shape)
 
 
 @dataclass
@@ -262,6 +265,24 @@ def _next_search_id(log_path: Path) -> str:
     return f"S{max(numbers, default=0) + 1:03d}"
 
 
+def _append_log(path: Path, before: bytes | None, cells: list, label: str) -> None:
+    """The log with one row more, as every writer of a table adds one: the file's bytes kept,
+    a missing final newline given back, the header written to a new file, the whole table
+    read through its schema before it is swapped in (a table that does not read is refused
+    with its problems, nothing written)."""
+    text = decode_text(before, label) if before else ""
+    if not text.strip():
+        text = SEARCH_LOG.header()
+    elif not text.endswith("\n"):
+        text += "\n"
+    row = io.StringIO()
+    csv.writer(row, lineterminator="\n").writerow(cells)
+    candidate = text + row.getvalue()
+    parse_table(candidate, SEARCH_LOG, label)
+    with paths.replacing(path) as new:
+        new.write_text(candidate, encoding="utf-8", newline="")
+
+
 def stored(review: str, search_id: str, root: Path | None = None) -> list[tuple[str, str]]:
     """The kept answers of a search, in the order they were received."""
     folder = paths.data_dir(review, root) / FOLDER / search_id
@@ -291,7 +312,7 @@ def answers_in(folder: Path) -> list[tuple[str, str]]:
     index = folder / "requests.csv"
     if not index.is_file():
         raise SearchError(f"{folder}: no requests.csv naming stored answers")
-    with index.open(encoding="utf-8", newline="") as handle:
+    with index.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     missing = [r.get("file") for r in rows if not r.get("file") or not (folder / r["file"]).is_file()]
     if not rows or missing or any(not r.get("url") for r in rows):
@@ -332,8 +353,16 @@ def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: in
         return SearchResult(replay, source, query, found.total, len(found.records), len(recorder.answers),
                             "replayed from the stored answers: the same records, byte for byte; nothing written")
     log_path = data / "search_log.csv"
+    with paths.locked(log_path):  # the log's lock, as every writer of a shared table holds it
+        return _record(review, root, log_path, source, query, claim_ids, found, recorder, answers, today)
+
+
+def _record(review: str, root: Path, log_path: Path, source: str, query: str, claim_ids: list[str], found: Found,
+            recorder: Recorder, answers: Path | None, today: str | None) -> SearchResult:
+    """Keep the answers, log the search and import its records, under the log's lock; on any
+    failure the log and the answers folder are as they were."""
     search_id = _next_search_id(log_path)
-    target = data / FOLDER / search_id
+    target = paths.data_dir(review, root) / FOLDER / search_id
     before = log_path.read_bytes() if log_path.is_file() else None
     note = "; ".join(part for part in (
         f"{source} reported {found.total:,}; the first {len(found.records):,} retrieved"
@@ -343,12 +372,9 @@ def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: in
         with paths.staged(target) as tmp:
             keep_answers(tmp, recorder.answers)
             (tmp / "records.ris").write_text(to_ris(found.records), encoding="utf-8", newline="\n")
-        text = io.StringIO()
-        csv.writer(text, lineterminator="\n").writerow(
-            [search_id, " ".join(claim_ids), source, query, today or dt.date.today().isoformat(),
-             len(found.records), 0, note])
-        with log_path.open("a", encoding="utf-8", newline="") as handle:
-            handle.write(text.getvalue())
+        _append_log(log_path, before, [search_id, " ".join(claim_ids), source, query,
+                                       today or dt.date.today().isoformat(), len(found.records), 0, note],
+                    f"data/{review}/search_log.csv")
         renamed = target / f"{search_id}-{source}.ris"  # import ids are <file name>:<n>: one name per search
         (target / "records.ris").rename(renamed)
         if found.records:
@@ -358,7 +384,10 @@ def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: in
             line = "no records to import"
     except BaseException:
         if before is not None:
-            log_path.write_bytes(before)
+            with paths.replacing(log_path) as restored:
+                restored.write_bytes(before)
+        else:
+            log_path.unlink(missing_ok=True)
         shutil.rmtree(target, ignore_errors=True)
         raise
     return SearchResult(search_id, source, query, found.total, len(found.records), len(recorder.answers), line)

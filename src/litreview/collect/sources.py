@@ -6,8 +6,18 @@ through :class:`HttpClient`, which
 
 - caches each successful answer on disk (one JSON file per URL), so a look-up is made once;
 - keeps a polite interval between requests to the same host;
-- retries 429 and 5xx answers with exponential backoff, honouring ``Retry-After``;
+- retries 429 and 5xx answers with exponential backoff, honouring ``Retry-After``, and
+  answers cut short (``IncompleteRead``) or not decodable;
+- checks an answer (``parse``: JSON, XML, the service's documented shape) before it is
+  cached or returned, so a garbage body is never kept;
+- takes a host that failed :attr:`HttpClient.give_up_after` requests in a row (5xx after
+  retries, a malformed or truncated answer) as down (:class:`ServiceDown`): a run stops at
+  once instead of asking it again for every study;
 - times out, and turns every failure into a :class:`SourceError` that says what failed.
+
+The contact address sent in the User-Agent (and OpenAlex's ``mailto``) is
+``$LITREVIEW_CONTACT``; without it none is sent (the services' polite pools ask for a real
+address, never a made-up one).
 
 Base URLs are parameters (and ``LITREVIEW_CROSSREF_URL`` / ``LITREVIEW_EUTILS_URL`` /
 ``LITREVIEW_OPENALEX_URL``), so the
@@ -19,6 +29,7 @@ from __future__ import annotations
 import datetime
 import email.utils
 import hashlib
+import http.client
 import json
 import os
 import socket
@@ -33,7 +44,14 @@ from pathlib import Path
 
 CROSSREF_URL = "https://api.crossref.org"
 EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
-USER_AGENT = "litreview/0.1 (literature review workbook; mailto:{mailto})"
+USER_AGENT = "litreview/0.1 (literature review workbook)"
+CONTACT_VARIABLE = "LITREVIEW_CONTACT"
+GIVE_UP_AFTER = 3  # failed requests in a row after which a host is taken as down for the run
+
+
+def contact_address() -> str:
+    """The address to send the services (``$LITREVIEW_CONTACT``), ``""`` when none is set."""
+    return os.environ.get(CONTACT_VARIABLE, "").strip()
 
 
 class SourceError(RuntimeError):
@@ -51,61 +69,60 @@ class ServiceError(SourceError):
 
 
 class MalformedResponse(SourceError):
-    """The service answered, but not in the format it documents."""
+    """The service answered, but not in the format it documents (or cut its answer short)."""
+
+
+class ServiceDown(NetworkUnavailable):
+    """A host failed :attr:`HttpClient.give_up_after` requests in a row: taken as down for
+    the rest of the run, as if unreachable."""
 
 
 @dataclass
 class HttpClient:
-    """GET with cache, rate limit, retries and timeouts. ``cache_dir=None`` disables the cache."""
+    """GET with cache, rate limit, retries, checks and timeouts. ``cache_dir=None`` disables
+    the cache."""
 
     cache_dir: Path | None = None
     min_interval: float = 0.34          # seconds between requests to one host (3 per second)
     timeout: float = 10.0
     retries: int = 3
     backoff: float = 1.0                # first wait; doubles each retry
-    mailto: str = "litreview@example.org"
+    mailto: str = field(default_factory=contact_address)
+    give_up_after: int = GIVE_UP_AFTER
     sleep: Callable[[float], None] = time.sleep
     _last: dict[str, float] = field(default_factory=dict)
+    _failures: dict[str, int] = field(default_factory=dict)
 
     def _cache_path(self, url: str) -> Path | None:
         if self.cache_dir is None:
             return None
         return Path(self.cache_dir) / (hashlib.sha256(url.encode()).hexdigest() + ".json")
 
-    def get(self, url: str) -> str:
-        """The body of ``url`` as text (from the cache when present)."""
+    def user_agent(self) -> str:
+        return USER_AGENT.replace(")", f"; mailto:{self.mailto})") if self.mailto else USER_AGENT
+
+    def get(self, url: str, parse: Callable[[str], object] | None = None) -> str:
+        """The body of ``url`` as text (from the cache when present). ``parse`` checks a fresh
+        body (raising :class:`MalformedResponse`) before it is cached or returned."""
         cached = self._cache_path(url)
         if cached is not None and cached.is_file():
             return json.loads(cached.read_text(encoding="utf-8"))["body"]
         host = urllib.parse.urlsplit(url).netloc
-        attempt = 0
-        while True:
-            wait = self.min_interval - (time.monotonic() - self._last.get(host, -1e9))
-            if wait > 0:
-                self.sleep(wait)
-            self._last[host] = time.monotonic()
-            request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT.format(mailto=self.mailto)})
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    body = response.read().decode("utf-8")
-                break
-            except urllib.error.HTTPError as exc:
-                if (exc.code == 429 or exc.code >= 500) and attempt < self.retries:
-                    delay = self.backoff * 2 ** attempt
-                    retry_after = exc.headers.get("Retry-After") if exc.headers else None
-                    delay = max(delay, _retry_after_seconds(retry_after))
-                    self.sleep(delay)
-                    attempt += 1
-                    continue
-                raise ServiceError(f"{host} answered HTTP {exc.code} for {url}"
-                                   + (f" after {attempt} retries" if attempt else ""), exc.code) from None
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-                reason = getattr(exc, "reason", exc)
-                if isinstance(reason, (socket.timeout, TimeoutError)) and attempt < self.retries:
-                    self.sleep(self.backoff * 2 ** attempt)  # a slow answer may come next time
-                    attempt += 1
-                    continue
-                raise NetworkUnavailable(f"could not reach {host}: {reason}") from None
+        failures = self._failures.get(host, 0)
+        if failures >= self.give_up_after:
+            raise ServiceDown(f"{host} failed {failures} requests in a row; not asked again in this run")
+        try:
+            body = self._fetch(url, host)
+            if parse is not None:
+                parse(body)
+        except (ServiceError, MalformedResponse) as exc:
+            if isinstance(exc, MalformedResponse) or exc.status >= 500 or exc.status == 429:
+                self._failures[host] = failures + 1
+                if failures + 1 >= self.give_up_after:
+                    raise ServiceDown(f"{host} failed {failures + 1} requests in a row (the last: {exc}); "
+                                      "taken as down") from None
+            raise
+        self._failures[host] = 0
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_suffix(".tmp")
@@ -113,8 +130,59 @@ class HttpClient:
             tmp.replace(cached)  # never a half-written cache file
         return body
 
-    def get_json(self, url: str) -> dict:
-        return parse_json(url, self.get(url))
+    def _fetch(self, url: str, host: str) -> str:
+        """One answer, with the polite interval and the retries."""
+        attempt = 0
+        while True:
+            wait = self.min_interval - (time.monotonic() - self._last.get(host, -1e9))
+            if wait > 0:
+                self.sleep(wait)
+            self._last[host] = time.monotonic()
+            request = urllib.request.Request(url, headers={"User-Agent": self.user_agent()})
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    return response.read().decode("utf-8")
+            except urllib.error.HTTPError as exc:
+                if (exc.code == 429 or exc.code >= 500) and attempt < self.retries:
+                    delay = self.backoff * 2 ** attempt
+                    retry_after = exc.headers.get("Retry-After") if exc.headers else None
+                    self.sleep(max(delay, _retry_after_seconds(retry_after)))
+                    attempt += 1
+                    continue
+                raise ServiceError(f"{host} answered HTTP {exc.code} for {url}"
+                                   + (f" after {attempt} retries" if attempt else ""), exc.code) from None
+            except (http.client.HTTPException, UnicodeDecodeError) as exc:  # cut short, or not text
+                if attempt < self.retries:
+                    self.sleep(self.backoff * 2 ** attempt)
+                    attempt += 1
+                    continue
+                what = "cut short" if isinstance(exc, http.client.IncompleteRead) else f"unreadable ({exc!r})"
+                raise MalformedResponse(f"{host}: the answer to {url} was {what} "
+                                        f"after {attempt} retries") from None
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+                reason = getattr(exc, "reason", exc)
+                if isinstance(reason, (socket.timeout, TimeoutError)) and attempt < self.retries:
+                    self.sleep(self.backoff * 2 ** attempt)  # a slow answer may come next time
+                    attempt += 1
+                    continue
+                raise NetworkUnavailable(f"could not reach {host}: {reason}") from None
+
+    def get_json(self, url: str, shape: Callable[[object], str | None] | None = None) -> dict:
+        """The JSON answer of ``url``; ``shape`` says what is wrong with a parsed answer
+        (``None`` when nothing is), checked before the answer is cached."""
+        def check(body: str) -> dict:
+            return checked_json(url, body, shape)
+
+        return check(self.get(url, parse=check))
+
+
+def checked_json(url: str, body: str, shape: Callable[[object], str | None] | None = None) -> dict:
+    """The JSON of ``body``, once ``shape`` (what is wrong with it, or None) finds nothing."""
+    data = parse_json(url, body)
+    wrong = shape(data) if shape is not None else None
+    if wrong:
+        raise MalformedResponse(f"{url}: {wrong}: {body[:80]!r}")
+    return data
 
 
 def parse_json(url: str, body: str) -> dict:
@@ -203,9 +271,9 @@ class Crossref:
 
     def work_message(self, doi: str) -> dict:
         """The whole ``work`` message, relations (``updated-by``, ``update-to``) included."""
-        data = self.http.get_json(f"{self.base_url}/works/{urllib.parse.quote(doi, safe='/')}")
-        if not isinstance(data, dict) or data.get("status") != "ok" or not isinstance(data.get("message"), dict):
-            raise MalformedResponse(f"Crossref works/{doi}: unexpected answer {str(data)[:80]!r}")
+        data = self.http.get_json(f"{self.base_url}/works/{urllib.parse.quote(doi, safe='/')}", shape=lambda d: (
+            None if isinstance(d, dict) and d.get("status") == "ok" and isinstance(d.get("message"), dict)
+            else "not a Crossref work (status ok, message)"))
         return data["message"]
 
     def query(self, bibliographic: str, rows: int = 5) -> list[dict[str, str]]:
@@ -227,7 +295,8 @@ class PubMed:
         return f"{self.base_url}/{tool}.fcgi?{urllib.parse.urlencode({'db': 'pubmed', **params})}"
 
     def esearch(self, term: str, retmax: int = 5) -> list[str]:
-        data = self.http.get_json(self._url("esearch", term=term, retmode="json", retmax=retmax))
+        data = self.http.get_json(self._url("esearch", term=term, retmode="json", retmax=retmax), shape=lambda d: (
+            None if isinstance(d, dict) and isinstance(d.get("esearchresult"), dict) else "no esearchresult"))
         try:
             return list(data["esearchresult"]["idlist"])
         except (KeyError, TypeError):
@@ -265,12 +334,19 @@ class PubMed:
         :meth:`efetch` keeps (publication types, CommentsCorrections)."""
         if not pmids:
             return []
-        body = self.http.get(self._url("efetch", id=",".join(pmids), retmode="xml"))
-        try:
-            root = ET.fromstring(body)
-        except ET.ParseError as exc:
-            raise MalformedResponse(f"efetch: not XML ({exc})") from None
-        return list(root.iter("PubmedArticle"))
+        return list(_efetch_xml(self.http.get(self._url("efetch", id=",".join(pmids), retmode="xml"),
+                                              parse=_efetch_xml)).iter("PubmedArticle"))
+
+
+def _efetch_xml(body: str) -> ET.Element:
+    """An efetch answer's root, a ``PubmedArticleSet``; anything else is malformed."""
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise MalformedResponse(f"efetch: not XML ({exc})") from None
+    if root.tag != "PubmedArticleSet":
+        raise MalformedResponse(f"efetch: expected a PubmedArticleSet, found <{root.tag}>")
+    return root
 
 
 # --- OpenAlex (the retraction flag of a work) --------------------------------------------------
@@ -291,9 +367,7 @@ class OpenAlex:
         if not (doi or pmid):
             raise ValueError("OpenAlex.work needs a doi or a pmid")
         ident = f"doi:{doi}" if doi else f"pmid:{pmid}"
-        q = urllib.parse.urlencode({"mailto": self.http.mailto})
-        data = self.http.get_json(f"{self.base_url}/works/{urllib.parse.quote(ident, safe='/:')}?{q}")
-        if not isinstance(data, dict) or "is_retracted" not in data or not str(data.get("id", "")).startswith(
-                "https://openalex.org/W"):
-            raise MalformedResponse(f"OpenAlex works/{ident}: not a work object {str(data)[:80]!r}")
-        return data
+        q = f"?{urllib.parse.urlencode({'mailto': self.http.mailto})}" if self.http.mailto else ""
+        return self.http.get_json(f"{self.base_url}/works/{urllib.parse.quote(ident, safe='/:')}{q}", shape=lambda d: (
+            None if isinstance(d, dict) and "is_retracted" in d and str(d.get("id", "")).startswith(
+                "https://openalex.org/W") else "not an OpenAlex work object"))

@@ -26,6 +26,7 @@ from ..tables.schema import VERDICTS, none_for_missing
 from . import plots
 from .missing import counted
 from .missing import gaps as missing_gaps
+from .xlsx import write_sheets
 
 DATE_FORMATS = ("%Y-%m-%d", "%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%d %b %Y", "%Y-%m")
 
@@ -106,16 +107,7 @@ def write_workbook(path: Path, review: Review, grades: pd.DataFrame, audit: pd.D
         "citation audit": audit,
         "searches": review.search_log.assign(claim_ids=review.search_log["claim_ids"].str.join(" ")),
     }
-    tmp = path.with_suffix(".tmp.xlsx")
-    with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-        for name, frame in sheets.items():
-            frame.to_excel(xl, sheet_name=name, index=False)
-            sheet = xl.sheets[name]
-            sheet.freeze_panes = "A2"
-            for col in sheet.columns:
-                width = max(len(str(c.value or "")) for c in col[:50])
-                sheet.column_dimensions[col[0].column_letter].width = min(60, max(10, width + 2))
-    tmp.replace(path)
+    write_sheets(path, sheets)  # text stays text: no cell becomes a formula
 
 
 def write_bibliography(path: Path, library: list[Entry], keys: set[str] | None = None) -> None:

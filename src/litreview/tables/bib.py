@@ -8,8 +8,11 @@ a ``note`` saying the record shows neither.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,18 +52,42 @@ def delatex(text: str) -> str:
     return to_text(text)
 
 
+_BIB_TYPE_KEY = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s]*)")
+
+
+def failed_block_message(block) -> str:
+    """What is wrong with a block bibtexparser could not parse, in one line: the block's
+    ``@type{key`` and the parser's own reason (its ``abort_reason``; ``str()`` of the error is
+    empty, the text going to its logger)."""
+    m = _BIB_TYPE_KEY.match(block.raw)
+    what = f"@{m.group(1)}{{{m.group(2)}" if m else block.raw.strip()[:40]
+    error = getattr(block, "error", None)
+    reason = getattr(error, "abort_reason", None) or str(error or "") or "cannot parse"
+    return f"malformed BibTeX block {what}: {' '.join(reason.split())}"
+
+
+@contextmanager
+def quiet(logger_name: str) -> Iterator[None]:
+    """Silence a library logger while it runs; its complaints are reported as problems."""
+    logger = logging.getLogger(logger_name)
+    disabled, logger.disabled = logger.disabled, True
+    try:
+        yield
+    finally:
+        logger.disabled = disabled
+
+
 def parse_bib(text: str, label: str) -> list[Entry]:
     """Parse BibTeX text; raise :class:`SchemaError` naming each block that failed."""
-    library = bibtexparser.parse_string(text)
+    with quiet("bibtexparser.splitter"):
+        library = bibtexparser.parse_string(text)
     problems = []
     for block in library.failed_blocks:
         if isinstance(block, DuplicateBlockKeyBlock):
             problems.append(Problem(label, block.start_line + 1, "key",
                                     f"duplicate citation key {block.key!r}"))
         else:
-            error = getattr(block, "error", None)
-            problems.append(Problem(label, block.start_line + 1, None,
-                                    f"malformed BibTeX block: {error or 'cannot parse'}"))
+            problems.append(Problem(label, block.start_line + 1, None, failed_block_message(block)))
     if problems:
         raise SchemaError(problems)
     entries = []
@@ -74,7 +101,7 @@ def load_bib(path: Path, label: str | None = None) -> list[Entry]:
     label = label or str(path)
     if not path.is_file():
         raise SchemaError([Problem(label, None, None, "file is missing")])
-    text = read_text(path, label)
+    text = read_text(path, label).removeprefix("\ufeff")  # a BOM some editors write
     if not text.strip():
         return []
     return parse_bib(text, label)

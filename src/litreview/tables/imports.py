@@ -70,17 +70,33 @@ def folder(review: str, root: Path | None = None) -> Path:
     return paths.data_dir(review, root) / FOLDER
 
 
+def _read(path: Path, label: str) -> pd.DataFrame:
+    """One table of the folder as strings (a leading BOM dropped); a file pandas cannot parse
+    (cut inside a quoted field, not UTF-8) is a :class:`SchemaError` naming it."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.ParserError as exc:
+        reason = str(exc).strip().removeprefix("Error tokenizing data. ")
+        raise SchemaError([Problem(label, None, None, f"malformed CSV ({reason}); the file is damaged: "
+                                   "restore it from a backup or version control, or import the exports again "
+                                   "into an empty imports/ folder")]) from None
+    except UnicodeDecodeError as exc:
+        raise SchemaError([Problem(label, None, None, f"not UTF-8 text: byte 0x{exc.object[exc.start]:02x} "
+                                   f"at byte {exc.start}")]) from None
+
+
 def load(review: str, root: Path | None = None) -> Imports:
-    """The imports of a review; empty tables when nothing was imported."""
-    base = folder(review, root)
+    """The imports of a review; empty tables when nothing was imported. A swap of the folder
+    that a crash cut short is finished or rolled back first (:func:`litreview.paths.recovered`)."""
+    base = paths.recovered(folder(review, root))
     frames = {}
     for name, filename in FILES.items():
         path = base / filename
         if path.is_file():
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            label = f"data/{review}/{FOLDER}/{filename}"
+            frame = _read(path, label)
             missing = [c for c in COLUMNS[name] if c not in frame.columns]
             if missing:
-                label = f"data/{review}/{FOLDER}/{filename}"
                 raise SchemaError([Problem(label, 1, None, f"missing column(s) {', '.join(missing)}")])
         else:
             frame = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS[name]})

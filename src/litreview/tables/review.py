@@ -107,7 +107,7 @@ class Review:
             return
         label = self.label(path)
         try:
-            settings = tomllib.loads(read_text(path, label))
+            settings = tomllib.loads(read_text(path, label).removeprefix("\ufeff"))
         except tomllib.TOMLDecodeError as exc:
             line = re.search(r"at line (\d+)", str(exc))
             self.problems.append(Problem(label, int(line.group(1)) if line else None, None,
@@ -233,7 +233,10 @@ class Review:
         """Ids of the imported records (screening.csv keys of litreview.collect.screening)."""
         if not (paths.data_dir(self.name, self.root) / "imports" / "records.csv").is_file():
             return set()
-        return set(self.imports.records["record_id"])
+        try:
+            return set(self.imports.records["record_id"])
+        except SchemaError:
+            return set()  # a damaged imports table is reported once, by _check_imports
 
     def searched_claims(self) -> set[str]:
         """Claims named by at least one logged search."""
@@ -348,8 +351,8 @@ class Review:
         its first evidence row)."""
         study_keys = {e.key for e in self.library}
         problems: list[Problem] = []
-        if ROB.filename in self.failed:
-            return problems
+        if ROB.filename in self.failed or "library.bib" in self.failed:
+            return problems  # already reported: a table it needs did not load
         assessed = set(self.rob["study_key"])
         label, rows = self.rows_of(EVIDENCE)
         for line, row in rows:
@@ -380,6 +383,8 @@ class Review:
                                             f"expected {recorded} (the screening rows of {row['search_id']}), "
                                             f"found {row['screened']}"))
         # an included screening record is a library study
+        if "library.bib" in self.failed:
+            return problems  # already reported: library.bib did not load
         label, rows = self.rows_of(SCREENING)
         for line, row in rows:
             if row["decision"] == "include" and row["record_key"] not in study_keys | imported_ids:

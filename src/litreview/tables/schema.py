@@ -13,7 +13,9 @@ report prints them, so they live here once.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -153,6 +155,22 @@ EXPERT_VERDICTS = ("yes", "yes, a little", "probably yes", "probably yes, a litt
 CLAIM_ID = r"[A-Z][0-9]{2,3}"
 KEY = r"[a-z0-9][a-z0-9_:-]*"
 DATE = r"\d{4}-\d{2}-\d{2}"
+# the largest sample a study can have: every person alive. The world population was 8.2 billion
+# in 2024 (United Nations, World Population Prospects 2024); 10**10 bounds it with room to spare,
+# and a larger n can only be a typing slip, which would otherwise weigh without limit in pooling
+MAX_N = 10**10
+
+
+def calendar_date(raw: str) -> str | None:
+    """What is wrong with ``raw`` as a date ``YYYY-MM-DD`` of the calendar (None when it is one):
+    the shape alone lets ``2026-13-45`` through."""
+    if not re.fullmatch(DATE, raw):
+        return f"expected a date YYYY-MM-DD, found {raw!r}"
+    try:
+        dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        return f"expected a calendar date YYYY-MM-DD, found {raw!r} ({exc})"
+    return None
 
 
 @dataclass(frozen=True)
@@ -183,8 +201,9 @@ class SchemaError(ValueError):
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its type (``str``, ``int``, ``float``, ``bool``, ``list``), whether a value
-    is required, and optionally a vocabulary or a regular expression every value must match.
+    """One column: its type (``str``, ``int``, ``float`` (finite), ``bool``, ``list``, ``date``
+    (a calendar date, kept as its text)), whether a value is required, bounds, and optionally a
+    vocabulary or a regular expression every value must match.
     ``list`` values are space-separated (``"A01 A02"``); the vocabulary/pattern applies to
     each item."""
 
@@ -197,6 +216,7 @@ class Column:
     minimum: float | None = None
     # a column added after tables were written: a file without it still reads (every value None)
     may_be_absent: bool = False
+    maximum: float | None = None
 
     def parse(self, raw: str) -> tuple[object, str | None]:
         """Return ``(value, None)`` or ``(None, what was expected)``."""
@@ -205,25 +225,14 @@ class Column:
             if self.required:
                 return None, "a value is required, found an empty cell"
             return ([] if self.kind == "list" else None), None
-        if self.kind == "int":
-            if not re.fullmatch(r"-?\d+", raw):
-                return None, f"expected a whole number, found {raw!r}"
-            value: object = int(raw)
-        elif self.kind == "float":
-            try:
-                value = float(raw)
-            except ValueError:
-                return None, f"expected a number, found {raw!r}"
-        elif self.kind == "bool":
-            if raw not in ("true", "false"):
-                return None, f"expected true or false, found {raw!r}"
-            value = raw == "true"
-        elif self.kind == "list":
-            value = raw.split()
-        else:
-            value = raw
-        if self.minimum is not None and isinstance(value, (int, float)) and value < self.minimum:
-            return None, f"expected at least {self.minimum:g}, found {raw!r}"
+        value, err = self._typed(raw)
+        if err:
+            return None, err
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if self.minimum is not None and value < self.minimum:
+                return None, f"expected at least {self.minimum:g}, found {raw!r}"
+            if self.maximum is not None and value > self.maximum:
+                return None, f"expected at most {self.maximum:g}, found {raw!r}"
         items = value if isinstance(value, list) else [value]
         for item in items:
             if self.vocab is not None and item not in self.vocab:
@@ -231,6 +240,28 @@ class Column:
             if self.pattern is not None and not re.fullmatch(self.pattern, str(item)):
                 return None, f"expected a value matching {self.pattern}, found {item!r}"
         return value, None
+
+    def _typed(self, raw: str) -> tuple[object, str | None]:
+        """The non-empty cell as a value of the column's kind."""
+        if self.kind == "int":
+            if not re.fullmatch(r"-?\d+", raw):
+                return None, f"expected a whole number, found {raw!r}"
+            return int(raw), None
+        if self.kind == "float":
+            try:
+                value = float(raw)
+            except ValueError:
+                return None, f"expected a number, found {raw!r}"
+            return (value, None) if math.isfinite(value) else (None, f"expected a finite number, found {raw!r}")
+        if self.kind == "bool":
+            if raw not in ("true", "false"):
+                return None, f"expected true or false, found {raw!r}"
+            return raw == "true", None
+        if self.kind == "list":
+            return raw.split(), None
+        if self.kind == "date":
+            return raw, calendar_date(raw)
+        return raw, None
 
 
 RowCheck = Callable[[dict], "str | tuple[str, str] | None"]
@@ -420,6 +451,10 @@ def _effect_complete(r: dict) -> tuple[str, str] | None:
     if present and len(present) != len(fields):
         absent = [f for f in fields if f not in present]
         return absent[0], "an effect needs effect_measure, effect, ci_low and ci_high together"
+    if present and r["ci_low"] >= r["ci_high"]:
+        what = "a zero-width" if r["ci_low"] == r["ci_high"] else "an inverted"
+        return "ci_high", (f"expected ci_low < ci_high, found {what} interval ci_low={r['ci_low']} "
+                           f"ci_high={r['ci_high']}")
     if present and not (r["ci_low"] <= r["effect"] <= r["ci_high"]):
         return "effect", f"expected ci_low <= effect <= ci_high, found {r['ci_low']} / {r['effect']} / {r['ci_high']}"
     if present and r["effect_measure"] in RATIO_MEASURES and r["ci_low"] <= 0:
@@ -509,6 +544,18 @@ def _indirectness_override_reasoned(r: dict) -> tuple[str, str] | None:
     return None
 
 
+def screening_reason_problem(decision: str, reason: str) -> tuple[str, str] | None:
+    """An exclusion needs a reason; an inclusion may carry a note there, but never one of the
+    :data:`EXCLUSION_REASONS` (a row ``include,wrong-population`` says two things at once). One
+    rule, for the file and for the writer (:func:`litreview.collect.screening.decide`)."""
+    if decision == "exclude" and not reason.strip():
+        return "reason", "an exclusion needs a reason"
+    if decision == "include" and reason.strip() in EXCLUSION_REASONS:
+        return "reason", (f"an inclusion cannot carry the exclusion reason {reason.strip()!r}; "
+                          "decide exclude, or leave the reason empty")
+    return None
+
+
 # --- the tables -----------------------------------------------------------------------------
 
 ARTICLES = TableSchema(
@@ -559,7 +606,7 @@ SEARCH_LOG = TableSchema(
         Column("claim_ids", kind="list", pattern=CLAIM_ID),
         Column("source"),
         Column("query"),
-        Column("date", pattern=DATE),
+        Column("date", kind="date"),
         Column("hits", kind="int", minimum=0),
         Column("screened", kind="int", minimum=0),
         Column("note", required=False),
@@ -577,10 +624,11 @@ SCREENING = TableSchema(
         Column("stage", vocab=SCREENING_STAGES),
         Column("decision", vocab=SCREENING_DECISIONS),
         Column("reason", required=False),
+        Column("reviewer", required=False, may_be_absent=True,
+               description="who decided (LITREVIEW_REVIEWER, else the login name); undo takes back one's own"),
     ),
     key=("record_key", "search_id", "stage"),
-    row_checks=(lambda r: ("reason", "an exclusion needs a reason")
-                if r["decision"] == "exclude" and not r["reason"] else None,),
+    row_checks=(lambda r: screening_reason_problem(r["decision"], r["reason"] or ""),),
     description="One row per screened record (a library key when included, else a DOI or url).",
 )
 
@@ -592,7 +640,7 @@ EVIDENCE = TableSchema(
         Column("study_key", pattern=KEY),
         Column("design", vocab=DESIGNS),
         Column("population"),
-        Column("n", kind="int", required=False, minimum=1),
+        Column("n", kind="int", required=False, minimum=1, maximum=MAX_N),
         Column("intervention"),
         Column("comparator", required=False),
         Column("outcome"),
@@ -686,7 +734,7 @@ OVERRIDES = TableSchema(
         Column("value"),
         Column("justification"),
         Column("reviewer"),
-        Column("date", pattern=DATE),
+        Column("date", kind="date"),
     ),
     key=("claim_id", "field"),
     row_checks=(_override_value,),
@@ -741,7 +789,7 @@ STUDY_STATUS = TableSchema(
         Column("notice_pmid", kind="list", required=False, pattern=r"\d+"),
         Column("notice_date", required=False, pattern=r"\d{4}(-\d{2}(-\d{2})?)?"),
         Column("source", required=False, description="services that answered, or the url read"),
-        Column("checked_on", required=False, pattern=DATE),
+        Column("checked_on", required=False, kind="date"),
         Column("differences", required=False, description="source.field: ours → the record's; ..."),
         Column("note", required=False),
     ),

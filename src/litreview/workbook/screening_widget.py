@@ -201,7 +201,8 @@ class ScreeningWidget:
     def _undo(self) -> None:
         try:
             gone = undo(self.review, root=self.root)
-            self.message.value = html.escape(f"undone: {gone.record_key} {gone.decision} at {gone.stage}")
+            self.message.value = html.escape(f"undone: {gone.record_key} {gone.decision} at {gone.stage} "
+                                             f"({gone.whose()})")
         except ScreeningError as exc:
             self.message.value = f"<b>nothing undone:</b> {html.escape(str(exc))}"
         self.refresh()

@@ -1,8 +1,10 @@
 """HTML views shared by the notebooks and the report.
 
-Article text is untrusted input: every character of it passes through :func:`html.escape`
-before it reaches a page, so an article containing ``<script>`` shows that text and runs
-nothing. Only the markup this module adds is HTML.
+Article text, claim restatements, titles from imported records and every other value of a
+table are untrusted input: every character of them passes through :func:`html.escape` before
+it reaches a page, so a value containing ``<script>`` shows that text and runs nothing. Only
+the markup this module adds is HTML. A notebook shows a table through :func:`styled`, never
+through pandas' ``.style``, which does not escape.
 """
 
 from __future__ import annotations
@@ -74,6 +76,12 @@ def filterable_table(frame: pd.DataFrame, filter_column: str, table_id: str = "e
             f'<option value="">all</option>{options}</select></label>'
             f'<table id="{table_id}" class="dataframe" style="font-size:80%"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table>")
+
+
+def styled(frame: pd.DataFrame):
+    """``frame.style`` with every cell and column label escaped for HTML (pandas' Styler
+    writes values as markup unless told otherwise); colour it with ``.map`` as usual."""
+    return frame.style.format(escape="html").format_index(escape="html", axis=1).format_index(escape="html", axis=0)
 
 
 def notice(text: str) -> str:

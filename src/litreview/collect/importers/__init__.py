@@ -109,23 +109,66 @@ def detect_format(path: Path | str) -> str:
                                f"the file starts with {first.strip()[:80]!r}")])
 
 
+class BadBlocks(SchemaError):
+    """Records that could not be read, each named; ``--skip-bad`` imports the others."""
+
+
 # --- the record table -------------------------------------------------------------------------
 
+# formats whose last record has no closing tag: a file cut short ends inside it unnoticed,
+# unless the missing line end gives it away (every export ends its last line)
+_ENDS_AT_LINE_END = ("medline", "csv")
+
+
+def _ends_with_line_end(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        handle.seek(-1, 2)
+        last = handle.read(1)
+        if last == b"\x00":  # UTF-16 (little-endian): the last character's second byte
+            handle.seek(-2, 2)
+            last = handle.read(1)
+    return last in (b"\n", b"\r")
+
+
+def _no_records(path: Path, fmt: str) -> SchemaError:
+    """An export that holds no record is refused whole: an empty file, white space, prose or a
+    web page saved in place of the export would otherwise be recorded as imported, and the
+    real export of the same name refused later."""
+    head = next((line.strip() for line in itertools.islice(_text_lines(path, path.name, False), 50)
+                 if line.strip()), "")
+    if not head:
+        what = "is empty" if path.stat().st_size == 0 else "holds only white space"
+    elif head.lstrip().lower().startswith(("<!doctype html", "<html", "<?xml", "<head", "<body")):
+        what = f"is a web page, not an export (it starts with {head[:60]!r}; an error page saved in its place?)"
+    else:
+        what = f"holds no {fmt or 'readable'} record (it starts with {head[:60]!r})"
+    return SchemaError([Problem(path.name, None, None, f"{what}; nothing was imported")])
+
+
 def _read(path: Path, search_id: str, progress: bool) -> tuple[list[tuple[str, ...]], list[Problem]]:
-    """All rows of one file and all its bad blocks."""
+    """All rows of one file and all its bad blocks; a file with no record at all is refused."""
     label = path.name
     if not path.is_file():
-        raise SchemaError([Problem(label, None, None, "file is missing")])
+        raise SchemaError([Problem(label, None, None, "is a folder, not an export" if path.is_dir()
+                                   else "file is missing")])
     fmt = detect_format(path)
     rows: list[tuple[str, ...]] = []
     problems: list[Problem] = []
     if not fmt:
-        return rows, problems
+        raise _no_records(path, fmt)
+    last_is_record = False
     for n, (line, item) in enumerate(READERS[fmt].items(path, label, progress), 1):
+        last_is_record = not isinstance(item, str)
         if isinstance(item, str):
             problems.append(Problem(label, line, None, item))
         else:
             rows.append((f"{path.name}:{n}", label, str(line), search_id, *item))
+    if not rows and not problems:
+        raise _no_records(path, fmt)
+    if fmt in _ENDS_AT_LINE_END and last_is_record and not _ends_with_line_end(path):
+        cut = rows.pop()
+        problems.append(Problem(label, int(cut[2]), None, "the file ends inside this record, without a line end: "
+                                "the export looks cut short (download it again)"))
     return rows, problems
 
 
@@ -155,8 +198,12 @@ def read_files(paths: Sequence[Path | str], *, search_id: str = "", skip_bad: bo
         rows += file_rows
         problems += file_problems
     if problems and not skip_bad:
-        raise SchemaError(problems)
-    return ImportResult(_table(rows), problems)
+        raise BadBlocks(problems)
+    table = _table(rows)
+    untitled = [Problem(label, int(line), "title", "a record without a title; screening shows it by its other "
+                                                  "fields")
+                for label, line, title in zip(table["source_file"], table["source_line"], table["title"]) if not title]
+    return ImportResult(table, problems, untitled)
 
 
 def read_file(path: Path | str, *, search_id: str = "", skip_bad: bool = False,
@@ -171,5 +218,5 @@ def read_file(path: Path | str, *, search_id: str = "", skip_bad: bool = False,
     return read_files([path], search_id=search_id, skip_bad=skip_bad, progress=progress)
 
 
-__all__ = ["CONTENT_COLUMNS", "CSV_ALIASES", "FORMATS", "PROGRESS_BYTES", "READERS", "RECORD_COLUMNS", "ImportResult",
-           "Reader", "Record", "detect_format", "read_file", "read_files"]
+__all__ = ["BadBlocks", "CONTENT_COLUMNS", "CSV_ALIASES", "FORMATS", "PROGRESS_BYTES", "READERS", "RECORD_COLUMNS",
+           "ImportResult", "Reader", "Record", "detect_format", "read_file", "read_files"]

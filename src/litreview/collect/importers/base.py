@@ -88,6 +88,7 @@ class ImportResult:
 
     records: pd.DataFrame
     skipped: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # records read, but worth a look (no title)
 
 
 # --- shared helpers -------------------------------------------------------------------------
@@ -155,6 +156,16 @@ def _undecodable(path: Path, label: str, encoding: str) -> Problem:
     return Problem(label, None, None, "cannot be decoded")  # pragma: no cover - decoded twice
 
 
+def _nul(path: Path, label: str, encoding: str) -> Problem:
+    """Where the first NUL character sits: no export holds one; UTF-16 without a BOM (every
+    other byte NUL) or a binary file does."""
+    data = path.read_bytes()
+    at = data.find(b"\x00")
+    line = data[:at].count(b"\n") + 1 if encoding == "utf-8-sig" else None
+    return Problem(label, line, None, f"a NUL byte at byte {at}: not a text export (UTF-16 without a BOM, or a "
+                                      "binary file?); save the export as UTF-8")
+
+
 def _text_blocks(path: Path, label: str, progress: bool) -> Iterator[str]:
     """The file's text about a megabyte at a time, each piece ending at a line end. Line ends
     are ``\\n`` whatever they were (CR, LF, CRLF, mixed); a BOM at the start of a line, left
@@ -171,6 +182,8 @@ def _text_blocks(path: Path, label: str, progress: bool) -> Iterator[str]:
                     block += text.readline()  # finish the last line
                 if _BOM in block:
                     block = block.replace("\n" + _BOM, "\n")
+                if "\x00" in block:
+                    raise SchemaError([_nul(path, label, encoding)])
                 bar.update(raw.tell() - bar.n)
                 yield block
         except UnicodeDecodeError:

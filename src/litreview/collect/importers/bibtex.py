@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import re
@@ -11,7 +10,6 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 from bibtexparser.model import (
@@ -24,7 +22,7 @@ from bibtexparser.model import (
 )
 from bibtexparser.splitter import Splitter
 
-from ...tables.bib import split_authors
+from ...tables.bib import failed_block_message, quiet, split_authors
 from ...tables.latex import to_text
 from .base import (
     _DOI_URL,
@@ -50,19 +48,9 @@ _BIB_STRING_BLOCK = re.compile(r"^[ \t]*@[ \t]*string[ \t]*[{(].*?(?=^[ \t]*@[ \
 # a value that runs on into the next "name = " line: a comma missing between two fields
 _RUNS_ON = re.compile(r'["}][ \t]*\n[ \t]*[\w-]+[ \t]*=')
 _TEX_COMMENT_LINE = re.compile(r"^[ \t]*%.*$", re.M)
-_BIB_TYPE_KEY = re.compile(r"@\s*(\w+)\s*[{(]\s*([^,\s]*)")
+# "name = {" / "name = \"" / "name = 2020" lines left outside any entry
+_BIB_FIELDS_AFTER = re.compile(r"^[\s,]*([A-Za-z][\w-]*)\s*=\s*[{\"\d]", re.M)
 _BIB_ENTRYLIKE = re.compile(r"^\s*[A-Za-z]+\s*\{\s*[^\s,={}]+\s*,\s*$", re.M)
-
-
-@contextmanager
-def _quiet(logger_name: str) -> Iterator[None]:
-    """Silence a library logger while it runs; its complaints are reported as problems."""
-    logger = logging.getLogger(logger_name)
-    disabled, logger.disabled = logger.disabled, True
-    try:
-        yield
-    finally:
-        logger.disabled = disabled
 
 
 def _unbrace(value: str, strings: dict[str, str]) -> str:
@@ -124,33 +112,36 @@ def _bib_fields(entry: Entry, strings: dict[str, str]) -> tuple[str, ...]:
     )
 
 
-def _failed_block_message(block: ParsingFailedBlock) -> str:
-    m = _BIB_TYPE_KEY.match(block.raw)
-    what = f"@{m.group(1)}{{{m.group(2)}" if m else block.raw.strip()[:40]
-    reason = getattr(block.error, "abort_reason", None) or str(block.error or "cannot parse")
-    return f"malformed BibTeX block {what}: {_squash(reason)}"
-
-
 def _parse_bib_chunk(text: str, first_line: int, preamble_lines: int) -> list[Item]:
     """Parse whole BibTeX blocks (``text``, whose line ``preamble_lines`` is the file's line
     ``first_line``; the lines before it repeat the ``@string`` blocks seen so far)."""
-    with _quiet("bibtexparser.splitter"):
+    with quiet("bibtexparser.splitter"):
         library = Splitter(_TEX_COMMENT_LINE.sub("", text)).split()
     strings = {s.key.lower(): _unbrace(s.value, {}) for s in library.blocks if isinstance(s, String)}
     items: list[Item] = []
+    previous = None
     for block in library.blocks:
         if block.start_line < preamble_lines:
             continue
         line = first_line + block.start_line - preamble_lines
         if isinstance(block, (DuplicateBlockKeyBlock, DuplicateFieldKeyBlock)):
             block = block.ignore_error_block
+        if (isinstance(block, ImplicitComment) and isinstance(previous, Entry) and items
+                and (fields := _BIB_FIELDS_AFTER.findall(block.comment))):
+            # fields after an entry's end: an unbalanced '}' closed it early
+            entry_line = items[-1][0]
+            items[-1] = (entry_line, f"@{previous.entry_type}{{{previous.key} ends before its field(s) "
+                                     f"{', '.join(fields)} (line {line}): is a '}}' unbalanced in the field before?")
+            previous = None
+            continue
+        previous = block
         if isinstance(block, Entry):
             runs_on = next((f.key for f in block.fields if _RUNS_ON.search(f.value)), None)
             items.append((line, f"field {runs_on!r} of @{block.entry_type}{{{block.key} runs into "
                                 "the next field: is a comma missing?" if runs_on
                           else _bib_fields(block, strings)))
         elif isinstance(block, ParsingFailedBlock):
-            items.append((line, _failed_block_message(block)))
+            items.append((line, failed_block_message(block)))
         elif isinstance(block, ImplicitComment) and _BIB_ENTRYLIKE.search(block.comment):
             items.append((line, "text that looks like an entry without its '@': "
                                 f"{block.comment.strip()[:40]!r}"))

@@ -31,6 +31,10 @@ CSV_ALIASES: dict[str, tuple[str, ...]] = {
 CSV_PAGE_PAIRS = (("page start", "page end"), ("start page", "end page"),
                   ("first page", "last page"), ("bp", "ep"))
 CSV_NOTES = ("extra", "notes", "note")  # searched for "PMID: n"
+# The longest field a CSV row may hold. The csv module's default (128 KiB) is far below what
+# the other formats read (they have no limit of their own, only the file's size) and would call
+# a long abstract "malformed"; 16 MiB still ends a runaway unclosed quote with a clear message.
+CSV_FIELD_LIMIT = 16 * 2**20
 
 
 def _csv_delimiter(header: str) -> str:
@@ -77,6 +81,8 @@ def _csv_items(lines: Iterable[str], label: str) -> Iterator[Item]:
                                    f"no title column (expected one of {', '.join(CSV_ALIASES['title'])}); "
                                    f"columns found: {', '.join(names) or 'none'}")])
     delimiter = _csv_delimiter(header_line)
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:  # the limit is the csv module's, process-wide
+        csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader((line + "\n" for line in lines), delimiter=delimiter, strict=True,
                         quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
     index = {}
@@ -96,7 +102,8 @@ def _csv_items(lines: Iterable[str], label: str) -> Iterator[Item]:
             return
         except csv.Error as exc:
             end = reader.line_num
-            yield start, f"malformed CSV row: {exc}"
+            yield start, (f"a field longer than {CSV_FIELD_LIMIT // 2**20} MiB: is a quote left open?"
+                          if "field limit" in str(exc) else f"malformed CSV row: {exc}")
             continue
         end = reader.line_num
         if not any(cell.strip() for cell in row):

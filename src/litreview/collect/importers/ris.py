@@ -26,6 +26,7 @@ _RIS_MISSHAPEN = re.compile(r"[A-Z][A-Z0-9](?: ?| {3,4})-(?: |$)|[A-Z][A-Z0-9]  
 _RIS_HEADER = re.compile(r"[A-Za-z][\w ]*: ")  # "Provider: ..." lines before the first record
 _RIS_PMID_TAGS = ("AN", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "M1", "M2", "N1", "UR", "L2")
 _PUBMED_DATABASE = re.compile(r"\b(?:NLM|PubMed|MEDLINE)\b", re.I)
+_PMID_ACCESSION = re.compile(r"(?:PMID|PUBMED|MEDLINE)\s*[:#=-]?\s*(\d{1,9})", re.I)
 
 
 def _ris_first(record: dict[str, list[str]], *names: str) -> str:
@@ -38,10 +39,20 @@ def _ris_first(record: dict[str, list[str]], *names: str) -> str:
 
 
 def _ris_pmid(record: dict[str, list[str]]) -> str:
-    accession = record.get("AN", [""])[0].strip()
-    database = " ".join(record.get("DP", []) + record.get("DB", []))
-    if accession.isdigit() and _PUBMED_DATABASE.search(database):
-        return accession
+    """The PMID of a RIS record, where exporters put one: the accession number (``AN``) when it
+    is a bare number and the record names PubMed, MEDLINE or the NLM as its database or
+    provider (``DB``/``DP``, as EndNote writes PubMed records), or when it carries the database
+    as a prefix (``MEDLINE:12345678`` in Web of Science's MEDLINE exports, ``PMID: 123``);
+    else a PMID written with its label, or a PubMed address, in the notes, custom fields and
+    links. A bare accession number of another database (CINAHL's, Scopus's ``C1``/``ID``
+    record numbers, ``WOS:...``) is never read as a PMID."""
+    for accession in record.get("AN", []):
+        accession = accession.strip()
+        database = " ".join(record.get("DP", []) + record.get("DB", []))
+        if accession.isdigit() and _PUBMED_DATABASE.search(database):
+            return accession
+        if m := _PMID_ACCESSION.fullmatch(accession):
+            return m.group(1)
     return _marked_pmid(v for tag in _RIS_PMID_TAGS for v in record.get(tag, ()))
 
 
