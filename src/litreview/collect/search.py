@@ -43,7 +43,9 @@ from ..tables.schema import SEARCH_LOG, decode_text, parse_table, read_table
 from .imports import import_files
 from .sources import (
     CROSSREF_URL,
+    EUROPEPMC_URL,
     EUTILS_URL,
+    OPENALEX_URL,
     HttpClient,
     MalformedResponse,
     PubMed,
@@ -53,8 +55,6 @@ from .sources import (
 )
 
 SOURCES = ("pubmed", "europepmc", "openalex", "crossref")
-EUROPEPMC_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest"
-OPENALEX_URL = "https://api.openalex.org"
 BASE_URLS = {"pubmed": ("LITREVIEW_EUTILS_URL", EUTILS_URL),
              "europepmc": ("LITREVIEW_EUROPEPMC_URL", EUROPEPMC_URL),
              "openalex": ("LITREVIEW_OPENALEX_URL", OPENALEX_URL),

@@ -42,8 +42,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# every web service the workbook asks, in one place (search and verification share them)
 CROSSREF_URL = "https://api.crossref.org"
 EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+EUROPEPMC_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest"
+OPENALEX_URL = "https://api.openalex.org"
 USER_AGENT = "litreview/0.1 (literature review workbook)"
 CONTACT_VARIABLE = "LITREVIEW_CONTACT"
 GIVE_UP_AFTER = 3  # failed requests in a row after which a host is taken as down for the run
@@ -350,8 +353,6 @@ def _efetch_xml(body: str) -> ET.Element:
 
 
 # --- OpenAlex (the retraction flag of a work) --------------------------------------------------
-
-OPENALEX_URL = "https://api.openalex.org"
 
 
 @dataclass
