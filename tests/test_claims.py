@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT
 from litreview.claims.finder import evaluate, sentences, suggest
 from litreview.tables.bib import load_bib
-from litreview.tables.quotes import locate_problem, offsets_for
+from litreview.tables.quotes import locate_problem
 from litreview.tables.review import Review
 
 
@@ -68,12 +68,6 @@ def test_locate_problem_reports_the_real_place():
     message = locate_problem(row, text)
     assert "X01: quote is not at [0, 3)" in message and "it occurs at [4, 7), [14, 17)" in message
     assert locate_problem({**row, "start": 4, "end": 7}, text) is None
-
-
-def test_offsets_for_refuses_an_ambiguous_quote():
-    assert offsets_for("abc def", "def") == (4, 7)
-    with pytest.raises(ValueError, match="occurs 2 times"):
-        offsets_for("ab ab", "ab")
 
 
 def test_sentences_keep_offsets_and_drop_bullets():

@@ -33,14 +33,3 @@ def locate_problem(row: dict, text: str) -> str | None:
         spots = ", ".join(f"[{s}, {s + len(quote)})" for s in found)
         return message + f"it occurs at {spots}"
     return message + "it does not occur anywhere in the article"
-
-
-def offsets_for(text: str, quote: str) -> tuple[int, int]:
-    """Offsets of a quote that occurs exactly once (for curating new claims)."""
-    found = occurrences(text, quote)
-    if len(found) != 1:
-        raise ValueError(f"quote occurs {len(found)} times, expected once: {quote!r}")
-    return found[0], found[0] + len(quote)
-
-
-# --- the claim finder -----------------------------------------------------------------------

@@ -218,9 +218,6 @@ class Review:
         """Retractions, corrections and metadata checks per study (:mod:`litreview.collect.status`)."""
         return self.tables[STUDY_STATUS.filename]
 
-    def study(self, key: str) -> Entry | None:
-        return next((e for e in self.library if e.key == key), None)
-
     @property
     def imports(self):
         """Imported database exports and their de-duplication (:mod:`litreview.tables.imports`),
