@@ -217,8 +217,9 @@ def test_many_warnings_of_one_kind_are_one_line():
     from litreview.tables.schema import Problem
 
     bib = "references/x/library.bib"
-    many = [Problem(bib, 10 * i, None, f"study{i}: not verified (no record read)") for i in range(12)]
-    few = [Problem(bib, 500, "doi", "odd2020: no DOI or PMID")]
+    many = [Problem(bib, 10 * i, None, f"study{i}: not verified (no record read)", code="not-verified",
+                    subject=f"study{i}") for i in range(12)]
+    few = [Problem(bib, 500, "doi", "odd2020: no DOI or PMID", code="no-identifier", subject="odd2020")]
     lines = summarised(many + few)
     assert lines[0] == (f"{bib}: 12 studies: not verified (no record read): "
                         + ", ".join(f"study{i}" for i in range(10))

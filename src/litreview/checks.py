@@ -52,10 +52,12 @@ def explanation_problems(review: Review, assessment: Assessment | None = None) -
     for line, row in rows:
         cid = row["claim_id"]
         if cid not in grades.index:
-            problems.append(Problem(label, line, "claim_id", f"unknown claim {cid!r} (not in claims.csv)"))
+            problems.append(Problem(label, line, "claim_id", f"unknown claim {cid!r} (not in claims.csv)",
+                                    code="unknown-claim", subject=cid))
             continue
         if cid not in testable:
-            problems.append(Problem(label, line, "claim_id", f"{cid} is not testable: nothing to explain"))
+            problems.append(Problem(label, line, "claim_id", f"{cid} is not testable: nothing to explain",
+                                    code="explains-untestable", subject=cid))
             continue
         g = grades.loc[cid]
         allowed = {g["verdict"], g["expert_verdict"].removesuffix(", a little")}
@@ -65,7 +67,8 @@ def explanation_problems(review: Review, assessment: Assessment | None = None) -
         if wrong:
             problems.append(Problem(label, line, "explanation",
                                     f"{cid}: names the verdict {', '.join(map(repr, wrong))}, but the computed "
-                                    f"verdict is {g['verdict']!r} ({g['expert_verdict']})"))
+                                    f"verdict is {g['verdict']!r} ({g['expert_verdict']})",
+                                    code="names-another-verdict", subject=cid))
     return problems
 
 
@@ -96,14 +99,14 @@ def summarised(warned: list[Problem], limit: int = WARNINGS_SHOWN_ONE_BY_ONE) ->
     key) one line per study while there are few, else one line naming how many and which."""
     groups: dict[tuple, list[Problem]] = {}
     for w in warned:
-        _, _, said = w.message.partition(": ")
-        groups.setdefault((w.path, w.column, said), []).append(w)
+        said = w.message.removeprefix(f"{w.subject}: ") if w.subject else w.message
+        groups.setdefault((w.path, w.column, w.code or said, said if w.subject else w.message), []).append(w)
     lines = []
-    for (path, _, said), items in groups.items():
-        if len(items) <= limit:
+    for (path, _, _, said), items in groups.items():
+        if len(items) <= limit or not all(w.subject for w in items):
             lines += [str(w) for w in items]
             continue
-        keys = [w.message.partition(": ")[0] for w in items]
+        keys = [w.subject for w in items]
         lines.append(f"{path}: {len(keys)} studies: {said}: {', '.join(keys[:10])}"
                      + (f" and {len(keys) - 10} more (all: litreview check --all-warnings)" if len(keys) > 10 else ""))
     return lines
@@ -124,9 +127,9 @@ def still_needed(review: str | Review, claim_id: str, study_key: str, root: Path
     explanations = explained.attrs.get("path", rv.label(paths.data_dir(rv.name, rv.root) / EXPLANATIONS.filename))
     # the two checks that can speak of them, not the whole check
     out = [str(p) for p in rv.rob_coverage_problems()
-           if p.path == label and p.row in study_lines and p.message.endswith(ROB_MISSING)]
+           if p.path == label and p.row in study_lines and p.code == ROB_MISSING]
     out += [str(p) for p in explanation_problems(rv) if p.path == explanations and (
-        p.row in claim_lines or (p.row is None and p.message.startswith(f"{claim_id}:")))]
+        p.row in claim_lines or (p.row is None and p.subject == claim_id))]
     if claim_id in rv.unexplained_claims():
         out.append(f"{explanations}:claim_id: {claim_id}: no explanation yet for this graded claim (two to four "
                    "sentences in your own words)")

@@ -200,7 +200,7 @@ def _problems(rv: Review, row: dict, data: bytes, line: int) -> list[Problem]:
 
 
 def _rob_follow_up(problem: Problem, raw: dict) -> bool:
-    return problem.column == "study_key" and problem.message == f"{raw['study_key']} {ROB_MISSING}"
+    return problem.code == ROB_MISSING and problem.subject == raw["study_key"]
 
 
 def validate_row(review: str | Review, row: dict, root: Path | None = None) -> list[str]:

@@ -454,14 +454,17 @@ def warnings(library: list[Entry], status: pd.DataFrame, bib_label: str, status_
     for e in library:
         if not e.doi and not e.pmid:
             out.append(Problem(bib_label, e.line, "doi", f"{e.key}: no DOI or PMID, so retractions and "
-                                                        "corrections cannot be looked up"))
+                                                        "corrections cannot be looked up",
+                               code="no-identifier", subject=e.key))
         r = rows.get(e.key)
         if r is None:
             where = "no row in" if present else "no"
             out.append(Problem(bib_label, e.line, None, f"{e.key}: never verified ({where} {status_label}); "
-                                                       "run litreview verify-library"))
+                                                       "run litreview verify-library",
+                               code="never-verified", subject=e.key))
         elif r["status"] == "not-verified":
-            out.append(Problem(bib_label, e.line, None, f"{e.key}: not verified ({r['note']})"))
+            out.append(Problem(bib_label, e.line, None, f"{e.key}: not verified ({r['note']})",
+                               code="not-verified", subject=e.key))
     return out
 
 

@@ -54,7 +54,7 @@ SETTINGS = {
     "base_url": "where the report will be published, so that its ClaimReview urls are absolute",
 }
 
-ROB_MISSING = "has no risk-of-bias rows in rob.csv"  # the ending of the check's message for it
+ROB_MISSING = "rob-missing"  # the code of the problem: a study with evidence and no rob.csv rows
 REQUIRED_TABLES = (ARTICLES, CLAIMS)
 OPTIONAL_TABLES = (SEARCH_LOG, SCREENING, EVIDENCE, INDIRECTNESS_ANSWERS, ROB, REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS,
                    STUDY_STATUS)
@@ -355,7 +355,8 @@ class Review:
         for line, row in rows:
             if row["study_key"] in study_keys and row["study_key"] not in assessed:
                 problems.append(Problem(label, line, "study_key",
-                                        f"{row['study_key']} {ROB_MISSING}"))
+                                        f"{row['study_key']} has no risk-of-bias rows in rob.csv",
+                                        code=ROB_MISSING, subject=row["study_key"]))
                 assessed.add(row["study_key"])
         return problems
 

@@ -175,12 +175,16 @@ def calendar_date(raw: str) -> str | None:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the input: where it is and what was expected."""
+    """One thing wrong with the input: where it is and what was expected. ``code`` names the
+    kind of problem and ``subject`` the study key or claim id it is about, so that callers
+    branch on them and never on the wording of ``message``, which is for people."""
 
     path: str
     row: int | None
     column: str | None
     message: str
+    code: str = ""
+    subject: str = ""
 
     def __str__(self) -> str:
         where = self.path
