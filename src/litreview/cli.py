@@ -1,5 +1,6 @@
-"""The ``litreview`` command: ``new``, ``check``, ``build``, ``import``, ``dedup``, ``verify-refs``,
-``verify-library``, ``search``, ``screen``, ``include``, ``run-notebooks``."""
+"""The ``litreview`` command: ``new``, ``check``, ``build``, ``import``, ``undo-import``, ``dedup``,
+``verify-refs``, ``verify-library``, ``search``, ``log-search``, ``screen``, ``include``, ``lab``,
+``run-notebooks``."""
 
 from __future__ import annotations
 
@@ -190,6 +191,39 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- searches run elsewhere, imports taken back (litreview.collect.logged) --------------------------
+
+def _cmd_log_search(args: argparse.Namespace) -> int:
+    from .collect.logged import LogRefused, log_search
+    from .tables.schema import SchemaError
+
+    claims = [c for c in args.claims.replace(",", " ").split() if c]
+    try:
+        search_id = log_search(args.review, args.source, args.query, claims, args.hits, date=args.date,
+                               note=args.note)
+    except LogRefused as exc:
+        print(f"{exc}. Nothing was written.", file=sys.stderr)
+        return 2
+    except SchemaError as exc:
+        return _problems(exc)
+    print(f"{search_id} logged in data/{args.review}/search_log.csv; import its export with\n"
+          f"  litreview import FILE --review {args.review} --search-id {search_id}")
+    return 0
+
+
+def _cmd_undo_import(args: argparse.Namespace) -> int:
+    from .collect.imports import ImportRefused
+    from .collect.logged import undo_import
+
+    try:
+        undone = undo_import(args.review, args.target)
+    except ImportRefused as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(undone.describe(args.review))
+    return 0
+
+
 # --- search (litreview.collect.search) --------------------------------------------------------------
 
 def _cmd_search(args: argparse.Namespace) -> int:
@@ -283,8 +317,9 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def with_review(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sp.add_argument("--review", default=paths.DEFAULT_REVIEW,
-                        help=f"review name, a folder under data/ (default {paths.DEFAULT_REVIEW})")
+        sp.add_argument("--review", default=None,
+                        help="review name, a folder under data/ (default: the only review there is; with "
+                             "several, the command refuses and lists them)")
         return sp
 
     new = sub.add_parser("new", help="start a new review from an article (plain-text file)")
@@ -312,7 +347,8 @@ def parser() -> argparse.ArgumentParser:
     imp = with_review(sub.add_parser("import", help="read database exports (RIS, MEDLINE, BibTeX, CSV) "
                                                     "into the review and de-duplicate"))
     imp.add_argument("files", nargs="+", type=Path, help="exported files")
-    imp.add_argument("--search-id", default="", help="the search_log.csv row these records came from")
+    imp.add_argument("--search-id", default="", help="the search_log.csv row these records came from "
+                     "(required; litreview log-search makes the row for a search run elsewhere)")
     imp.add_argument("--skip-bad", action="store_true", help="import the readable records, list the rest")
     imp.set_defaults(func=_cmd_import)
     dd = with_review(sub.add_parser("dedup", help="de-duplicate the imported records again, or record a decision"))
@@ -320,6 +356,18 @@ def parser() -> argparse.ArgumentParser:
     group.add_argument("--keep-apart", nargs=2, metavar=("RECORD_ID", "OTHER_ID"), help="reverse a merge")
     group.add_argument("--merge", nargs=2, metavar=("RECORD_ID", "OTHER_ID"), help="force a merge")
     dd.set_defaults(func=_cmd_dedup)
+    ls = with_review(sub.add_parser("log-search", help="log a search run in a database's own interface "
+                                                       "(source, date, query, count); print its id"))
+    ls.add_argument("--source", required=True, help="the database, e.g. Embase (Ovid)")
+    ls.add_argument("--query", required=True, help="the query exactly as run there")
+    ls.add_argument("--hits", required=True, type=int, help="the number of records the database reported")
+    ls.add_argument("--claims", required=True, help="the claim ids searched for, e.g. C01,C02")
+    ls.add_argument("--date", default="", help="the day it was run, YYYY-MM-DD (default today)")
+    ls.add_argument("--note", default="", help="limits, filters, anything a reader needs to rerun it")
+    ls.set_defaults(func=_cmd_log_search)
+    ui = with_review(sub.add_parser("undo-import", help="take back an import: one file, or every file of a search"))
+    ui.add_argument("target", help="the imported file's name (imports/manifest.csv) or a search id")
+    ui.set_defaults(func=_cmd_undo_import)
     se = with_review(sub.add_parser("search", help="search PubMed, Europe PMC, OpenAlex or Crossref; log the "
                                                    "search, keep the answers, import the records"))
     se.add_argument("--source", required=True, choices=SOURCES)
@@ -355,6 +403,12 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if "review" in args:
+        try:
+            args.review = paths.resolve_review(args.review)
+        except (paths.ReviewNotChosen, FileNotFoundError) as exc:
+            print(f"litreview {args.command}: {exc}; nothing was done", file=sys.stderr)
+            return 2
     return args.func(args)
 
 

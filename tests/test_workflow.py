@@ -1,0 +1,116 @@
+"""The walk of a new review, step by step: no silent default review, searches run elsewhere
+logged by command, an import without a search refused, a wrong import taken back."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from litreview.cli import main
+from litreview.collect.imports import ImportRefused, folder, import_files, load
+from litreview.tables.review import Review
+
+EXPORT = """TY  - JOUR
+AU  - Example, AB
+TI  - A fictional trial of ginger for nausea
+T2  - Journal of Tests
+PY  - 2020
+DO  - 10.5555/ginger.1
+ER  - 
+
+TY  - JOUR
+AU  - Other, Z
+TI  - A fictional cohort of tea drinkers
+T2  - Journal of Tests
+PY  - 2021
+ER  - 
+"""
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    path = tmp_path / "exports" / "embase.ris"
+    path.parent.mkdir()
+    path.write_text(EXPORT, encoding="utf-8")
+    return path
+
+
+# --- no silent default review ------------------------------------------------------------------
+
+def test_a_command_without_review_uses_the_only_review(review_root, capsys):
+    assert main(["check"]) == 0
+    assert "review ginger: ok" in capsys.readouterr().out
+
+
+def test_a_command_without_review_refuses_when_there_are_several(review_root, export, capsys):
+    for part in ("data", "references"):
+        shutil.copytree(review_root / part / "ginger", review_root / part / "ginger-two")
+    before = sorted(p.name for p in (review_root / "data" / "ginger").iterdir())
+    assert main(["import", str(export), "--search-id", "S001"]) == 2
+    err = capsys.readouterr().err
+    assert "2 reviews under data/ (ginger, ginger-two): name one with --review NAME" in err
+    assert sorted(p.name for p in (review_root / "data" / "ginger").iterdir()) == before  # nothing imported
+    assert main(["check", "--review", "ginger"]) == 0
+
+
+# --- searches run elsewhere ------------------------------------------------------------------------
+
+def test_log_search_records_a_search_run_elsewhere_and_its_export_imports_under_it(review_root, export, capsys):
+    assert main(["log-search", "--review", "ginger", "--source", "Embase (Ovid)", "--query", "ginger AND nausea",
+                 "--hits", "2", "--claims", "G01", "--date", "2026-12-01"]) == 0
+    out = capsys.readouterr().out
+    assert "S002 logged" in out and "--search-id S002" in out
+    log = Review.load("ginger").search_log.set_index("search_id")
+    assert log.loc["S002", "source"] == "Embase (Ovid)" and log.loc["S002", "hits"] == 2
+    assert log.loc["S002", "query"] == "ginger AND nausea" and log.loc["S002", "date"] == "2026-12-01"
+    assert log.loc["S002", "claim_ids"] == ["G01"]
+    assert main(["import", str(export), "--review", "ginger", "--search-id", "S002"]) == 0
+    assert main(["check", "--review", "ginger"]) == 0  # hits match the records imported
+
+
+def test_log_search_refuses_a_bad_row_and_writes_nothing(review_root, capsys):
+    log = review_root / "data" / "ginger" / "search_log.csv"
+    before = log.read_bytes()
+    assert main(["log-search", "--review", "ginger", "--source", "Scopus", "--query", "q", "--hits", "3",
+                 "--claims", "G09"]) == 2
+    assert "G09" in capsys.readouterr().err
+    assert main(["log-search", "--review", "ginger", "--source", "Scopus", "--query", "q", "--hits", "3",
+                 "--claims", "G01", "--date", "1 Dec 2026"]) == 1
+    assert "search_log.csv:3:date" in capsys.readouterr().err
+    assert log.read_bytes() == before
+
+
+def test_an_import_without_search_id_is_refused_before_anything_is_written(review_root, export, capsys):
+    with pytest.raises(ImportRefused, match="litreview log-search"):
+        import_files("ginger", [export], progress=False)
+    assert not folder("ginger").exists()
+    assert main(["import", str(export), "--review", "ginger"]) == 2
+    assert "litreview log-search --review ginger" in capsys.readouterr().err
+    assert not folder("ginger").exists()
+
+
+def test_a_wrong_import_is_undone_by_command_and_done_again(review_root, export, capsys):
+    main(["log-search", "--review", "ginger", "--source", "Embase", "--query", "q", "--hits", "2",
+          "--claims", "G01"])
+    assert main(["import", str(export), "--review", "ginger", "--search-id", "S001"]) == 0  # the wrong search
+    assert main(["undo-import", "nothing.ris", "--review", "ginger"]) == 2
+    assert "imported: embase.ris (S001)" in capsys.readouterr().err
+    assert main(["undo-import", "embase.ris", "--review", "ginger"]) == 0
+    assert "removed embase.ris (2 records, S001)" in capsys.readouterr().out
+    assert load("ginger").records.empty and load("ginger").manifest.empty
+    assert main(["import", str(export), "--review", "ginger", "--search-id", "S002"]) == 0  # no "already imported"
+    assert set(load("ginger").records["search_id"]) == {"S002"}
+
+
+def test_undo_import_refuses_while_screening_decisions_name_its_records(review_root, export, capsys):
+    main(["log-search", "--review", "ginger", "--source", "Embase", "--query", "q", "--hits", "2",
+          "--claims", "G01"])
+    main(["import", str(export), "--review", "ginger", "--search-id", "S002"])
+    assert main(["screen", "decide", "embase.ris:2", "exclude", "--reason", "wrong-population",
+                 "--review", "ginger"]) == 0
+    capsys.readouterr()
+    assert main(["undo-import", "S002", "--review", "ginger"]) == 2
+    assert "embase.ris:2" in capsys.readouterr().err
+    assert len(load("ginger").records) == 2
