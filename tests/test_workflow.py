@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from litreview.checks import check_review
 from litreview.cli import main
 from litreview.collect.imports import ImportRefused, folder, import_files, load
+from litreview.grade.grading import grades_of
+from litreview.report.missing import gaps
 from litreview.tables.review import Review
 
 EXPORT = """TY  - JOUR
@@ -114,3 +117,17 @@ def test_undo_import_refuses_while_screening_decisions_name_its_records(review_r
     assert main(["undo-import", "S002", "--review", "ginger"]) == 2
     assert "embase.ris:2" in capsys.readouterr().err
     assert len(load("ginger").records) == 2
+
+
+# --- evidence before risk of bias --------------------------------------------------------------------
+
+def test_evidence_without_risk_of_bias_is_a_gap_and_the_grade_names_the_cause(review_root):
+    rob = review_root / "data" / "ginger" / "rob.csv"
+    rob.write_text(rob.read_text().splitlines()[0] + "\n")
+    review = Review.load("ginger")
+    assert check_review(review) == []  # the form that fixes it must be reachable: not a problem
+    [gap] = [g for g in gaps(review) if "risk-of-bias" in g]
+    assert gap.startswith("1 study with evidence but no risk-of-bias judgement in rob.csv yet: viljoen2014systematic")
+    grade = grades_of(review).set_index("claim_id").loc["G01"]
+    assert "No risk-of-bias judgement yet for viljoen2014systematic" in grade["rationale"]
+    assert "Only evidence set aside" not in grade["rationale"]

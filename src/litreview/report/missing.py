@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import paths
 from ..claims.scaffold import SUGGESTED
-from ..tables.review import Review
+from ..tables.review import ROB_MISSING, Review
 
 
 def gaps(review: Review) -> list[str]:
@@ -27,6 +27,11 @@ def gaps(review: Review) -> list[str]:
         found.append("No evidence rows yet: evidence.csv is empty, so no claim can be supported.")
     if not review.library:
         found.append("No studies in library.bib yet.")
+    unjudged = sorted({p.message.removesuffix(f" {ROB_MISSING}") for p in review.rob_coverage_problems()})
+    if unjudged:
+        found.append(f"{counted(len(unjudged), 'study', 'studies')} with evidence but no risk-of-bias judgement "
+                    f"in rob.csv yet: {', '.join(unjudged)}. Until judged (notebook 04's risk-of-bias form), "
+                    f"{'its' if len(unjudged) == 1 else 'their'} evidence rows are set aside from every grade.")
     unexplained = review.unexplained_claims()
     if unexplained:
         found.append(f"{counted(len(unexplained), 'graded claim')} without the reviewer's explanation in "
