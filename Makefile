@@ -44,8 +44,8 @@ test: $(STAMP) pdf-deps browser ## ruff, then the unit tests plus nbval over the
 check: $(STAMP) ## validate the tables of a review (REVIEW=name)
 	$(BIN)/litreview check $(REVIEW_FLAG)
 
-lab: $(STAMP) ## open JupyterLab in the environment
-	$(BIN)/jupyter lab notebooks
+lab: $(STAMP) ## open JupyterLab on a review's own notebooks, lab/<review>/ (REVIEW=name), never on notebooks/
+	$(BIN)/litreview lab $(REVIEW_FLAG)
 
 notebooks: $(STAMP) ## re-execute the committed notebooks in place (refreshes the outputs nbval compares)
 	$(BIN)/litreview run-notebooks

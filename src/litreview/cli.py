@@ -302,6 +302,28 @@ def _cmd_include(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_lab(args: argparse.Namespace) -> int:
+    """Make (or keep) the review's own notebooks under lab/<review>/ and open JupyterLab on them."""
+    import subprocess
+
+    from .workbook.lab import command, lab_dir, quiet_settings, working_copies
+
+    try:
+        copies = working_copies(args.review, fresh=args.fresh)
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    where = lab_dir(args.review).relative_to(paths.project_root())
+    print(f"{len(copies)} notebooks of review {args.review} in {where}/"
+          + (" (copied again from notebooks/)" if args.fresh else ""))
+    if args.no_launch:
+        return 0
+    from jupyterlab.commands import get_app_dir
+
+    quiet_settings(Path(get_app_dir()))
+    return subprocess.call(command(args.review))
+
+
 def _cmd_run_notebooks(args: argparse.Namespace) -> int:
     from .report.build import run_in_place
 
@@ -396,6 +418,11 @@ def parser() -> argparse.ArgumentParser:
     inc.add_argument("--decide", action="store_true",
                      help="record the full-text include in screening.csv first")
     inc.set_defaults(func=_cmd_include)
+    lab = with_review(sub.add_parser("lab", help="open JupyterLab on the review's own copies of the notebooks "
+                                                 "(lab/<review>/), never on the shipped ones"))
+    lab.add_argument("--fresh", action="store_true", help="copy the shipped notebooks again (your copies are replaced)")
+    lab.add_argument("--no-launch", action="store_true", help="make the copies, do not start JupyterLab")
+    lab.set_defaults(func=_cmd_lab)
     sub.add_parser("run-notebooks", help="re-execute the committed notebooks in place"
                    ).set_defaults(func=_cmd_run_notebooks)
     return p
