@@ -1,0 +1,88 @@
+"""Every figure and sentence of the report is computed from the grades and counts it
+describes: the verdict chart drops no verdict, each PRISMA box counts a record once, the
+Limitations name the domains that rated grades down, "could harm a reader" means a searched
+safety or advice claim the evidence does not back, and "not checked" is not "none found"."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from litreview.collect.audit import audit_table
+from litreview.collect.status import report_section
+from litreview.grade.grading import DOMAINS, grades_of, pool_review
+from litreview.report import plots, prisma
+from litreview.report.sections import article_headline, rated_down, report_context
+from litreview.tables.review import Review
+from litreview.tables.schema import STUDY_STATUS, VERDICTS
+
+EVIDENCE = pd.DataFrame({"study_key": ["s1"]})
+
+
+def test_the_verdict_chart_draws_every_claim_whatever_its_verdict():
+    levels = ["high", "moderate", "low", "very low"]
+    grades = pd.DataFrame({"claim_id": [f"C{i:02d}" for i in range(len(VERDICTS))], "verdict": list(VERDICTS),
+                           "certainty": [None if v == "not testable" else levels[i % 4] for i, v in enumerate(VERDICTS)]})
+    fig = plots.verdicts_by_certainty(grades)
+    ax = fig.axes[0]
+    drawn = sum(bar.get_width() for container in ax.containers for bar in container)
+    assert drawn == len(grades)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(VERDICTS)
+    assert len({plots.VERDICT_COLOURS[v] for v in VERDICTS}) == len(VERDICTS)  # told apart
+
+
+def test_each_prisma_box_lists_reasons_that_add_up_to_its_count():
+    screening = pd.DataFrame({
+        "record_key": ["a", "a", "b", "b", "c", "c", "d", "e"],
+        "search_id": ["S001"] * 8,
+        "stage": ["title-abstract", "full-text"] * 3 + ["title-abstract"] * 2,
+        "decision": ["include", "exclude", "include", "exclude", "include", "include", "exclude", "exclude"],
+        "reason": ["", "not-retrieved", "", "wrong-outcome", "", "", "wrong-population", "not-a-study"]})
+    c = prisma.counts(pd.DataFrame({"search_id": ["S001"], "hits": [30], "screened": [5]}), screening, EVIDENCE)
+    assert (c.reports_not_retrieved, c.reports_excluded, c.excluded_at_title_abstract) == (1, 1, 2)
+    assert sum(c.full_text_reasons.values()) == c.reports_excluded
+    assert sum(c.title_abstract_reasons.values()) == c.excluded_at_title_abstract
+    texts = [t.get_text() for t in plots.prisma_flow(c).axes[0].texts]
+    [excluded] = [t for t in texts if t.startswith("Reports excluded")]
+    assert "not retrieved" not in excluded
+    [left] = [t for t in texts if t.startswith("Excluded after assessment")]
+    assert "not retrieved" not in left and "wrong outcome" not in left
+
+
+def test_limitations_name_the_domains_that_rated_grades_down(review_root):
+    rv = Review.load("ginger")
+    grades = grades_of(rv)
+    audit = audit_table(rv.cited, rv.library, rv.reference_audit)
+    text = " ".join(report_context(rv, grades, audit, pool_review(rv.evidence, rv.rob), with_figures=False)
+                    ["limitations"])
+    assert "lowers most grades" not in text
+    down = rated_down(grades[grades["testable"]])
+    for domain in DOMAINS:
+        assert (f"{domain} in " in text) == (domain in down), domain
+    # a made-up set of grades: imprecision rated two down, every other domain none
+    made = pd.DataFrame({d.replace(" ", "_"): ["not serious"] * 3 for d in DOMAINS}).assign(
+        imprecision=["serious", "very serious", "not serious"])
+    assert rated_down(made) == {"imprecision": 2}
+
+
+def test_could_harm_a_reader_means_searched_safety_or_advice_the_evidence_does_not_back():
+    rows = pd.DataFrame({
+        "claim_id": ["A01", "A02", "A03", "A04"], "claim": ["consult a professional", "safe for all", "safe dose",
+                                                            "helps sleep"],
+        "testable": [True] * 4, "category": ["advice", "safety", "safety", "efficacy"],
+        "kind": ["advice-safety", "advice-safety", "advice-safety", "intervention"],
+        "verdict": ["unsupported", "contradicted", "supported", "unsupported"], "evidence_rows": [0, 2, 1, 0]})
+    head = article_headline(rows, searched={"A02", "A03", "A04"})
+    assert [c["claim_id"] for c in head["harm"]] == ["A02"]   # A01 was never searched: not judged yet
+    assert [c["claim_id"] for c in head["risky_unsearched"]] == ["A01"]
+
+
+def test_retractions_not_checked_is_not_none_found():
+    sentence = report_section(STUDY_STATUS.empty())["sentence"]
+    assert sentence.startswith("Not checked") and "None found" not in sentence and "0 of 0" not in sentence
+
+
+def test_the_default_title_names_the_one_article(review_root):
+    rv = Review.load("ginger")
+    context = report_context(rv, grades_of(rv), audit_table(rv.cited, rv.library, rv.reference_audit),
+                             with_figures=False)
+    assert context["title"] == "Do the claims hold up? A graded review of “Ginger tea”"
