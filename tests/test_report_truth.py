@@ -5,7 +5,11 @@ safety or advice claim the evidence does not back, and "not checked" is not "non
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pandas as pd
+import pytest
 
 from litreview.collect.audit import audit_table
 from litreview.collect.status import report_section
@@ -86,3 +90,54 @@ def test_the_default_title_names_the_one_article(review_root):
     context = report_context(rv, grades_of(rv), audit_table(rv.cited, rv.library, rv.reference_audit),
                              with_figures=False)
     assert context["title"] == "Do the claims hold up? A graded review of “Ginger tea”"
+
+
+# --- the printed page: nothing breaks inside a word or runs into the next column ------------------
+
+def _cells(box, found):
+    """Every table cell box of a laid-out page, with the text boxes inside it."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.TableCellBox):
+        texts = []
+
+        def collect(b):
+            if isinstance(b, boxes.TextBox):
+                texts.append(b)
+            for child in getattr(b, "children", []):
+                collect(child)
+        collect(box)
+        found.append((box, texts))
+        return
+    for child in getattr(box, "children", []):
+        _cells(child, found)
+
+
+def test_the_printed_tables_keep_words_whole_and_inside_their_columns():
+    from weasyprint import HTML
+
+    from conftest import ROOT, copy_project
+    from litreview.grade.grading import LEVELS
+    from litreview.report.sections import render_html
+
+    with pytest.MonkeyPatch.context() as mp, tempfile.TemporaryDirectory() as tmp:
+        root = copy_project(ROOT / "tests" / "fixtures" / "workbook", Path(tmp), mp)
+        [name] = [p.name for p in (root / "data").iterdir()]
+        rv = Review.load(name, root)
+        grades = grades_of(rv)
+        context = report_context(rv, grades, audit_table(rv.cited, rv.library, rv.reference_audit),
+                                 pool_review(rv.evidence, rv.rob), with_figures=False)
+        document = HTML(string=render_html(context)).render()
+    words = {*LEVELS, *(w for v in VERDICTS for w in v.split()), *rv.evidence["study_key"]}
+    cells = []
+    for page in document.pages:
+        _cells(page._page_box, cells)
+    assert cells
+    for cell, texts in cells:
+        right = cell.position_x + cell.border_width() - cell.border_right_width
+        for t in texts:
+            assert t.position_x + t.width <= right + 0.5, f"{t.text!r} runs past its column"
+        lines = [t.text for t in texts]
+        joined, spaced = "".join(lines), " ".join(lines)
+        broken = [w for w in words if w in joined and w not in spaced]
+        assert not broken, f"broken across lines: {broken} in {lines}"

@@ -110,7 +110,9 @@ def verdicts_by_certainty(grades: pd.DataFrame):
         left += table[verdict]
     for y, total in enumerate(left):
         if total:
-            ax.text(total + 0.3, y, str(int(total)), va="center", fontsize=8)
+            ax.annotate(str(int(total)), (total, y), xytext=(3, 0), textcoords="offset points", va="center",
+                        fontsize=8)  # beside its bar whatever the scale
+    ax.set_xlim(0, max(1, left.max()) * 1.1)  # room for the longest bar's count before the legend
     ax.invert_yaxis()
     ax.set_xlabel("claims")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))  # whole claims

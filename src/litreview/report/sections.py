@@ -369,15 +369,27 @@ def _articles(review: Review) -> list[dict]:
             for a in review.articles.itertuples()]
 
 
+def study_label(entry: Entry) -> str:
+    """``Dupuy et al. 2018``: how a study is named in a narrow column (its key, up to 32
+    letters in one word, cannot be set there without breaking it)."""
+    names = split_authors(delatex(entry.get("author")))
+    first = names[0] if names else ""
+    surname = first.split(",")[0].strip() if "," in first else (first.split() or [entry.key])[-1]
+    return f"{surname}{' et al.' if len(names) > 1 else ''} {entry.get('year')}".strip()
+
+
 def _claim_tables(review: Review, claims: pd.DataFrame) -> list[dict]:
     """Per article: its headline and its claims, each with its largest key studies."""
     ev = review.evidence
 
-    def key_studies(row) -> list[str]:
+    entries = {e.key: e for e in review.library}
+
+    def key_studies(row) -> list[dict]:
         ids = (row["primary_evidence"] or "").split()
         rows = ev[ev["evidence_id"].isin(ids)].copy()
         rows["n_sort"] = rows["n"].fillna(0).astype(float)
-        return list(dict.fromkeys(rows.sort_values("n_sort", ascending=False)["study_key"]))[:3]
+        keys = list(dict.fromkeys(rows.sort_values("n_sort", ascending=False)["study_key"]))[:3]
+        return [{"key": k, "label": study_label(entries[k]) if k in entries else k} for k in keys]
 
     tables = []
     for a in review.articles.itertuples():
