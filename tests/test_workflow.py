@@ -14,6 +14,7 @@ from litreview.collect.imports import ImportRefused, folder, import_files, load
 from litreview.grade.grading import grades_of
 from litreview.report.missing import gaps
 from litreview.tables.review import Review
+from litreview.workbook.explorer import ClaimExplorer
 
 EXPORT = """TY  - JOUR
 AU  - Example, AB
@@ -131,3 +132,49 @@ def test_evidence_without_risk_of_bias_is_a_gap_and_the_grade_names_the_cause(re
     grade = grades_of(review).set_index("claim_id").loc["G01"]
     assert "No risk-of-bias judgement yet for viljoen2014systematic" in grade["rationale"]
     assert "Only evidence set aside" not in grade["rationale"]
+
+
+# --- explanations, written from the claim explorer -----------------------------------------------
+
+def _explorer(name="ginger"):
+    rv = Review.load(name)
+    return ClaimExplorer(rv, grades_of(rv))
+
+
+def test_the_explorer_saves_an_explanation_that_names_the_computed_verdict(review_root):
+    path = review_root / "data" / "ginger" / "explanations.csv"
+    path.write_text("claim_id,explanation\n")
+    x = _explorer()
+    widget = x.widget()
+    widget.children[0].children[1].value = "G01"
+    grade = x.explanation_html("G01")
+    verdict = grades_of(Review.load("ginger")).set_index("claim_id").loc["G01", "verdict"]
+    assert f"<b>{verdict}</b>" in grade and "risk of bias" in grade
+    before = path.read_bytes()
+    for bad, said in [("Too short.", "expected 2 to 4 sentences, found 1"),
+                      ("The trials point one way. It is a single review, so the estimate could move.",
+                       "name the verdict the grade gives"),
+                      (f"The review is {verdict}. It is contradicted by nothing.", "names the verdict 'contradicted'")]:
+        x.explanation_text.value = bad
+        x.save_button.click()
+        assert said in x.saved.value, bad
+        assert path.read_bytes() == before  # refused: nothing written
+    good = (f"One meta-analysis of trials in pregnant women found less nausea with ginger, so the claim is {verdict}. "
+            "It is a single review, and the estimate could still move.")
+    x.explanation_text.value = good
+    x.save_button.click()
+    assert "Saved to data/ginger/explanations.csv" in x.saved.value
+    assert dict(zip(*Review.load("ginger").explanations[["claim_id", "explanation"]].T.values))["G01"] == good
+    assert check_review(Review.load("ginger")) == []
+    # saved again, the row is replaced, not added
+    x.explanation_text.value = good.replace("One meta-analysis", "A meta-analysis")
+    x.save_button.click()
+    assert list(Review.load("ginger").explanations["claim_id"]) == ["G01"]
+
+
+def test_check_lists_a_graded_claim_without_explanation_under_what_is_missing(review_root, capsys):
+    path = review_root / "data" / "ginger" / "explanations.csv"
+    path.write_text("claim_id,explanation\n")
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "What is missing" in out and "without the reviewer's explanation" in out and "G01, G02" in out

@@ -57,15 +57,19 @@ def explanation_problems(review: Review) -> list[Problem]:
             problems.append(Problem(label, line, "claim_id", f"{cid} is not testable: nothing to explain"))
             continue
         g = grades.loc[cid]
-        allowed = {g["verdict"], g["expert_verdict"].removesuffix(", a little")}
-        if g["overstated"]:
-            allowed.add("overstated")
-        wrong = sorted(verdicts_named(row["explanation"]) - allowed)
+        wrong = sorted(verdicts_named(row["explanation"]) - allowed_verdicts(g))
         if wrong:
             problems.append(Problem(label, line, "explanation",
                                     f"{cid}: names the verdict {', '.join(map(repr, wrong))}, but the computed "
                                     f"verdict is {g['verdict']!r} ({g['expert_verdict']})"))
     return problems
+
+
+def allowed_verdicts(grade) -> set[str]:
+    """The verdict labels an explanation of this grade may name: the verdict, its expert label
+    (without ", a little"), and "overstated" when the wording goes beyond the evidence."""
+    allowed = {grade["verdict"], str(grade["expert_verdict"]).removesuffix(", a little")}
+    return allowed | ({"overstated"} if grade["overstated"] else set())
 
 
 def study_status_problems(review: Review) -> list[Problem]:
@@ -132,5 +136,5 @@ def still_needed(review: str | Review, claim_id: str, study_key: str, root: Path
     return out
 
 
-__all__ = ["check", "check_review", "explanation_problems", "still_needed", "study_status_problems", "summarised",
-           "warnings"]
+__all__ = ["allowed_verdicts", "check", "check_review", "explanation_problems", "still_needed",
+           "study_status_problems", "summarised", "warnings"]

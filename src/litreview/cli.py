@@ -37,6 +37,7 @@ def _problems(exc) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from .checks import check_review, summarised, warnings
+    from .report.missing import gaps as missing_gaps
     from .tables.review import Review
 
     try:
@@ -57,6 +58,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     print(f"review {args.review}: ok ({counts}; {len(review.library)} studies in library.bib)")
     for missing in review.missing:
         print(f"  not yet present: {missing}")
+    gaps = missing_gaps(review)
+    if gaps:
+        print("What is missing (not errors: the review builds, and the report lists them too):")
+        for gap in gaps:
+            print(f"  - {gap}")
     if warned:
         print(f"  {len(warned)} warning(s): see above")
     return 0
