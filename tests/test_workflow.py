@@ -178,3 +178,20 @@ def test_check_lists_a_graded_claim_without_explanation_under_what_is_missing(re
     assert main(["check"]) == 0
     out = capsys.readouterr().out
     assert "What is missing" in out and "without the reviewer's explanation" in out and "G01, G02" in out
+
+
+# --- the full-text widget follows the title/abstract decisions made beside it ------------------------
+
+def test_the_full_text_widget_follows_title_abstract_decisions_in_the_same_notebook(review_root, export):
+    from litreview.workbook.screening_widget import ScreeningWidget
+
+    main(["log-search", "--review", "ginger", "--source", "Embase", "--query", "q", "--hits", "2",
+          "--claims", "G01"])
+    main(["import", str(export), "--review", "ginger", "--search-id", "S002"])
+    title_abstract, full_text = ScreeningWidget("ginger"), ScreeningWidget("ginger", "full-text")
+    assert "No record is included at title/abstract yet" in full_text.view.value
+    shown = title_abstract.record["record_id"]
+    title_abstract.include.click()
+    assert full_text.record is not None and full_text.record["record_id"] == shown  # no Refresh needed
+    title_abstract.undo_button.click()
+    assert full_text.record is None
