@@ -78,3 +78,25 @@ def test_the_working_copies_are_kept_until_asked_fresh(review_root, capsys):
     assert main(["lab", "--review", "ginger", "--no-launch", "--fresh"]) == 0
     assert "# mine" not in first.read_text()
     assert main(["lab", "--review", "nope", "--no-launch"]) == 2
+
+
+def test_the_lab_turns_the_news_pop_up_off(tmp_path):
+    """JupyterLab asks "Would you like to get notified about official Jupyter news?" while its
+    fetchNews setting is "none"; the override the lab writes makes JupyterLab's own settings
+    reader give "false" (never), and the server is started with the news feed off."""
+    from jupyterlab.commands import get_app_dir
+    from jupyterlab_server.settings_utils import get_settings
+
+    from litreview.workbook.lab import command, quiet_settings
+
+    schemas = str(Path(get_app_dir()) / "schemas")
+    plugin = "@jupyterlab/apputils-extension:notification"
+
+    def defaults(app_settings: Path) -> dict:
+        found, _ = get_settings(str(app_settings), schemas, str(tmp_path / "user"), schema_name=plugin)
+        return {k: found["schema"]["properties"][k]["default"] for k in ("fetchNews", "checkForUpdates")}
+
+    assert defaults(tmp_path / "plain" / "settings")["fetchNews"] == "none"  # JupyterLab's own: ask
+    quiet_settings(tmp_path / "app")
+    assert defaults(tmp_path / "app" / "settings") == {"fetchNews": "false", "checkForUpdates": False}
+    assert "--LabApp.news_url=None" in command("ginger", tmp_path)
