@@ -24,6 +24,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
     print(f"review {made.name}: article {made.article_id} registered in {made.data.relative_to(root)}/\n"
           f"  {made.suggestions} candidate claim(s) in {made.data.relative_to(root)}/{SUGGESTED}: copy the "
           f"ones you confirm into claims.csv (give each a claim id, a restatement, a group)\n"
+          f"  its own notebooks: make lab REVIEW={made.name} (litreview lab --review {made.name})\n"
           f"  then: litreview build --review {made.name}")
     return 0
 
