@@ -195,3 +195,16 @@ def test_the_full_text_widget_follows_title_abstract_decisions_in_the_same_noteb
     assert full_text.record is not None and full_text.record["record_id"] == shown  # no Refresh needed
     title_abstract.undo_button.click()
     assert full_text.record is None
+
+
+def test_a_stale_explanation_is_a_note_in_the_notebooks_not_an_exception(review_root, monkeypatch):
+    from litreview.workbook.notebook import open_review
+
+    path = review_root / "data" / "ginger" / "explanations.csv"
+    path.write_text('claim_id,explanation\nG01,"The trials say it is contradicted. Nothing else was found."\n')
+    assert [p.column for p in check_review(Review.load("ginger"))] == ["explanation"]  # check still refuses
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, **kw: shown.append(obj["text/plain"]))
+    rv = open_review("ginger")  # notebook 05 opens: its explorer is where the text is rewritten
+    assert rv.name == "ginger"
+    assert any("names the verdict 'contradicted'" in s and "notebook 05" in s for s in shown)

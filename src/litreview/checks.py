@@ -26,9 +26,10 @@ from .tables.review import ROB_MISSING, Review
 from .tables.schema import CLAIMS, EVIDENCE, EXPLANATIONS, OVERRIDES, ROB, STUDY_STATUS, Problem
 
 
-def check_review(review: Review) -> list[Problem]:
-    """Every problem of a loaded review, each naming ``file:row:column``."""
-    return review.check() + study_status_problems(review) + explanation_problems(review)
+def check_review(review: Review, explanations: bool = True) -> list[Problem]:
+    """Every problem of a loaded review, each naming ``file:row:column`` (without the checks of
+    the explanations against the grades when ``explanations`` is false)."""
+    return review.check() + study_status_problems(review) + (explanation_problems(review) if explanations else [])
 
 
 def check(name: str, root: Path | None = None) -> list[Problem]:
