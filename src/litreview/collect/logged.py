@@ -28,7 +28,7 @@ from ..tables.review import Review
 from ..tables.schema import SCREENING, SEARCH_LOG, decode_text, parse_table
 from .dedup import find_duplicates
 from .imports import ImportRefused, _write
-from .search import _next_search_id
+from .search import _next_search_id, claims_refusal
 
 
 class LogRefused(ValueError):
@@ -42,11 +42,9 @@ def log_search(review: str, source: str, query: str, claim_ids: list[str], hits:
     refused with the file, row and column named and nothing written."""
     root = root or paths.project_root()
     rv = Review.load(review, root)
-    known = set(rv.claims["claim_id"])
-    unknown = [c for c in claim_ids if c not in known]
-    if not claim_ids or unknown:
-        raise LogRefused(f"--claims: expected claim ids of data/{review}/claims.csv, found "
-                         f"{', '.join(unknown) or 'none'}")
+    refusal = claims_refusal(rv, claim_ids)
+    if refusal:
+        raise LogRefused(refusal)
     if not source.strip() or not query.strip():
         raise LogRefused("--source and --query: name the database and give the query as you ran it there")
     log_path = paths.data_dir(review, root) / SEARCH_LOG.filename
