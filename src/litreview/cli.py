@@ -327,7 +327,10 @@ def _cmd_lab(args: argparse.Namespace) -> int:
         return 0
     from jupyterlab.commands import get_app_dir
 
-    quiet_settings(Path(get_app_dir()))
+    try:
+        quiet_settings(Path(get_app_dir()))
+    except OSError as exc:  # an environment this user cannot write: the lab still opens, and may ask once
+        print(f"could not turn JupyterLab's news pop-up off ({exc}); answer it once with 'No'", file=sys.stderr)
     return subprocess.call(command(args.review))
 
 
