@@ -467,14 +467,16 @@ def rated_down(grades: pd.DataFrame) -> dict[str, int]:
 
 
 def _rated_down_sentence(grades: pd.DataFrame) -> list[str]:
-    graded = grades[grades["testable"].astype(bool) & grades["certainty"].notna()]
-    if graded.empty or not (graded["evidence_rows"].fillna(0) > 0).any():
+    """The domains that rated grades down, counted over the claims with evidence (a claim
+    without any is very low for want of evidence, not rated down)."""
+    graded = grades[grades["testable"].astype(bool) & (grades["evidence_rows"].fillna(0) > 0)]
+    if graded.empty:
         return []
     down = rated_down(graded)
     if not down:
-        return [f"No grade of the {counted(len(graded), 'graded claim')} was rated down in any GRADE domain."]
+        return [f"No grade of the {counted(len(graded), 'claim')} with evidence was rated down in any GRADE domain."]
     return ["Grades were rated down for " + "; ".join(f"{d} in {counted(n, 'claim')}" for d, n in down.items())
-            + f" (of {counted(len(graded), 'graded claim')})."]
+            + f" (of {counted(len(graded), 'claim')} with evidence)."]
 
 
 def _limitations(review: Review, grades: pd.DataFrame, pooled) -> list[str]:
