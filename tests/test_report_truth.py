@@ -141,3 +141,20 @@ def test_the_printed_tables_keep_words_whole_and_inside_their_columns():
         joined, spaced = "".join(lines), " ".join(lines)
         broken = [w for w in words if w in joined and w not in spaced]
         assert not broken, f"broken across lines: {broken} in {lines}"
+
+
+def test_a_new_review_says_no_search_was_logged_rather_than_a_blank_date(tmp_path, monkeypatch):
+    from litreview.cli import main
+    from litreview.report.sections import render_html
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='new'\n")
+    (tmp_path / "data").mkdir()
+    article = tmp_path / "cold.txt"
+    article.write_text("Cold showers\nA cold shower every morning boosts your immune system. It burns fat too.\n")
+    monkeypatch.setenv("LITREVIEW_ROOT", str(tmp_path))
+    assert main(["new", "cold", "--article", str(article)]) == 0
+    rv = Review.load("cold")
+    page = render_html(report_context(rv, grades_of(rv), audit_table(rv.cited, rv.library, rv.reference_audit),
+                                      with_figures=False))
+    assert "no search logged yet · 0 claims · 0 studies · 0 evidence rows" in page
+    assert "searched up to  ·" not in page and "searched up to ·" not in page

@@ -64,6 +64,8 @@ def test_run_all_works_in_every_notebook_at_every_stage(name, tmp_path, monkeypa
         first = "".join(o.get("data", {}).get("text/plain", "") for o in nb.cells[2].outputs)
         if name == "empty":
             assert "No claims confirmed yet" in first, copy.name
+        elif name == "claims without evidence":
+            assert "No evidence rows yet" in first, copy.name
         elif name == "evidence without risk of bias":
             assert "viljoen2014systematic" in first and "no risk-of-bias judgement" in first, copy.name
     assert digests(root / "notebooks") == shipped

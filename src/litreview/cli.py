@@ -55,7 +55,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     warned = warnings(review)
     for line in ([str(w) for w in warned] if args.all_warnings else summarised(warned)):
         print(f"warning: {line}", file=sys.stderr)
-    counts = ", ".join(f"{len(frame)} {name.removesuffix('.csv')}" for name, frame in review.tables.items())
+    counts = ", ".join(f"{name.removesuffix('.csv')} {len(frame)}" for name, frame in review.tables.items())
     print(f"review {args.review}: ok ({counts}; {len(review.library)} studies in library.bib)")
     for missing in review.missing:
         print(f"  not yet present: {missing}")
