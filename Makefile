@@ -1,5 +1,8 @@
 # litreview — run `make help` for the targets.
-REVIEW ?= calf-massage
+# the review to work on; empty means the only review under data/ (the command refuses and lists them when
+# there are several)
+REVIEW ?=
+REVIEW_FLAG := $(if $(REVIEW),--review $(REVIEW))
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -24,8 +27,8 @@ pdf-deps: $(STAMP) ## make sure WeasyPrint finds Pango (installs Debian's libpan
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
 	  else echo "WeasyPrint cannot load Pango; install libpango-1.0-0 and libpangoft2-1.0-0"; exit 1; fi; }
 
-report: $(STAMP) pdf-deps ## build reports/$(REVIEW)/ (checks the tables, runs every notebook, exports)
-	$(BIN)/litreview build --review $(REVIEW)
+report: $(STAMP) pdf-deps ## build reports/<review>/ (REVIEW=name; checks the tables, runs every notebook, exports)
+	$(BIN)/litreview build $(REVIEW_FLAG)
 
 browser: ## install Debian's chromium for the browser test, where the machine allows it (root with apt-get)
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -38,11 +41,11 @@ test: $(STAMP) pdf-deps browser ## ruff, then the unit tests plus nbval over the
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -p no:cacheprovider tests --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-check: $(STAMP) ## validate the tables of $(REVIEW)
-	$(BIN)/litreview check --review $(REVIEW)
+check: $(STAMP) ## validate the tables of a review (REVIEW=name)
+	$(BIN)/litreview check $(REVIEW_FLAG)
 
-lab: $(STAMP) ## open JupyterLab in the environment
-	$(BIN)/jupyter lab notebooks
+lab: $(STAMP) ## open JupyterLab on a review's own notebooks, lab/<review>/ (REVIEW=name), never on notebooks/
+	$(BIN)/litreview lab $(REVIEW_FLAG)
 
 notebooks: $(STAMP) ## re-execute the committed notebooks in place (refreshes the outputs nbval compares)
 	$(BIN)/litreview run-notebooks

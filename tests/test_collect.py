@@ -87,12 +87,13 @@ def test_hits_must_match_the_records_imported(review_root, twins):
 
 
 def test_a_reviewer_reverses_a_merge_and_later_imports_keep_it(review_root, twins, tmp_path):
-    import_files("ginger", [twins], progress=False)
+    log_search(review_root, 3)
+    import_files("ginger", [twins], search_id="S002", progress=False)
     decide("ginger", "database-a.ris:2", "database-a.ris:1", "keep-apart")
     assert load("ginger").removed == 0
     again = tmp_path / "exports" / "database-b.ris"
     again.write_text(TWINS.replace("twin.1", "twin.2").replace("coffee", "cocoa"), encoding="utf-8")
-    import_files("ginger", [again], progress=False)
+    import_files("ginger", [again], search_id="S002", progress=False)
     imports = load("ginger")
     pairs = {(r["record_id"], r["duplicate_of"]) for r in imports.log.to_dict("records")}
     assert ("database-a.ris:2", "database-a.ris:1") not in pairs  # the decision holds
@@ -100,29 +101,31 @@ def test_a_reviewer_reverses_a_merge_and_later_imports_keep_it(review_root, twin
 
 
 def test_a_bad_export_stops_the_import_and_writes_nothing(review_root, twins, capsys):
-    import_files("ginger", [twins], progress=False)
+    log_search(review_root, 3)
+    import_files("ginger", [twins], search_id="S002", progress=False)
     before = {p.name: p.read_bytes() for p in folder("ginger").iterdir()}
     bad = IMPORTS / "bad.ris"
-    assert main(["import", str(bad), "--review", "ginger"]) == 1
+    assert main(["import", str(bad), "--review", "ginger", "--search-id", "S002"]) == 1
     err = capsys.readouterr().err
     assert "bad.ris:" in err and "nothing was imported" in err
     assert {p.name: p.read_bytes() for p in folder("ginger").iterdir()} == before
-    assert main(["import", str(bad), "--review", "ginger", "--skip-bad"]) == 0
+    assert main(["import", str(bad), "--review", "ginger", "--search-id", "S002", "--skip-bad"]) == 0
     out = capsys.readouterr().out
     assert "skipped bad.ris:" in out
     assert load("ginger").manifest["file"].tolist() == ["database-a.ris", "bad.ris"]
 
 
 def test_refusals(review_root, twins, tmp_path):
+    log_search(review_root, 3)
     with pytest.raises(ImportRefused, match="S999.*log the search first"):
         import_files("ginger", [twins], search_id="S999", progress=False)
-    import_files("ginger", [twins], progress=False)
+    import_files("ginger", [twins], search_id="S002", progress=False)
     with pytest.raises(ImportRefused, match="already imported"):
-        import_files("ginger", [twins], progress=False)
+        import_files("ginger", [twins], search_id="S002", progress=False)
     renamed = tmp_path / "database-a.ris"
     shutil.copy(twins, renamed)
     renamed.write_text(TWINS + "\n", encoding="utf-8")
     with pytest.raises(ImportRefused, match="imported before"):
-        import_files("ginger", [renamed], progress=False)
+        import_files("ginger", [renamed], search_id="S002", progress=False)
     with pytest.raises(ImportRefused, match="no imported record"):
         decide("ginger", "database-a.ris:9", "database-a.ris:1", "keep-apart")

@@ -88,10 +88,9 @@ def test_including_at_full_text_writes_the_library_entry_with_the_decision(revie
 def test_the_full_text_queue_reads_again_on_r_after_includes_made_elsewhere(imported):  # noqa: F811
     full = ScreeningWidget("ginger", "full-text")
     assert "No record is included at title/abstract yet" in full.view.value and full.record is None
-    title = ScreeningWidget("ginger")
-    included = title.record["record_id"]
-    title.keys.value = "i"
-    assert full.record is None           # the other widget's decision is not seen until asked
+    included = ScreeningWidget("ginger").record["record_id"]
+    decide("ginger", included, "include")  # made elsewhere: a terminal, another notebook
+    assert full.record is None           # a decision made elsewhere is not seen until asked
     full.keys.value = "r"
     assert full.record["record_id"] == included and full.keys.value == ""
     full.refresh_button.click()

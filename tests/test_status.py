@@ -437,8 +437,8 @@ def test_report_section_lists_the_three_and_says_none_found_when_empty():
     clean = STATUS[STATUS["status"].isin(["no-notice-seen", "not-verified"])]
     assert report_section(clean)["sentence"] == ("None found: 1 of 2 studies and references checked on 2026-11-28. "
                                                  "1 could not be verified.")
-    assert report_section(STUDY_STATUS.empty(), checked_on="2026-11-30")["sentence"] == \
-        "None found: 0 of 0 studies and references checked on 2026-11-30."
+    assert report_section(STUDY_STATUS.empty(), checked_on="2026-11-30")["sentence"].startswith(
+        "Not checked: no study or reference has been looked up")
 
 
 # --- the property: a retracted study never raises a claim's certainty ------------------------------

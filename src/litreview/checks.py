@@ -26,11 +26,16 @@ from .tables.review import ROB_MISSING, Review
 from .tables.schema import EVIDENCE, EXPLANATIONS, STUDY_STATUS, Problem
 
 
-def check_review(review: Review, assessment: Assessment | None = None) -> list[Problem]:
+def check_review(review: Review, assessment: Assessment | None = None, explanations: bool = True) -> list[Problem]:
     """Every problem of a loaded review, each naming ``file:row:column``. ``assessment``: the
     review's assessment when the caller has it (the explanations are checked against its
-    grades); otherwise it is computed when there are explanations to check."""
-    return review.check() + study_status_problems(review) + explanation_problems(review, assessment)
+    grades); otherwise it is computed when there are explanations to check. Without the checks
+    of the explanations against the grades when ``explanations`` is false."""
+    return (review.check() + study_status_problems(review)
+            + (explanation_problems(review, assessment) if explanations else []))
+
+
+STALE_EXPLANATION = "names-another-verdict"  # the code of an explanation the grade has moved away from
 
 
 def check(name: str, root: Path | None = None) -> list[Problem]:
@@ -60,16 +65,20 @@ def explanation_problems(review: Review, assessment: Assessment | None = None) -
                                     code="explains-untestable", subject=cid))
             continue
         g = grades.loc[cid]
-        allowed = {g["verdict"], g["expert_verdict"].removesuffix(", a little")}
-        if g["overstated"]:
-            allowed.add("overstated")
-        wrong = sorted(verdicts_named(row["explanation"]) - allowed)
+        wrong = sorted(verdicts_named(row["explanation"]) - allowed_verdicts(g))
         if wrong:
             problems.append(Problem(label, line, "explanation",
                                     f"{cid}: names the verdict {', '.join(map(repr, wrong))}, but the computed "
                                     f"verdict is {g['verdict']!r} ({g['expert_verdict']})",
-                                    code="names-another-verdict", subject=cid))
+                                    code=STALE_EXPLANATION, subject=cid))
     return problems
+
+
+def allowed_verdicts(grade) -> set[str]:
+    """The verdict labels an explanation of this grade may name: the verdict, its expert label
+    (without ", a little"), and "overstated" when the wording goes beyond the evidence."""
+    allowed = {grade["verdict"], str(grade["expert_verdict"]).removesuffix(", a little")}
+    return allowed | ({"overstated"} if grade["overstated"] else set())
 
 
 def study_status_problems(review: Review) -> list[Problem]:
@@ -136,5 +145,5 @@ def still_needed(review: str | Review, claim_id: str, study_key: str, root: Path
     return out
 
 
-__all__ = ["check", "check_review", "explanation_problems", "still_needed", "study_status_problems", "summarised",
-           "warnings"]
+__all__ = ["allowed_verdicts", "check", "check_review", "explanation_problems", "still_needed",
+           "study_status_problems", "summarised", "warnings"]

@@ -1,5 +1,6 @@
-"""The ``litreview`` command: ``new``, ``check``, ``build``, ``import``, ``dedup``, ``verify-refs``,
-``verify-library``, ``search``, ``screen``, ``include``, ``indirectness``, ``run-notebooks``."""
+"""The ``litreview`` command: ``new``, ``check``, ``build``, ``import``, ``undo-import``, ``dedup``,
+``verify-refs``, ``verify-library``, ``search``, ``log-search``, ``screen``, ``include``, ``indirectness``,
+``claims``, ``lab``, ``run-notebooks``."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
     print(f"review {made.name}: article {made.article_id} registered in {made.data.relative_to(root)}/\n"
           f"  {made.suggestions} candidate claim(s) in {made.data.relative_to(root)}/{SUGGESTED}: copy the "
           f"ones you confirm into claims.csv (give each a claim id, a restatement, a group)\n"
+          f"  its own notebooks: make lab REVIEW={made.name} (litreview lab --review {made.name})\n"
           f"  then: litreview build --review {made.name}")
     return 0
 
@@ -36,6 +38,7 @@ def _problems(exc) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from .checks import check_review, summarised, warnings
+    from .report.missing import gaps as missing_gaps
     from .tables.review import Review
 
     try:
@@ -52,10 +55,15 @@ def _cmd_check(args: argparse.Namespace) -> int:
     warned = warnings(review)
     for line in ([str(w) for w in warned] if args.all_warnings else summarised(warned)):
         print(f"warning: {line}", file=sys.stderr)
-    counts = ", ".join(f"{len(frame)} {name.removesuffix('.csv')}" for name, frame in review.tables.items())
+    counts = ", ".join(f"{name.removesuffix('.csv')} {len(frame)}" for name, frame in review.tables.items())
     print(f"review {args.review}: ok ({counts}; {len(review.library)} studies in library.bib)")
     for missing in review.missing:
         print(f"  not yet present: {missing}")
+    gaps = missing_gaps(review)
+    if gaps:
+        print("What is missing (not errors: the review builds, and the report lists them too):")
+        for gap in gaps:
+            print(f"  - {gap}")
     if warned:
         print(f"  {len(warned)} warning(s): see above")
     return 0
@@ -196,6 +204,39 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     print(f"{result.describe()}; {len(result.decisions)} reviewer decision(s)")
+    return 0
+
+
+# --- searches run elsewhere, imports taken back (litreview.collect.logged) --------------------------
+
+def _cmd_log_search(args: argparse.Namespace) -> int:
+    from .collect.logged import LogRefused, log_search
+    from .tables.schema import SchemaError
+
+    claims = [c for c in args.claims.replace(",", " ").split() if c]
+    try:
+        search_id = log_search(args.review, args.source, args.query, claims, args.hits, date=args.date,
+                               note=args.note)
+    except LogRefused as exc:
+        print(f"{exc}. Nothing was written.", file=sys.stderr)
+        return 2
+    except SchemaError as exc:
+        return _problems(exc)
+    print(f"{search_id} logged in data/{args.review}/search_log.csv; import its export with\n"
+          f"  litreview import FILE --review {args.review} --search-id {search_id}")
+    return 0
+
+
+def _cmd_undo_import(args: argparse.Namespace) -> int:
+    from .collect.imports import ImportRefused
+    from .collect.logged import undo_import
+
+    try:
+        undone = undo_import(args.review, args.target)
+    except ImportRefused as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(undone.describe(args.review))
     return 0
 
 
@@ -414,6 +455,31 @@ def _claims_parser(sub, with_review) -> None:
     cl.set_defaults(func=_cmd_claims)
 
 
+def _cmd_lab(args: argparse.Namespace) -> int:
+    """Make (or keep) the review's own notebooks under lab/<review>/ and open JupyterLab on them."""
+    import subprocess
+
+    from .workbook.lab import command, lab_dir, quiet_settings, working_copies
+
+    try:
+        copies = working_copies(args.review, fresh=args.fresh)
+    except FileNotFoundError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    where = lab_dir(args.review).relative_to(paths.project_root())
+    print(f"{len(copies)} notebooks of review {args.review} in {where}/"
+          + (" (copied again from notebooks/)" if args.fresh else ""))
+    if args.no_launch:
+        return 0
+    from jupyterlab.commands import get_app_dir
+
+    try:
+        quiet_settings(Path(get_app_dir()))
+    except OSError as exc:  # an environment this user cannot write: the lab still opens, and may ask once
+        print(f"could not turn JupyterLab's news pop-up off ({exc}); answer it once with 'No'", file=sys.stderr)
+    return subprocess.call(command(args.review))
+
+
 def _cmd_run_notebooks(args: argparse.Namespace) -> int:
     from .report.build import run_in_place
 
@@ -429,8 +495,9 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def with_review(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sp.add_argument("--review", default=paths.DEFAULT_REVIEW,
-                        help=f"review name, a folder under data/ (default {paths.DEFAULT_REVIEW})")
+        sp.add_argument("--review", default=None,
+                        help="review name, a folder under data/ (default: the only review there is; with "
+                             "several, the command refuses and lists them)")
         return sp
 
     new = sub.add_parser("new", help="start a new review from an article (plain-text file)")
@@ -458,7 +525,8 @@ def parser() -> argparse.ArgumentParser:
     imp = with_review(sub.add_parser("import", help="read database exports (RIS, MEDLINE, BibTeX, CSV) "
                                                     "into the review and de-duplicate"))
     imp.add_argument("files", nargs="+", type=Path, help="exported files")
-    imp.add_argument("--search-id", default="", help="the search_log.csv row these records came from")
+    imp.add_argument("--search-id", default="", help="the search_log.csv row these records came from "
+                     "(required; litreview log-search makes the row for a search run elsewhere)")
     imp.add_argument("--skip-bad", action="store_true", help="import the readable records, list the rest")
     imp.set_defaults(func=_cmd_import)
     dd = with_review(sub.add_parser("dedup", help="de-duplicate the imported records again, or record a decision"))
@@ -466,6 +534,18 @@ def parser() -> argparse.ArgumentParser:
     group.add_argument("--keep-apart", nargs=2, metavar=("RECORD_ID", "OTHER_ID"), help="reverse a merge")
     group.add_argument("--merge", nargs=2, metavar=("RECORD_ID", "OTHER_ID"), help="force a merge")
     dd.set_defaults(func=_cmd_dedup)
+    ls = with_review(sub.add_parser("log-search", help="log a search run in a database's own interface "
+                                                       "(source, date, query, count); print its id"))
+    ls.add_argument("--source", required=True, help="the database, e.g. Embase (Ovid)")
+    ls.add_argument("--query", required=True, help="the query exactly as run there")
+    ls.add_argument("--hits", required=True, type=int, help="the number of records the database reported")
+    ls.add_argument("--claims", required=True, help="the claim ids searched for, e.g. C01,C02")
+    ls.add_argument("--date", default="", help="the day it was run, YYYY-MM-DD (default today)")
+    ls.add_argument("--note", default="", help="limits, filters, anything a reader needs to rerun it")
+    ls.set_defaults(func=_cmd_log_search)
+    ui = with_review(sub.add_parser("undo-import", help="take back an import: one file, or every file of a search"))
+    ui.add_argument("target", help="the imported file's name (imports/manifest.csv) or a search id")
+    ui.set_defaults(func=_cmd_undo_import)
     se = with_review(sub.add_parser("search", help="search PubMed, Europe PMC, OpenAlex or Crossref; log the "
                                                    "search, keep the answers, import the records"))
     se.add_argument("--source", required=True, choices=SOURCES)
@@ -508,6 +588,11 @@ def parser() -> argparse.ArgumentParser:
     ind.add_argument("--reason", default="", help="why the derived judgement does not fit")
     ind.set_defaults(func=_cmd_indirectness)
     _claims_parser(sub, with_review)
+    lab = with_review(sub.add_parser("lab", help="open JupyterLab on the review's own copies of the notebooks "
+                                                 "(lab/<review>/), never on the shipped ones"))
+    lab.add_argument("--fresh", action="store_true", help="copy the shipped notebooks again (your copies are replaced)")
+    lab.add_argument("--no-launch", action="store_true", help="make the copies, do not start JupyterLab")
+    lab.set_defaults(func=_cmd_lab)
     sub.add_parser("run-notebooks", help="re-execute the committed notebooks in place"
                    ).set_defaults(func=_cmd_run_notebooks)
     return p
@@ -541,6 +626,12 @@ def _expected_failure(exc: Exception) -> int | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if "review" in args:
+        try:
+            args.review = paths.resolve_review(args.review)
+        except (paths.ReviewNotChosen, FileNotFoundError) as exc:
+            print(f"litreview {args.command}: {exc}; nothing was done", file=sys.stderr)
+            return 2
     try:
         return args.func(args)
     except Exception as exc:

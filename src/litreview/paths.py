@@ -58,6 +58,25 @@ def reviews(root: Path | None = None) -> list[str]:
 _held: dict[tuple[int, str], int] = {}
 
 
+class ReviewNotChosen(LookupError):
+    """No review was named and there is not exactly one to take."""
+
+
+def resolve_review(given: str | None, root: Path | None = None) -> str:
+    """The review a command works on: the one named, else the only review under ``data/``.
+    With several reviews (or none) and none named, refuses and lists them: a forgotten
+    ``--review`` must never write into another review."""
+    if given:
+        return given
+    present = reviews(root)
+    if len(present) == 1:
+        return present[0]
+    if not present:
+        raise ReviewNotChosen("no review under data/ yet: start one with litreview new NAME --article FILE")
+    raise ReviewNotChosen(f"{len(present)} reviews under data/ ({', '.join(present)}): name one with "
+                          "--review NAME")
+
+
 @contextmanager
 def locked(path: Path) -> Iterator[Path]:
     """Hold the lock of ``path`` (``fcntl.flock`` on ``.<name>.lock`` beside it, exclusive,

@@ -82,7 +82,11 @@ def _import_files(review: str, files: Sequence[Path], search_id: str, skip_bad: 
                   progress: bool, say: Callable[[str], None], started: float) -> ImportSummary:
     """:func:`import_files` under the imports' lock."""
     review_obj = Review.load(review, root)
-    if search_id and search_id not in set(review_obj.search_log["search_id"]):
+    if not search_id:
+        raise ImportRefused(f"no --search-id: every export comes from a logged search. Log it first with "
+                            f"litreview log-search --review {review} --source DATABASE --query QUERY --hits N "
+                            "--claims C01, then import under the id it prints; nothing was written")
+    if search_id not in set(review_obj.search_log["search_id"]):
         raise ImportRefused(f"search {search_id!r} is not in data/{review}/search_log.csv: log the search "
                             "first (its source, query, date and hits), then import its export")
     current = load(review, root)

@@ -23,6 +23,8 @@ import pandas as pd
 
 from ..tables.schema import EXCLUSION_REASONS
 
+NOT_RETRIEVED = "not-retrieved"  # the exclusion reason of a report sought and not found (its own PRISMA box)
+
 
 @dataclass(frozen=True)
 class PrismaCounts:
@@ -44,8 +46,10 @@ class PrismaCounts:
     # records imported by a search and not yet decided at title/abstract (imports only)
     not_yet_screened: int = 0
     imports: bool = False
-    # the reasons of the records that left at full text (a part of exclusion_reasons)
+    # the reasons of the records that left at each stage, one box each: at title/abstract, and at
+    # full text once retrieved (the reports not retrieved have a box of their own, counted once)
     full_text_reasons: dict[str, int] = field(default_factory=dict)
+    title_abstract_reasons: dict[str, int] = field(default_factory=dict)
 
     @property
     def excluded_at_title_abstract(self) -> int:
@@ -99,14 +103,17 @@ def counts(search_log: pd.DataFrame, screening: pd.DataFrame, evidence: pd.DataF
     excluded = set(excluded_rows["record_key"])
     leaving = excluded_rows.drop_duplicates("record_key")
     reasons = Counter(_reason_class(r) for r in leaving["reason"])
-    full_text_reasons = Counter(_reason_class(r) for r in leaving.loc[stage[leaving.index] == "full-text", "reason"])
+    at_full_text = stage[leaving.index] == "full-text"
+    retrieved = leaving["reason"] != NOT_RETRIEVED
+    full_text_reasons = Counter(_reason_class(r) for r in leaving.loc[at_full_text & retrieved, "reason"])
+    title_abstract_reasons = Counter(_reason_class(r) for r in leaving.loc[~at_full_text, "reason"])
     assessed = len(set(screening["record_key"]))
     # one record read at title/abstract and again at full text is one record at two stages;
     # only the same record met again at the same stage (another search found it) is a duplicate
     readings = len(set(zip(screening["record_key"], stage)))
     full = screening[stage == "full-text"]
     sought = set(full["record_key"])
-    not_retrieved = set(full.loc[(full["decision"] == "exclude") & (full["reason"] == "not-retrieved"), "record_key"])
+    not_retrieved = set(full.loc[(full["decision"] == "exclude") & (full["reason"] == NOT_RETRIEVED), "record_key"])
     full_included = set(full.loc[full["decision"] == "include", "record_key"])
     reports_excluded = set(full.loc[full["decision"] == "exclude", "record_key"]) - not_retrieved - full_included
     return PrismaCounts(
@@ -117,6 +124,7 @@ def counts(search_log: pd.DataFrame, screening: pd.DataFrame, evidence: pd.DataF
         excluded=len(excluded), included_records=len(included),
         studies_in_review=int(evidence["study_key"].nunique()),
         exclusion_reasons=dict(reasons.most_common()), full_text_reasons=dict(full_text_reasons.most_common()),
+        title_abstract_reasons=dict(title_abstract_reasons.most_common()),
         reports_sought=len(sought), reports_not_retrieved=len(not_retrieved - full_included),
         reports_assessed=len(sought - (not_retrieved - full_included)), reports_excluded=len(reports_excluded))
 

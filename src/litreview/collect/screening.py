@@ -317,8 +317,9 @@ def _check(decision: Decision) -> None:
     if contradiction := screening_reason_problem(decision.decision, decision.reason):
         raise ScreeningError(f"{decision.record_key}: {contradiction[1]}; nothing was written")
     if not decision.search_id:
-        raise ScreeningError(f"record {decision.record_key!r} was imported without a search id; import its "
-                             "export again with --search-id so its screening counts in the PRISMA flow")
+        raise ScreeningError(f"record {decision.record_key!r} was imported without a search id; take the import "
+                             "back (litreview undo-import FILE) and import the export again with --search-id, so "
+                             "its screening counts in the PRISMA flow")
 
 
 def decide(review: str, record_key: str, decision: str, reason: str = "", stage: str = TITLE_ABSTRACT,

@@ -321,6 +321,16 @@ def answers_in(folder: Path) -> list[tuple[str, str]]:
     return [(r["url"], (folder / r["file"]).read_bytes().decode("utf-8")) for r in rows]
 
 
+def claims_refusal(rv: Review, claim_ids: list[str]) -> str:
+    """Why a search's ``--claims`` cannot be logged (none given, or ids claims.csv lacks);
+    empty when they can."""
+    known = set(rv.claims["claim_id"])
+    unknown = [c for c in claim_ids if c not in known]
+    if not claim_ids or unknown:
+        return f"--claims: expected claim ids of data/{rv.name}/claims.csv, found {', '.join(unknown) or 'none'}"
+    return ""
+
+
 def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: int = DEFAULT_MAX,
         replay: str | None = None, answers: Path | None = None, http: HttpClient | None = None,
         root: Path | None = None, page: int | None = None, today: str | None = None) -> SearchResult:
@@ -334,11 +344,9 @@ def run(review: str, source: str, query: str, claim_ids: list[str], *, limit: in
     root = root or paths.project_root()
     data = paths.data_dir(review, root)
     rv = Review.load(review, root)
-    known = set(rv.claims["claim_id"])
-    unknown = [c for c in claim_ids if c not in known]
-    if not claim_ids or unknown:
-        raise SearchError(f"--claims: expected claim ids of data/{review}/claims.csv, "
-                          f"found {', '.join(unknown) or 'none'}")
+    refusal = claims_refusal(rv, claim_ids)
+    if refusal:
+        raise SearchError(refusal)
     if replay and answers:
         raise SearchError("--replay checks a search already logged; --answers runs a new one: give one of them")
     recorder = (Recorder(None, stored(review, replay, root)) if replay

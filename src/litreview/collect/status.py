@@ -429,7 +429,10 @@ def report_section(status: pd.DataFrame, evidence: pd.DataFrame | None = None,
     found = {"set_aside": listed(SET_ASIDE), "concerns": listed((CONCERN,)), "corrections": listed((CORRECTED,))}
     n, total = len(verified), len(status)
     when = f" on {checked_on}" if checked_on else ""
-    if not any(found.values()):
+    if not n and not any(found.values()):  # nothing looked up: "none found" would read as a check that happened
+        sentence = ("Not checked: no study or reference has been looked up for retraction, withdrawal or "
+                    "correction notices yet (litreview verify-library, which needs the network).")
+    elif not any(found.values()):
         sentence = f"None found: {n} of {total} studies and references checked{when}."
     else:
         parts = [f"{len(v)} {label}" for v, label in ((found["set_aside"], "retracted or withdrawn"),

@@ -140,6 +140,9 @@ NOT_SEARCHED = ("Not searched yet: no logged search names this claim and no evid
 ONLY_SET_ASIDE = ("Only evidence set aside was found (high risk of bias, or another intervention, site or "
                   "population): it is context and cannot decide the claim.")
 
+NO_ROB_YET = ("No risk-of-bias judgement yet for {} (no rows in rob.csv): a study not yet judged is set aside, "
+              "so the claim cannot be decided until it is.")
+
 DOMAIN_MARKS = {"not serious": "✓", "serious": "▼", "very serious": "▼▼"}  # as Summary-of-Findings tables print them
 
 
@@ -305,7 +308,10 @@ def grade_claim(claim: dict, rows: pd.DataFrame, rob_by_study: dict[str, str],
               set_aside={r["evidence_id"]: set_aside_reason(r) for _, r in rows[flawed].iterrows()})
     if sound.empty:
         g.certainty = "very low"
-        g.rationale = ONLY_SET_ASIDE
+        # set aside only for want of a judgement (with_rob reads a study without rob.csv rows as high)
+        unjudged = sorted(set(rows.loc[(rows["rob"] == "high") & (rows["indirectness"] != "serious"), "study_key"])
+                          - set(rob_by_study))
+        g.rationale = NO_ROB_YET.format(", ".join(unjudged)) if unjudged else ONLY_SET_ASIDE
         return _verdict(g, claim)
     starts = START_BY_KIND[kind]
     start = max((starts[d] for d in sound["design"]), key=POINTS.__getitem__)

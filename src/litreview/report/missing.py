@@ -38,6 +38,11 @@ def gaps(review: Review) -> list[str]:
         found.append(f"{counted(len(unweighed), 'evidence row')} of trials or reviews report no number of "
                      f"participants ({', '.join(unweighed['evidence_id'])}): each weighs what the median row of its "
                      "claim weighs and adds nothing to the participants counted; fill n from the article.")
+    unjudged = sorted({p.subject for p in review.rob_coverage_problems()})
+    if unjudged:
+        found.append(f"{counted(len(unjudged), 'study', 'studies')} with evidence but no risk-of-bias judgement "
+                    f"in rob.csv yet: {', '.join(unjudged)}. Until judged (notebook 04's risk-of-bias form), "
+                    f"{'its' if len(unjudged) == 1 else 'their'} evidence rows are set aside from every grade.")
     unexplained = review.unexplained_claims()
     if unexplained:
         found.append(f"{counted(len(unexplained), 'graded claim')} without the reviewer's explanation in "

@@ -15,12 +15,17 @@ from matplotlib.patches import FancyBboxPatch
 
 from ..collect.prisma import PrismaCounts
 from ..grade.grading import LEVELS
-from ..tables.schema import AMSTAR2_DOMAINS, RATIO_MEASURES, ROB2_DOMAINS
+from ..tables.schema import AMSTAR2_DOMAINS, RATIO_MEASURES, ROB2_DOMAINS, VERDICTS
 from .missing import counted
 
 DIRECTION_COLOURS = {"supports": "#2e7d32", "mixed": "#f9a825", "no-effect": "#757575", "contradicts": "#c62828"}
-VERDICT_COLOURS = {"supported": "#2e7d32", "partly supported": "#9ccc65", "unsupported": "#bdbdbd",
-                   "contradicted": "#c62828", "not testable": "#90a4ae"}
+# one colour per verdict of the schema, in its order: the verdict chart drops none (the scale's two
+# families side by side: greens and teals hold, amber and purple are in between, reds and pinks fail)
+VERDICT_COLOURS = {"supported": "#2e7d32", "accurate description": "#00796b", "partly supported": "#9ccc65",
+                   "partly accurate description": "#80cbc4", "overstated": "#ffb300", "disputed": "#8e24aa",
+                   "unsupported": "#bdbdbd", "contradicted": "#c62828", "inaccurate description": "#f06292",
+                   "not testable": "#90a4ae"}
+assert tuple(VERDICT_COLOURS) == VERDICTS, "every verdict of the schema needs a colour, in the schema's order"
 
 
 def _clean(ax) -> None:
@@ -98,18 +103,20 @@ def verdicts_by_certainty(grades: pd.DataFrame):
     order = [*reversed(LEVELS), "not graded"]
     table = pd.crosstab(g["certainty"], g["verdict"]).reindex(index=order, fill_value=0)
     table = table[[v for v in VERDICT_COLOURS if v in table.columns]]
-    fig, ax = plt.subplots(figsize=(7, 2.8))
+    fig, ax = plt.subplots(figsize=(7.6, 2.8))
     left = pd.Series(0, index=table.index)
     for verdict in table.columns:
         ax.barh(table.index, table[verdict], left=left, color=VERDICT_COLOURS[verdict], label=verdict)
         left += table[verdict]
     for y, total in enumerate(left):
         if total:
-            ax.text(total + 0.3, y, str(int(total)), va="center", fontsize=8)
+            ax.annotate(str(int(total)), (total, y), xytext=(3, 0), textcoords="offset points", va="center",
+                        fontsize=8)  # beside its bar whatever the scale
+    ax.set_xlim(0, max(1, left.max()) * 1.1)  # room for the longest bar's count before the legend
     ax.invert_yaxis()
     ax.set_xlabel("claims")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))  # whole claims
-    ax.legend(fontsize=7.5, frameon=False, loc="lower right")
+    ax.legend(fontsize=7.5, frameon=False, loc="center left", bbox_to_anchor=(1.02, 0.5))  # beside, over no bar
     _clean(ax)
     fig.tight_layout()
     return fig
@@ -138,9 +145,7 @@ def prisma_flow(c: PrismaCounts):
     full_text = c.reports_sought > 0
     none = "" if full_text else "\n(no full-text decisions recorded)"
     # each box lists the reasons of the records that left at its stage
-    at_title_abstract = {k: v - c.full_text_reasons.get(k, 0) for k, v in c.exclusion_reasons.items()
-                         if v - c.full_text_reasons.get(k, 0) > 0}
-    excluded = f"Excluded after assessment\n{c.excluded_at_title_abstract}\n{listed(at_title_abstract)}"
+    excluded = f"Excluded after assessment\n{c.excluded_at_title_abstract}\n{listed(c.title_abstract_reasons)}"
     reports_excluded = f"Reports excluded\n{c.reports_excluded}" + (
         f"\n{listed(c.full_text_reasons)}" if c.full_text_reasons else "")
     # (left text, right text, left height, right height, left colour) per row, top to bottom

@@ -201,21 +201,25 @@ HOLDS = ("supported", "accurate description", "partly supported", "partly accura
 FAILS = ("contradicted", "inaccurate description", "disputed", "overstated")
 
 
-def article_headline(rows: pd.DataFrame) -> dict:
+def article_headline(rows: pd.DataFrame, searched: set[str] = frozenset()) -> dict:
     """What holds, what does not, and what could harm a reader who believed it, for one
-    article's graded claims (``rows``: claims merged with their grades)."""
+    article's graded claims (``rows``: claims merged with their grades). A claim could harm a
+    reader when it is a safety statement or advice and the evidence searched for it is against
+    it or lacking; one not yet searched (``searched``: the claims a logged search names, or
+    with evidence rows) is listed apart as not judged yet."""
     testable = rows[rows["testable"].astype(bool)]
     holds = testable[testable["verdict"].isin(HOLDS)]
     fails = testable[testable["verdict"].isin(FAILS)]
     lacking = testable[testable["verdict"] == "unsupported"]
     risky = testable[(testable["category"] == "safety") | (testable["kind"] == "advice-safety")]
-    harm = risky[~risky["verdict"].isin(HOLDS)]
+    looked_for = risky["claim_id"].isin(searched) | (risky["evidence_rows"].fillna(0) > 0)
+    harm = risky[looked_for & risky["verdict"].isin((*FAILS, "unsupported"))]
 
     def listed(frame):
         return [{"claim_id": r["claim_id"], "claim": r["claim"], "verdict": r["verdict"]} for _, r in frame.iterrows()]
 
     return {"holds": listed(holds), "fails": listed(fails), "harm": listed(harm), "n_lacking": len(lacking),
-            "n_testable": len(testable)}
+            "n_testable": len(testable), "risky_unsearched": listed(risky[~looked_for])}
 
 
 def report_context(assessment: Assessment, with_figures: bool = True) -> dict:
@@ -231,8 +235,7 @@ def report_context(assessment: Assessment, with_figures: bool = True) -> dict:
     c = assessment.prisma
     verdict_tab = grading.verdict_table()
     return {
-        "title": review.settings.get("title") or ("Do the claims hold up? A graded review of "
-                                                  f"{counted(len(review.articles), 'article')}"),
+        "title": _title(review),
         "gaps": gaps,
         "lede": _lede(review, grades),
         "review": review.name, "date": review_date(review), "n_claims": len(review.claims),
@@ -262,6 +265,15 @@ def report_context(assessment: Assessment, with_figures: bool = True) -> dict:
         "jsonld": json.dumps(claimreviews(review, grades), ensure_ascii=False).replace("<", "\\u003c"),
         "css": (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8"),
     }
+
+
+def _title(review: Review) -> str:
+    """review.toml's title, else one naming the article (or counting the articles)."""
+    if review.settings.get("title"):
+        return review.settings["title"]
+    titles = [t for t in review.articles["title"] if t]
+    what = f"“{titles[0]}”" if len(review.articles) == 1 and titles else counted(len(review.articles), "article")
+    return f"Do the claims hold up? A graded review of {what}"
 
 
 def _contents(gaps: list[str]) -> list[tuple[str, str]]:
@@ -351,21 +363,34 @@ def _articles(review: Review) -> list[dict]:
             for a in review.articles.itertuples()]
 
 
+def study_label(entry: Entry) -> str:
+    """``Dupuy et al. 2018``: how a study is named in a narrow column (its key, up to 32
+    letters in one word, cannot be set there without breaking it)."""
+    names = split_authors(delatex(entry.get("author")))
+    first = names[0] if names else ""
+    surname = first.split(",")[0].strip() if "," in first else (first.split() or [entry.key])[-1]
+    return f"{surname}{' et al.' if len(names) > 1 else ''} {entry.get('year')}".strip()
+
+
 def _claim_tables(review: Review, claims: pd.DataFrame) -> list[dict]:
     """Per article: its headline and its claims, each with its largest key studies."""
     ev = review.evidence
 
-    def key_studies(row) -> list[str]:
+    entries = {e.key: e for e in review.library}
+
+    def key_studies(row) -> list[dict]:
         ids = (row["primary_evidence"] or "").split()
         rows = ev[ev["evidence_id"].isin(ids)].copy()
         rows["n_sort"] = rows["n"].fillna(0).astype(float)
-        return list(dict.fromkeys(rows.sort_values("n_sort", ascending=False)["study_key"]))[:3]
+        keys = list(dict.fromkeys(rows.sort_values("n_sort", ascending=False)["study_key"]))[:3]
+        return [{"key": k, "label": study_label(entries[k]) if k in entries else k} for k in keys]
 
     tables = []
     for a in review.articles.itertuples():
         mine = claims[claims["article_id"] == a.article_id]
         rows = [{**r.to_dict(), "key_studies": key_studies(r) if r["testable"] else []} for _, r in mine.iterrows()]
-        tables.append({"title": a.title, "rows": rows, "headline": article_headline(mine) if len(mine) else None})
+        headline = article_headline(mine, review.searched_claims()) if len(mine) else None
+        tables.append({"title": a.title, "rows": rows, "headline": headline})
     return tables
 
 
@@ -442,15 +467,41 @@ def _indirectness_methods(review: Review) -> str:
     return text + f" Overridden by the reviewer, with the reason: {listed}."
 
 
+def rated_down(grades: pd.DataFrame) -> dict[str, int]:
+    """GRADE domain → how many graded claims it rated down (serious or very serious), in the
+    order of :data:`litreview.grade.grading.DOMAINS`; domains that rated none down are left out."""
+    out = {}
+    for d in DOMAINS:
+        column = grades.get(d.replace(" ", "_"), pd.Series(dtype=object))
+        n = int(column.isin(("serious", "very serious")).sum())
+        if n:
+            out[d] = n
+    return out
+
+
+def _rated_down_sentence(grades: pd.DataFrame) -> list[str]:
+    """The domains that rated grades down, counted over the claims with evidence (a claim
+    without any is very low for want of evidence, not rated down)."""
+    graded = grades[grades["testable"].astype(bool) & (grades["evidence_rows"].fillna(0) > 0)]
+    if graded.empty:
+        return []
+    down = rated_down(graded)
+    if not down:
+        return [f"No grade of the {counted(len(graded), 'claim')} with evidence was rated down in any GRADE domain."]
+    return ["Grades were rated down for " + "; ".join(f"{d} in {counted(n, 'claim')}" for d, n in down.items())
+            + f" (of {counted(len(graded), 'claim')} with evidence)."]
+
+
 def _limitations(assessment: Assessment) -> list[str]:
-    """What limits the review: risk of bias, the reviewer's own list, pooling, missing urls."""
-    review, pooled = assessment.review, assessment.pooled
+    """What limits the review: the GRADE domains that rated grades down, risk of bias, the
+    reviewer's own list, pooling, missing urls. Every sentence is counted from the grades."""
+    review, grades, pooled = assessment.review, assessment.grades, assessment.pooled
     rob_some = assessment.rob_by_study
     share_some = sum(v == "some-concerns" for v in rob_some.values()) / max(1, len(rob_some))
     with_effects = assessment.effects
     return [
-        *([f"{share_some:.0%} of the assessed studies have 'some concerns' about risk of bias"
-           + (", which lowers most grades by one level." if share_some >= 0.5 else ".")] if rob_some else []),
+        *_rated_down_sentence(grades),
+        *([f"{share_some:.0%} of the assessed studies have 'some concerns' about risk of bias."] if rob_some else []),
         *review.settings.get("limitations", []),
         *([("No two independent primary studies shared a comparable effect, so nothing was pooled; "
             "the forest plot shows reported estimates only.") if not list(pooled) else

@@ -341,7 +341,9 @@ class Review:
                      many=column != "matched_key")
         dangling(REFERENCE_AUDIT, "search_ids", search_ids, "search (not in search_log.csv)", many=True)
         dangling(OVERRIDES, "claim_id", claim_ids, "claim (not in claims.csv)")
-        return problems + self.rob_coverage_problems() + self._check_screening(study_keys)
+        # a study with evidence but no rob.csv rows yet is a gap of a review in progress (extraction
+        # comes before appraisal), listed by litreview.report.missing.gaps, not a problem
+        return problems + self._check_screening(study_keys)
 
     def rob_coverage_problems(self) -> list[Problem]:
         """Every study of library.bib with evidence has a risk-of-bias judgement (reported on

@@ -17,6 +17,7 @@ from ..grade.assessment import Assessment
 from ..grade.claim import grade_label
 from ..grade.grading import DOMAINS, domain_mark
 from ..tables.review import Review
+from .explanations import ExplanationRefused, save_explanation
 
 CONTEXT_CHARS = 280  # article text shown on each side of the quote
 
@@ -156,8 +157,56 @@ class ClaimExplorer:
         pick_verdict.observe(on_verdict, names="value")
         pick_claim.observe(on_claim, names="value")
         reload.on_click(on_reload)
+        editor = self._editor(pick_claim)
         self.reload_button, self.changes = reload, changes  # for tests and scripts
-        return widgets.VBox([widgets.HBox([pick_verdict, pick_claim, reload]), changes, detail])
+        return widgets.VBox([widgets.HBox([pick_verdict, pick_claim, reload]), changes, detail, editor])
+
+    def explanation_html(self, claim_id: str) -> str:
+        """What the explanation must agree with: the computed verdict (both scales), the
+        certainty and each GRADE domain's judgement."""
+        c = self._claim(claim_id)
+        if not c["testable"]:
+            return "<p><em>A statement that no experiment can test: nothing to explain.</em></p>"
+        expert = f" ({_esc(c['expert_verdict'])})" if c.get("expert_verdict") else ""
+        head = (f"<p>Computed verdict: <b>{_esc(c['verdict'])}</b>{expert}"
+                + (f", certainty {_esc(c['certainty'])}" if c["certainty"] else "") + "</p>")
+        if not c["starting_certainty"]:
+            return head + f"<p style='font-size:85%'>{_esc(c['rationale'])}</p>"
+        rows = [[_esc(d), domain_mark(c[d.replace(' ', '_')]), _esc(c[d.replace(' ', '_')])] for d in DOMAINS]
+        return head + _table(["domain", "", "judgement"], rows)
+
+    def _editor(self, pick_claim):
+        """The explanation box beside the computed verdict and domains; Save checks and writes."""
+        import ipywidgets as widgets
+
+        grade = widgets.HTML(layout=widgets.Layout(width="40%"))
+        text = widgets.Textarea(placeholder="Two to four sentences in your own words, naming the verdict above.",
+                                layout=widgets.Layout(width="100%", height="8em"))
+        save = widgets.Button(description="Save explanation", button_style="primary")
+        said = widgets.HTML()
+
+        def show(claim_id):
+            explained = dict(zip(self.review.explanations["claim_id"], self.review.explanations["explanation"]))
+            grade.value = self.explanation_html(claim_id) if claim_id else ""
+            text.value = explained.get(claim_id, "") if claim_id else ""
+            text.disabled = save.disabled = not claim_id or not self._claim(claim_id)["testable"]
+
+        def on_save(_):
+            try:
+                label = save_explanation(self.review.name, pick_claim.value, text.value, self.review.root)
+            except ExplanationRefused as exc:
+                said.value = "<br>".join(f"<span style='color:#b91c1c'>{html.escape(p, quote=False)}</span>"
+                                         for p in exc.problems)
+                return
+            self.reload()
+            said.value = f"Saved to {html.escape(label)}."
+
+        pick_claim.observe(lambda change: (show(change["new"]), setattr(said, "value", "")), names="value")
+        save.on_click(on_save)
+        show(pick_claim.value)
+        self.explanation_text, self.save_button, self.saved = text, save, said  # for tests and scripts
+        return widgets.HBox([grade, widgets.VBox([text, widgets.HBox([save]), said],
+                                                 layout=widgets.Layout(width="60%"))])
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         bundle = {} if self.claims.empty else self.widget()._repr_mimebundle_()

@@ -22,7 +22,8 @@ ranking lags, and the first click after the refit uses it.
 Keyboard: JupyterLab gives widgets no key bindings, so the widget has a small "keys" box; with
 it focused, ``i`` includes, ``1``-``9``/``0`` exclude with the reason of that number (as
 listed beside the buttons), ``u`` undoes, and ``r`` reads the queue again (after decisions
-made elsewhere: in the other stage's widget, another notebook or a terminal).
+made elsewhere: another notebook or a terminal). The other stage's widget in the same notebook
+reads its queue again by itself after every decision and undo.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import html
 import re
 import threading
 import time
+import weakref
 from pathlib import Path
 
 from ..appraise.inclusion import InclusionError, include
@@ -50,6 +52,10 @@ from ..collect.screening import (
 CLICK_BUDGET_S = 0.1
 
 KEYS = {str((n + 1) % 10): reason for n, reason in enumerate(EXCLUSION_REASONS)}
+
+# the widgets open in this kernel: a decision at one stage changes the other stage's queue (an
+# include at title/abstract is a record for full text), so that widget reads its queue again
+_OPEN: weakref.WeakSet = weakref.WeakSet()
 
 
 def highlight(text: str, terms: list[str]) -> str:
@@ -108,6 +114,7 @@ class ScreeningWidget:
                            w.HBox(self.excludes, layout=w.Layout(flex_flow="row wrap")),
                            self.progress, self.status, self.message])
         self.refresh()
+        _OPEN.add(self)
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -197,6 +204,14 @@ class ScreeningWidget:
         except (ScreeningError, InclusionError) as exc:  # e.g. decided meanwhile in another notebook
             self.message.value = f"<b>not written:</b> {html.escape(str(exc))}"
         self.refresh()
+        self._refresh_other_stages()
+
+    def _refresh_other_stages(self) -> None:
+        """Read the queue again in this kernel's widgets of the same review at another stage."""
+        for other in list(_OPEN):
+            if other is not self and (other.review, other.root) == (self.review, self.root) \
+                    and other.stage != self.stage:
+                other.refresh()
 
     def _undo(self) -> None:
         try:
@@ -206,6 +221,7 @@ class ScreeningWidget:
         except ScreeningError as exc:
             self.message.value = f"<b>nothing undone:</b> {html.escape(str(exc))}"
         self.refresh()
+        self._refresh_other_stages()
 
     def _key(self, change) -> None:
         key = (change["new"] or "")[-1:].lower()

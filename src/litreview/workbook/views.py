@@ -93,7 +93,12 @@ def notice(text: str) -> str:
 def show_gaps(review) -> None:
     """Display what the review does not have yet; nothing when it is complete. Plain text
     rides along, so a text-only front end says the same."""
+    show_notes(gaps(review))
+
+
+def show_notes(notes: list[str]) -> None:
+    """Display each note highlighted, with its plain text for a text-only front end."""
     from IPython.display import display
 
-    for gap in gaps(review):
-        display({"text/html": notice(gap), "text/plain": gap}, raw=True)
+    for note in notes:
+        display({"text/html": notice(note), "text/plain": note}, raw=True)
