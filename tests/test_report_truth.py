@@ -11,10 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from litreview.collect import prisma
 from litreview.collect.status import report_section
 from litreview.grade.assessment import Assessment
 from litreview.grade.grading import DOMAINS
-from litreview.report import plots, prisma
+from litreview.report import plots
 from litreview.report.sections import article_headline, rated_down, report_context
 from litreview.tables.review import Review
 from litreview.tables.schema import STUDY_STATUS, VERDICTS
