@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,17 @@ def _ipc_kernel_manager():
         @default("transport")
         def _transport_default(self) -> str:
             return "ipc"
+
+        @default("ip")
+        def _ip_default(self) -> str:
+            # an absolute socket path in the runtime folder: a relative one ("kernel-ipc") would be
+            # read from the kernel's working folder (the notebook's) and from this process's
+            # alike, and they are not the same folder
+            from jupyter_core.paths import jupyter_runtime_dir
+
+            runtime = Path(jupyter_runtime_dir())
+            runtime.mkdir(parents=True, exist_ok=True)
+            return str(runtime / f"litreview-{uuid.uuid4().hex[:12]}-ipc")
 
     return IpcKernelManager
 
