@@ -42,6 +42,8 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, str(CORES))
 
 import argparse  # noqa: E402
+import functools  # noqa: E402
+import hashlib  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
@@ -66,6 +68,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SETS = ROOT.parent / "shared" / "benchmarks" / "screening"
 REQUIREMENTS = Path(__file__).with_name("requirements-asreview-lab.txt")
 ENV = ROOT / ".cache" / "benchmarks" / "asreview-lab-env"
+ORDERS = ROOT / ".cache" / "benchmarks" / "asreview-lab-orders"
 JSON_OUT = ROOT / "reports" / "benchmarks" / "screening.json"
 RECALL = 0.95
 SHARE = 0.10
@@ -157,6 +160,7 @@ def asreview_env(speed) -> tuple[Path | None, str]:
     return command, f"built with {python}"
 
 
+@functools.cache
 def asreview_version(command: Path) -> dict[str, str]:
     code = "from importlib.metadata import version; import sys; print(version('asreview'), sys.version.split()[0])"
     asreview, python = subprocess.run([str(command.with_name("python")), "-c", code], capture_output=True,
@@ -166,7 +170,24 @@ def asreview_version(command: Path) -> dict[str, str]:
 
 def simulate_asreview(speed, command: Path, path: Path, prior: list[int], seed: int,
                       tmp: Path) -> tuple[list[int] | None, float, str]:
-    """ASReview's labelling order (row numbers), the run's seconds, and an error message."""
+    """ASReview's labelling order (row numbers), the run's seconds, and an error message. An
+    order is kept in ``ORDERS`` under the set's SHA-256, the ASReview version, the priors and
+    the seed (the run is deterministic for them), and read from there when asked again."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    version = asreview_version(command)["asreview"]
+    kept = ORDERS / f"{path.stem}-{digest}-asreview{version}-seed{seed}-prior{'-'.join(map(str, prior))}.json"
+    if kept.exists():
+        stored = json.loads(kept.read_text(encoding="utf-8"))
+        return stored["order"], stored["seconds"], ""
+    order, seconds, error = _run_asreview(speed, command, path, prior, seed, tmp)
+    if order is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(json.dumps(dict(order=order, seconds=seconds)), encoding="utf-8")
+    return order, seconds, error
+
+
+def _run_asreview(speed, command: Path, path: Path, prior: list[int], seed: int,
+                  tmp: Path) -> tuple[list[int] | None, float, str]:
     project = tmp / f"{path.stem}-{seed}.asreview"
     run = speed.run_measured([str(command), "simulate", str(path), "--prior-idx", *map(str, prior),
                               "--seed", str(seed), "-o", str(project)], tmp / "asreview.out", cwd=tmp)

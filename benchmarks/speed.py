@@ -68,6 +68,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from litreview.tables.bib import page_range
@@ -540,6 +541,44 @@ def source_digests() -> dict[str, str]:
 
 def _sizes(text: str) -> list[int]:
     return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
+# The adversarial library: every title drawn from a vocabulary this small, with a handful of
+# authors, years, volumes and pages, so that every blocking key is shared by thousands of
+# records. No two records are copies of one another (each is its own true group).
+SMALL_VOCABULARY = ("calf", "massage", "pain", "trial", "effect", "runners", "muscle", "therapy", "study",
+                    "recovery", "randomised", "outcomes")
+ADVERSARIAL_RECORDS = 50_000
+
+
+def small_vocabulary(n: int, seed: int = 0) -> pd.DataFrame:
+    """``n`` distinct records whose fields come from tiny vocabularies (see SMALL_VOCABULARY)."""
+    rng = np.random.default_rng(seed)
+    seen: set[str] = set()
+    rows = []
+    while len(rows) < n:
+        title = " ".join(rng.choice(SMALL_VOCABULARY, size=int(rng.integers(6, 11))))
+        if title in seen:
+            continue
+        seen.add(title)
+        rows.append(dict(record_id=f"adv:{len(rows) + 1}", entry_type="article",
+                         authors=f"{rng.choice(['Smith', 'Jones', 'Brown', 'Lee', 'Wang'])}, A",
+                         title=title.capitalize(), journal="Journal of Examples", year=str(rng.choice([2020, 2021])),
+                         volume=str(rng.integers(1, 4)), issue="1", pages=str(rng.integers(1, 6)), doi="", pmid="",
+                         abstract=""))
+    return pd.DataFrame(rows)
+
+
+def adversarial(n: int, seed: int) -> dict[str, Any]:
+    """Import + de-duplication of ``n`` small-vocabulary records (RIS), the project's pipeline."""
+    records = small_vocabulary(n, seed)
+    labels = list(range(n))
+    with tempfile.TemporaryDirectory(prefix="litreview-adversarial-") as folder:
+        tmp = Path(folder)
+        library = tmp / f"small-vocabulary-{n}.ris"
+        write_library(records, library, "ris")
+        progress(f"litreview: import + dedup of {library.name} (small vocabulary)")
+        return dict(format="ris", **run_litreview(library, n, labels, tmp))
 
 
 def benchmark(sizes: list[int], seed: int, with_asreview: bool) -> dict[str, Any]:
