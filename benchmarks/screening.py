@@ -346,11 +346,13 @@ def main() -> None:
     results, loaded = [], []
     with tempfile.TemporaryDirectory(prefix="litreview-screening-") as folder:
         tmp = Path(folder)
-        for path in files:
+        for path in files:  # ours first, then ASReview's runs (kept ones are read back at once)
             texts, labels = load_set(path)
             loaded.append((texts, labels))
-            results.append(simulate_set(path, texts, labels, questions.get(path.name, ""), args.seeds, speed,
-                                        command, tmp))
+            results.append(simulate_set(path, texts, labels, questions.get(path.name, ""), args.seeds))
+        for path, (_, labels), row in zip(files, loaded, results) if command else ():
+            for seed in range(1, args.seeds + 1):
+                row["asreview"].append(simulate_theirs(path, labels, seed, speed, command, tmp))
     timing = None
     if not args.no_speed:
         progress(f"speed per decision at {SPEED_RECORDS:,} records")
@@ -367,9 +369,8 @@ def main() -> None:
     progress(f"figures written to {args.json}")
 
 
-def simulate_set(path: Path, texts: list[str], labels: np.ndarray, question: str, seeds: int, speed,
-                 command: Path | None, tmp: Path) -> dict[str, Any]:
-    """Every run of one set (see the module docstring)."""
+def simulate_set(path: Path, texts: list[str], labels: np.ndarray, question: str, seeds: int) -> dict[str, Any]:
+    """Our runs of one set (see the module docstring)."""
     row: dict[str, Any] = dict(file=path.name, records=len(labels), relevant=int(labels.sum()),
                                **{key: [] for key, _ in CONDITIONS})
     plain = Ranker(texts)
@@ -388,16 +389,19 @@ def simulate_set(path: Path, texts: list[str], labels: np.ndarray, question: str
                 order, ms = simulate_ours(asked, labels, [])
                 row["question_only"].append(dict(seed=seed, prior=[], ms_per_decision=ms,
                                                  **measures(order, labels, skip=0)))
-        if command:
-            progress(f"{path.name} seed {seed}: asreview simulate")
-            theirs, seconds, error = simulate_asreview(speed, command, path, prior, seed, tmp)
-            if theirs is None:
-                row["asreview"].append(dict(seed=seed, error=error))
-                continue
-            if theirs[:2] != prior:
-                raise SystemExit(f"asreview did not start from the priors {prior}: {theirs[:2]}")
-            row["asreview"].append(dict(seed=seed, seconds=seconds, **measures(theirs, labels)))
     return row
+
+
+def simulate_theirs(path: Path, labels: np.ndarray, seed: int, speed, command: Path, tmp: Path) -> dict[str, Any]:
+    """ASReview's run of one set and seed, from the same priors as ours."""
+    prior = priors(labels, seed)
+    progress(f"{path.name} seed {seed}: asreview simulate")
+    theirs, seconds, error = simulate_asreview(speed, command, path, prior, seed, tmp)
+    if theirs is None:
+        return dict(seed=seed, error=error)
+    if theirs[:2] != prior:
+        raise SystemExit(f"asreview did not start from the priors {prior}: {theirs[:2]}")
+    return dict(seed=seed, seconds=seconds, **measures(theirs, labels))
 
 
 def _mean(runs: list[dict], key: str) -> float:
