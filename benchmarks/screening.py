@@ -73,6 +73,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from litreview.collect import ranking  # noqa: E402
 from litreview.collect.ranking import Ranker, record_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -331,8 +332,16 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5, help="seeds 1..N (default 5; 0: only the speed measure)")
     ap.add_argument("--no-asreview", action="store_true", help="skip the comparison with ASReview LAB")
     ap.add_argument("--no-speed", action="store_true", help="skip the ms-per-decision measure")
+    ap.add_argument("--query-term-scale", type=float, default=None,
+                    help=f"try another QUERY_TERM_SCALE (default {ranking.QUERY_TERM_SCALE:g}; 1: the question "
+                         "as a relevant document only)")
+    ap.add_argument("--svm-tol", type=float, default=None, help=f"try another SVM_TOL (default {ranking.SVM_TOL:g})")
     ap.add_argument("--json", type=Path, default=JSON_OUT, help="where to write the figures as JSON")
     args = ap.parse_args()
+    if args.query_term_scale is not None:
+        ranking.QUERY_TERM_SCALE = args.query_term_scale
+    if args.svm_tol is not None:
+        ranking.SVM_TOL = args.svm_tol
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:CORES]))
     if args.questions is None and (args.sets / "questions.csv").exists():
@@ -369,6 +378,7 @@ def main() -> None:
     args.json.write_text(json.dumps(dict(
         measured=datetime.now(UTC).isoformat(timespec="seconds"), seeds=args.seeds,
         sets=args.sets.name, questions=args.questions.name if args.questions else None,
+        query_term_scale=ranking.QUERY_TERM_SCALE, svm_tol=ranking.SVM_TOL,
         asreview=dict(status=status, **versions), results=results, speed=timing),
         indent=2) + "\n", encoding="utf-8")
     progress(f"figures written to {args.json}")
@@ -421,6 +431,7 @@ def report(results: list[dict], timing: dict, versions: dict, status: str, args)
            "with its default model (ELAS u4), same priors") if versions else f"NOTICE: {status}")
     if args.questions:
         print(f"questions: {args.questions.name}")
+    print(f"model: QUERY_TERM_SCALE {ranking.QUERY_TERM_SCALE:g}, SVM_TOL {ranking.SVM_TOL:g}")
     shown = [(key, name) for key, name in CONDITIONS if any(row[key] for row in results)]
     for measure, title, form in MEASURES if args.seeds else ():
         print(f"\n{title}")
