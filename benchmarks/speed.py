@@ -68,6 +68,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from litreview.tables.bib import page_range
@@ -520,6 +521,21 @@ def print_report(litreview: list[dict[str, Any]], asreview: dict[str, Any], chec
           "kept set, since asreview reports survivors only)")
 
 
+def print_adversarial(run: dict[str, Any] | None, litreview: list[dict[str, Any]]) -> None:
+    """The small-vocabulary library beside the ordinary RIS runs: seconds of de-duplication per
+    1,000 records."""
+    if run is None:
+        return
+    print(f"\nadversarial input: {run['records']:,} distinct RIS records from a {len(SMALL_VOCABULARY)}-word "
+          "title vocabulary, 5 authors, 2 years, 3 volumes, 5 pages (every blocking key shared by thousands)")
+    for label, r in [("small vocabulary", run), *(("ordinary", r) for r in litreview if r["format"] == "ris")]:
+        print(f"  {label:<16} {r['records']:>8,} records: import {r['import_s']:.2f} s, dedup {r['dedup_s']:.2f} s, "
+              f"{1000 * r['dedup_s'] / r['records']:.3f} s of dedup per 1,000 records, peak {r['peak_mb']:.0f} MB, "
+              f"{r['strict']['removed']:,} removed")
+    print("  (the small-vocabulary records are all distinct: every removal there is a false merge of near-identical "
+          "titles)")
+
+
 def _json_safe(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
@@ -540,6 +556,44 @@ def source_digests() -> dict[str, str]:
 
 def _sizes(text: str) -> list[int]:
     return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
+# The adversarial library: every title drawn from a vocabulary this small, with a handful of
+# authors, years, volumes and pages, so that every blocking key is shared by thousands of
+# records. No two records are copies of one another (each is its own true group).
+SMALL_VOCABULARY = ("calf", "massage", "pain", "trial", "effect", "runners", "muscle", "therapy", "study",
+                    "recovery", "randomised", "outcomes")
+ADVERSARIAL_RECORDS = 50_000
+
+
+def small_vocabulary(n: int, seed: int = 0) -> pd.DataFrame:
+    """``n`` distinct records whose fields come from tiny vocabularies (see SMALL_VOCABULARY)."""
+    rng = np.random.default_rng(seed)
+    seen: set[str] = set()
+    rows = []
+    while len(rows) < n:
+        title = " ".join(rng.choice(SMALL_VOCABULARY, size=int(rng.integers(6, 11))))
+        if title in seen:
+            continue
+        seen.add(title)
+        rows.append(dict(record_id=f"adv:{len(rows) + 1}", entry_type="article",
+                         authors=f"{rng.choice(['Smith', 'Jones', 'Brown', 'Lee', 'Wang'])}, A",
+                         title=title.capitalize(), journal="Journal of Examples", year=str(rng.choice([2020, 2021])),
+                         volume=str(rng.integers(1, 4)), issue="1", pages=str(rng.integers(1, 6)), doi="", pmid="",
+                         abstract=""))
+    return pd.DataFrame(rows)
+
+
+def adversarial(n: int, seed: int) -> dict[str, Any]:
+    """Import + de-duplication of ``n`` small-vocabulary records (RIS), the project's pipeline."""
+    records = small_vocabulary(n, seed)
+    labels = list(range(n))
+    with tempfile.TemporaryDirectory(prefix="litreview-adversarial-") as folder:
+        tmp = Path(folder)
+        library = tmp / f"small-vocabulary-{n}.ris"
+        write_library(records, library, "ris")
+        progress(f"litreview: import + dedup of {library.name} (small vocabulary)")
+        return dict(format="ris", **run_litreview(library, n, labels, tmp))
 
 
 def benchmark(sizes: list[int], seed: int, with_asreview: bool) -> dict[str, Any]:
@@ -573,6 +627,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help=f"sizes {','.join(map(str, QUICK_SIZES))}, to try it out")
     ap.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
     ap.add_argument("--no-asreview", action="store_true", help="skip the comparison with asreview-datatools")
+    ap.add_argument("--adversarial", type=int, default=ADVERSARIAL_RECORDS,
+                    help=f"records of the small-vocabulary library (default {ADVERSARIAL_RECORDS:,}; 0: skip)")
     ap.add_argument("--json", type=Path, default=JSON_OUT, help="where to write the figures as JSON")
     ap.add_argument("--worker", nargs=2, type=Path, metavar=("LIBRARY", "RESULT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -582,6 +638,7 @@ def main() -> None:
     sizes = list(QUICK_SIZES) if args.quick else args.sizes
     load_before, sources = os.getloadavg()[0], source_digests()
     figures = benchmark(sizes, args.seed, not args.no_asreview)
+    figures["adversarial"] = adversarial(args.adversarial, args.seed) if args.adversarial else None
     load = dict(before=load_before, after=os.getloadavg()[0])
     checked = targets(figures["litreview"])
     print(f"machine: {os.cpu_count()} cores, 1-minute load average {load['before']:.1f} before and "
@@ -591,6 +648,7 @@ def main() -> None:
         print("NOTICE: the measured code changed during the run; its figures mix versions")
     print()
     print_report(figures["litreview"], figures["asreview"], checked)
+    print_adversarial(figures["adversarial"], figures["litreview"])
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(_json_safe(dict(
         measured=datetime.now(UTC).isoformat(timespec="seconds"), sizes=sizes, seed=args.seed,

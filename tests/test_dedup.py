@@ -371,3 +371,90 @@ def test_score_counts_a_merge_across_groups_as_false_positive():
     log = pd.DataFrame([("r2", "r1", "doi", 1.0, ""), ("r3", "r1", "doi", 1.0, "")], columns=list(DEDUP_LOG_COLUMNS))
     m = score(records, log, [["r1", "r2"], ["r3"]])
     assert (m["tp"], m["fp"], m["fn"], m["precision"], m["recall"]) == (1, 1, 0, 0.5, 1.0)
+
+
+# --- recurring titles without a place, bare reply words, what the kept record takes, bounded blocking
+
+def test_a_recurring_heading_without_pages_or_identifiers_stays_apart_within_one_volume():
+    # the heading recurs (issues 1 and 2 of volume 30); two more records of it in volume 30
+    # give no issue, pages or identifier: nothing says they are one printing of it
+    heading = dict(HEADING, title="Issues and opinions in example practice")
+    records = table(dict(heading, issue="1", pages="1-2"), dict(heading, issue="2", pages="61-62"),
+                    dict(heading, issue="", pages=""), dict(heading, issue="", pages="", journal="Q Examples"))
+    assert find_duplicates(records).empty
+
+
+def test_a_recurring_heading_without_pages_still_merges_on_an_identifier():
+    heading = dict(HEADING, title="Issues and opinions in example practice")
+    records = table(dict(heading, issue="1", pages="1-2"), dict(heading, issue="2", pages="61-62"),
+                    dict(heading, issue="", pages="", doi="10.5555/io3"),
+                    dict(heading, issue="", pages="", doi="10.5555/IO3", journal="Q Examples"))
+    assert pairs(find_duplicates(records)) == {("r4", "r3")}
+
+
+def test_a_bare_trailing_response_is_a_reply_marker_beside_the_title_it_answers():
+    records = table({}, {"title": BASE["title"] + " Response", "pages": ""})
+    assert find_duplicates(records).empty
+
+
+def test_a_bare_trailing_response_vetoes_a_chain_through_a_record_without_the_word():
+    # r2 is the reply ("... Response", no punctuation); r3 is its copy from a database that
+    # dropped the word, sharing its DOI; r3 agrees with the article r1 on everything else
+    records = table({"pages": ""}, {"title": BASE["title"] + " Response", "doi": "10.5555/re", "pages": ""},
+                    {"doi": "10.5555/re", "journal": "J Tests", "pages": ""})
+    log = find_duplicates(records)
+    assert pairs(log) == {("r3", "r2")} and list(log["rule"]) == ["doi"]
+
+
+def test_a_trailing_response_on_a_variant_of_the_title_is_not_merged_with_it():
+    # the reply's stem is not the article's title exactly (a typo), so only the fuzzy pair sees it
+    records = table({}, {"title": "Warm compresses for tired calfs in example runners Response", "pages": ""})
+    assert find_duplicates(records).empty
+
+
+def test_titles_that_end_in_the_same_word_response_still_merge():
+    title = "Warm compresses and the inflammatory response"
+    records = table({"title": title}, {"title": title.replace("compresses", "compreses"), "journal": "J Tests"})
+    assert pairs(find_duplicates(records)) == {("r2", "r1")}
+
+
+def test_the_kept_record_takes_identifiers_pages_and_abstract_its_duplicates_have_and_the_log_says_so():
+    records = table({"pages": "", "abstract": ""},
+                    {"pmid": "31415926", "doi": "10.5555/warm", "pages": "101-110", "abstract": "What we did."},
+                    {"pmid": "31415926", "abstract": "Another wording."})
+    log = find_duplicates(records)
+    assert pairs(log) == {("r2", "r1"), ("r3", "r1")}
+    kept = unique(records, log).set_index("record_id")
+    assert list(kept.index) == ["r1"]
+    assert kept.loc["r1", ["doi", "pmid", "pages", "abstract"]].tolist() == [
+        "10.5555/warm", "31415926", "101-110", "What we did."]
+    detail = log.set_index("record_id")["detail"]
+    assert "takes from this one: doi 10.5555/warm, pmid 31415926, pages 101-110, abstract" in detail["r2"]
+    assert "takes from this one" not in detail["r3"]  # r2 gave everything first
+    assert records.loc[0, "pmid"] == ""  # the table itself is not changed
+
+
+def test_the_kept_record_keeps_its_own_values():
+    records = table({"doi": "10.5555/own", "pages": "101-110"}, {"pmid": "27182818", "pages": "101-10"})
+    log = find_duplicates(records)
+    kept = unique(records, log).set_index("record_id")
+    assert kept.loc["r1", ["doi", "pmid", "pages"]].tolist() == ["10.5555/own", "27182818", "101-110"]
+    assert log.loc[0, "detail"].endswith("the kept record takes from this one: pmid 27182818")
+
+
+def test_candidate_pairs_stay_linear_in_the_records_whatever_the_vocabulary():
+    # every title from twelve words, one author in one year, volume and page: each blocking key
+    # is shared by all; all against all would be n(n-1)/2 pairs
+    import itertools
+
+    from litreview.collect import dedup
+
+    words = ("calf massage pain trial effect runners muscle therapy study recovery randomised outcomes").split()
+    titles = [" ".join(p) for p in itertools.islice(itertools.permutations(words, 7), 0, 600_000, 200)]
+    records = table(*({"title": title.capitalize(), "pages": "7", "issue": "1"} for title in titles))
+    t = dedup._table(records)
+    pairs_ = dedup._candidate_pairs(t, dedup._Groups(t.profiles))
+    n = len(records)
+    assert n == 3000
+    assert len(pairs_) <= 4 * 2 * dedup.NEIGHBOURS * n  # the bound the module promises
+    assert len(pairs_) < n * (n - 1) / 2 / 20

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from litreview.collect.ranking import BALANCE_RATIO, EXCLUDE, INCLUDE, Ranker, balanced_weights, record_text, stopping
+from litreview.collect.ranking import (
+    BALANCE_RATIO,
+    EXCLUDE,
+    INCLUDE,
+    QUERY_TERM_SCALE,
+    Ranker,
+    balanced_weights,
+    record_text,
+    stopping,
+)
 
 TEXTS = [
     "Calf massage reduces delayed onset muscle soreness after eccentric exercise in athletes",  # 0
@@ -43,12 +52,41 @@ def test_includes_only_rank_similar_records_first():
 
 
 def test_the_model_learns_from_includes_and_excludes():
-    # the claims' text points at economics; the decisions say massage: the decisions win
+    # the claims' text points at economics; the decisions say massage. The question stays one
+    # relevant document: once the records of its topic are excluded, the decisions win
     ranker = Ranker(TEXTS, query="interest rates inflation")
     assert set(ranker.order({})[:2]) == {1, 5}
-    order = list(ranker.order({0: INCLUDE, 1: EXCLUDE, 3: EXCLUDE}))
+    order = list(ranker.order({0: INCLUDE, 1: EXCLUDE, 3: EXCLUDE, 5: EXCLUDE}))
     assert set(order[:3]) == {2, 4, 7}
-    assert {0, 1, 3}.isdisjoint(order)
+    assert {0, 1, 3, 5}.isdisjoint(order)
+    assert set(Ranker(TEXTS).order({0: INCLUDE, 1: EXCLUDE, 3: EXCLUDE})[:3]) == {2, 4, 7}  # no question
+
+
+def test_the_question_is_a_relevant_document_so_a_model_is_fitted_from_the_first_exclusion():
+    # no relevant record found yet: one exclusion and the question are enough to fit a model
+    ranker = Ranker(TEXTS, query="massage for muscle soreness")
+    assert ranker.query is not None
+    scores = ranker.scores({1: EXCLUDE})
+    similarity = ranker.scores({})
+    assert not np.allclose(scores, similarity)  # a model, not the cold-start similarity
+    assert set(ranker.order({1: EXCLUDE})[:4]) == {0, 2, 4, 7}
+    assert list(Ranker(TEXTS).order({1: EXCLUDE})) == [0, 2, 3, 4, 5, 6, 7]  # without it: nothing to learn
+
+
+def test_the_question_terms_get_a_wider_prior_and_stop_words_do_not():
+    plain, asked = Ranker(TEXTS), Ranker(TEXTS, query="the massage of calves")
+    vocabulary = plain.vectorizer.vocabulary_
+    massage, the = vocabulary["massage"], vocabulary["the"]
+    column = lambda ranker, j: ranker.features[:, j].toarray().ravel()  # noqa: E731
+    assert np.allclose(column(asked, massage), QUERY_TERM_SCALE * column(plain, massage))
+    assert np.allclose(column(asked, the), column(plain, the))
+    assert the not in asked.query_terms("the massage of calves")
+    assert np.isclose(np.linalg.norm(asked.query.toarray()), 1.0)  # the question is a document like the others
+
+
+def test_when_pruning_would_leave_no_term_every_term_is_kept():
+    # every record holds the same words: all are in more than 95 % of the records
+    assert "massage" in Ranker(["massage trial"] * 25).vectorizer.vocabulary_
 
 
 def test_model_scores_separate_the_classes_and_refit_on_each_decision():

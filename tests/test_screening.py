@@ -221,3 +221,17 @@ def test_appended_rows_are_read_alone_and_give_the_table_a_full_read_gives(impor
     with pytest.raises(SchemaError) as caught:
         read_decisions("ginger")
     assert [str(p) for p in caught.value.problems][0].startswith(f"{label}:{lines}:decision:")
+
+
+def test_the_queue_shows_the_kept_record_with_what_its_duplicate_carried(review_root):
+    # the first record has no DOI or abstract; its duplicate, read second, has both
+    log = review_root / "data" / "ginger" / "search_log.csv"
+    log.write_text(log.read_text() + "S002,G01,Example database,ginger nausea,2026-11-21,2,0,\n")
+    export = review_root / "pair.ris"
+    block = "TY  - JOUR\nAU  - Author, A\nTI  - Ginger for nausea in pregnancy\nT2  - Journal of Tests\nPY  - 2010\n"
+    export.write_text(block + "ER  - \n\n" + block + "DO  - 10.5555/ginger\nAB  - Women took ginger.\nER  - \n\n",
+                      encoding="utf-8")
+    import_files("ginger", [export], search_id="S002", progress=False)
+    kept = unique_records("ginger").set_index("record_id")
+    assert list(kept.index) == ["pair.ris:1"]
+    assert kept.loc["pair.ris:1", "doi"] == "10.5555/ginger" and kept.loc["pair.ris:1", "abstract"] == "Women took ginger."

@@ -109,7 +109,7 @@ def test_when_a_refit_is_slow_the_next_record_comes_at_once_and_the_refit_runs_b
     widget.include.click()
     assert list(read_decisions("ginger")["record_key"])[-1] == first      # written at once
     assert widget.record["record_id"] != first and widget.lag == 1
-    assert "fitted 1 decision ago; refitting in the background" in widget.status.value
+    assert "fitted 1 decision ago; refitting in the background (the last refit took" in widget.status.value
     widget._fitting.join(timeout=30)
     assert not widget._busy and widget._fitted[2] == 1                   # caught up
     widget.keys.value = "3"                                               # the next click uses it

@@ -236,9 +236,13 @@ def locked(review: str, root: Path | None = None):
 
 def find_record(review: str, record_key: str, root: Path | None = None) -> dict[str, str]:
     """Record ``record_key`` of ``imports/records.csv`` (any record, also one de-duplication
-    later set aside: its screening decisions stand)."""
-    records = load(review, root).records
+    later set aside: its screening decisions stand); a record de-duplication kept carries what
+    it took from its duplicates (DOI, PMID, pages, abstract)."""
+    records = screening.unique_records(review, root)
     match = records[records["record_id"] == record_key]
+    if match.empty:
+        records = load(review, root).records
+        match = records[records["record_id"] == record_key]
     if match.empty:
         raise InclusionError(f"no imported record {record_key!r} in data/{review}/imports/records.csv")
     return {c: str(v) for c, v in match.iloc[0].items()}

@@ -80,6 +80,16 @@ PARTIAL_LEVEL = 0.95
 PARTIAL_MIN_WORDS = 4
 MIN_TITLE_WORDS = 3  # shorter titles ("Editorial", "Intrapleural therapy") also need volume and page
 SMALL_BLOCK = 12  # blocks up to this size are compared pair by pair, larger ones with cdist
+# A bounded cost per record whatever the vocabulary: in a block of more than SMALL_BLOCK
+# records each record keeps at most NEIGHBOURS candidate partners (its most similar titles),
+# and a block of more than LARGE_BLOCK records is not compared all against all but by the
+# sorted-neighbourhood method (Hernandez & Stolfo 1995, "The merge/purge problem for large
+# databases", SIGMOD '95, doi:10.1145/223784.223807): records sorted by title, and again by
+# the title's words in reverse order (a difference at the start), each compared with the
+# NEIGHBOURS records after it. Candidate pairs are then at most 4 blocking keys x 2 x
+# NEIGHBOURS per record, and title comparisons at most LARGE_BLOCK per record and key.
+NEIGHBOURS = 10
+LARGE_BLOCK = 200
 PAIR_FLOOR = 50  # pairs scoring below this (0-100) are not examined further
 
 # --- titles that cannot identify a work on their own --------------------------------------------
@@ -291,11 +301,41 @@ def _table(records: pd.DataFrame) -> _Table:
     pmids = _memo(lambda v: re.sub(r"\D", "", v), col["pmid"])
     profiles = [_Profile(*fields) for fields in zip(dois, pmids, years, volumes, pages, kinds, numbers, issues,
                                                      first_pages)]
+    kinds = _replies(list(norm), list(kinds))
+    profiles = [p._replace(kind=k) if k != p.kind else p for p, k in zip(profiles, kinds)]
     serial, peers = _serial(list(norm), col["journal"], profiles)
     profiles = [p._replace(serial=serial[i]) if i in serial else p for i, p in enumerate(profiles)]
     families = _memo(_family, [a.split(";", 1)[0].strip() for a in col["authors"]])
     return _Table(ids=col["record_id"], titles=col["title"], norm_titles=list(norm), families=families,
                   journals=col["journal"], first_pages=list(first_pages), profiles=profiles, peers=peers)
+
+
+# --- replies -------------------------------------------------------------------------------------
+
+# A last word that marks a reply when the rest of the title is another record's title
+# ("Warm compresses for calves Response" beside "Warm compresses for calves"); alone at the end
+# of a title it is too often the title's own word ("... and the immune response").
+_TRAILING_REPLY = frozenset({"response", "responses", "reply", "replies", "rejoinder", "rebuttal"})
+
+
+def _replies(norm_titles: list[str], kinds: list[str]) -> list[str]:
+    """The kind of each record, with a bare trailing reply word read as a reply marker when the
+    rest of the title is another record's title (see ``_TRAILING_REPLY``). A reply's kind
+    vetoes every group holding an article (:func:`conflict` is checked against every member),
+    so no record linking the two can join them."""
+    present = set(norm_titles)
+    kinds = list(kinds)
+    for i, norm in enumerate(norm_titles):
+        words = norm.split()
+        if (kinds[i] == "article" and len(words) > MIN_TITLE_WORDS and words[-1] in _TRAILING_REPLY
+                and " ".join(words[:-1]) in present):
+            kinds[i] = "reply"
+    return kinds
+
+
+def _trailing_reply(title: str) -> bool:
+    """Whether a normalised title ends in a word of ``_TRAILING_REPLY``."""
+    return title.rsplit(" ", 1)[-1] in _TRAILING_REPLY
 
 
 # --- generic and recurring titles --------------------------------------------------------------
@@ -390,6 +430,8 @@ def _serial_support(t: _Table, i: int, j: int) -> str | None:
         return f"{kind} title; issue {a.issue} and first page {a.first_page} agree"
     if "generic" in (a.serial, b.serial):
         return None
+    if not (a.first_page or b.first_page or a.doi or b.doi or a.pmid or b.pmid):
+        return None  # a heading printed in several issues of one volume: nothing places either record
     others = (t.peers.get(i, frozenset()) | t.peers.get(j, frozenset())) - {i, j}
     p = t.profiles
     if any((not _elsewhere(a, p[k]) and _elsewhere(p[k], b)) or (not _elsewhere(b, p[k]) and _elsewhere(p[k], a))
@@ -595,30 +637,60 @@ def _blocks(t: _Table) -> Iterable[list[int]]:
 
 def _candidate_pairs(t: _Table, groups: _Groups) -> list[tuple[float, int, int]]:
     """(ratio, i, j) for pairs of different groups that share a block, best first. Small
-    blocks keep pairs from ``PAIR_FLOOR`` (one title may contain the other); large blocks,
-    compared with ``cdist``, only pairs that may pass a fuzzy level."""
+    blocks keep every pair from ``PAIR_FLOOR`` (one title may contain the other); larger blocks
+    only pairs that may pass a fuzzy level, at most ``NEIGHBOURS`` best per record (see
+    ``LARGE_BLOCK`` for the bound)."""
     scores: dict[tuple[int, int], float] = {}
-    large_cutoff = 100 * min(level for level, _ in FUZZY_LEVELS)
+    cutoff = 100 * min(level for level, _ in FUZZY_LEVELS)
     for members in _blocks(t):
         if len(members) <= SMALL_BLOCK:
-            for i, j in combinations(members, 2):
-                if (i, j) not in scores and groups.find(i) != groups.find(j):
-                    scores[(i, j)] = fuzz.ratio(t.norm_titles[i], t.norm_titles[j], score_cutoff=PAIR_FLOOR)
+            candidates = ((i, j, None) for i, j in combinations(members, 2))
+            floor = PAIR_FLOOR
         else:
-            titles = [t.norm_titles[m] for m in members]
-            matrix = process.cdist(titles, titles, scorer=fuzz.ratio, score_cutoff=large_cutoff,
-                                   dtype=np.uint8, workers=-1)
-            for a, b in zip(*np.nonzero(np.triu(matrix, 1))):
-                i, j = members[a], members[b]
-                if (i, j) not in scores and groups.find(i) != groups.find(j):
-                    scores[(i, j)] = fuzz.ratio(t.norm_titles[i], t.norm_titles[j])
+            candidates = (_nearest if len(members) <= LARGE_BLOCK else _neighbourhood)(t, members, cutoff)
+            floor = cutoff
+        for i, j, score in candidates:
+            if i > j:
+                i, j = j, i
+            if (i, j) not in scores and groups.find(i) != groups.find(j):
+                scores[(i, j)] = (score if score is not None
+                                  else fuzz.ratio(t.norm_titles[i], t.norm_titles[j], score_cutoff=floor))
     return sorted(((s / 100, i, j) for (i, j), s in scores.items() if s), key=lambda x: (-x[0], x[1], x[2]))
+
+
+def _nearest(t: _Table, members: list[int], cutoff: float) -> Iterable[tuple[int, int, float]]:
+    """Each record's ``NEIGHBOURS`` most similar titles of the block scoring ``cutoff`` or more
+    (ties: the earlier record)."""
+    titles = [t.norm_titles[m] for m in members]
+    matrix = process.cdist(titles, titles, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.uint8, workers=-1)
+    np.fill_diagonal(matrix, 0)
+    for a in range(len(members)):
+        row = matrix[a]
+        hits = np.flatnonzero(row)
+        if len(hits) > NEIGHBOURS:
+            hits = hits[np.lexsort((hits, -row[hits].astype(int)))[:NEIGHBOURS]]
+        for b in hits:
+            yield members[a], members[int(b)], None
+
+
+def _neighbourhood(t: _Table, members: list[int], cutoff: float) -> Iterable[tuple[int, int, float]]:
+    """Sorted-neighbourhood pairs of a large block: each record and the ``NEIGHBOURS`` after it
+    in title order and in reversed-word title order, scoring ``cutoff`` or more."""
+    for key in (lambda m: (t.norm_titles[m], m), lambda m: (" ".join(reversed(t.norm_titles[m].split())), m)):
+        ordered = sorted(members, key=key)
+        for a, i in enumerate(ordered):
+            for j in ordered[a + 1:a + 1 + NEIGHBOURS]:
+                score = fuzz.ratio(t.norm_titles[i], t.norm_titles[j], score_cutoff=cutoff)
+                if score:
+                    yield i, j, score
 
 
 def _link_fuzzy(t: _Table, groups: _Groups, rule: str) -> None:
     for ratio, i, j in _candidate_pairs(t, groups):
         if groups.find(i) == groups.find(j):
             continue
+        if _trailing_reply(t.norm_titles[i]) != _trailing_reply(t.norm_titles[j]):
+            continue  # "X Response" beside "X" (or a variant of it): a reply and its article
         accepted = _fuzzy_score(t, i, j, ratio)
         support = _serial_support(t, i, j) if accepted else None
         if accepted and support is not None:
@@ -690,7 +762,11 @@ def find_duplicates(records: pd.DataFrame, decisions: pd.DataFrame | None = None
     for root, i in earliest.items():
         groups.first[root] = i
     log = _log(t, groups)
-    return log.iloc[log["record_id"].map(arrived).argsort(kind="stable")].reset_index(drop=True)
+    log = log.iloc[log["record_id"].map(arrived).argsort(kind="stable")].reset_index(drop=True)
+    taken = _taken(records, log)
+    if taken:
+        log["detail"] = [detail + _taken_note(taken.get(rid)) for rid, detail in zip(log["record_id"], log["detail"])]
+    return log
 
 
 def _natural(record_id: str) -> tuple:
@@ -727,6 +803,48 @@ def _log(t: _Table, groups: _Groups) -> pd.DataFrame:
                        "detail": object})
 
 
+# Fields a kept record takes from its duplicates when it lacks them (the identifiers the
+# library entry is written from, the pages that place it, the abstract screening reads).
+FILLED = ("doi", "pmid", "pages", "abstract")
+
+
+def _taken(records: pd.DataFrame, log: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """For each duplicate that gives its kept record something: ``{field: value}`` of the
+    fields of :data:`FILLED` the kept record lacks, from the first duplicate (in the log's
+    order) that has each."""
+    fields = [f for f in FILLED if f in records.columns]
+    if log.empty or not fields:
+        return {}
+    ids = records["record_id"].astype(str)
+    values = {f: dict(zip(ids, records[f].fillna("").astype(str).str.strip())) for f in fields}
+    missing: dict[str, set[str]] = {}
+    taken: dict[str, dict[str, str]] = {}
+    for rid, kept in zip(log["record_id"], log["duplicate_of"]):
+        lacks = missing.setdefault(kept, {f for f in fields if not values[f][kept]})
+        given = {f: values[f][rid] for f in sorted(lacks, key=fields.index) if values[f][rid]}
+        if given:
+            taken[rid] = given
+            lacks -= set(given)
+    return taken
+
+
+def _taken_note(given: dict[str, str] | None) -> str:
+    if not given:
+        return ""
+    shown = ", ".join(f if f == "abstract" else f"{f} {value}" for f, value in given.items())
+    return f"; the kept record takes from this one: {shown}"
+
+
 def unique(records: pd.DataFrame, log: pd.DataFrame) -> pd.DataFrame:
-    """The records the log does not remove, in input order."""
-    return records[~records["record_id"].isin(set(log["record_id"]))]
+    """The records the log does not remove, in input order, each kept record with the DOI,
+    PMID, pages and abstract it lacked taken from its duplicates (as the log's details say)."""
+    kept = records[~records["record_id"].isin(set(log["record_id"]))]
+    taken = _taken(records, log)
+    if not taken:
+        return kept
+    kept = kept.copy()
+    row = {rid: n for n, rid in enumerate(kept["record_id"])}
+    for rid, kept_id in zip(log["record_id"], log["duplicate_of"]):
+        for field, value in taken.get(rid, {}).items():
+            kept.iloc[row[kept_id], kept.columns.get_loc(field)] = value
+    return kept

@@ -3,22 +3,43 @@
 Ranking (active learning)
 -------------------------
 Each record is its title and abstract, as TF-IDF features fitted once on every record of the
-queue (the features are unsupervised, so the unread records shape them too). Once the
-reviewer has included at least one record and excluded at least one, a linear support vector
-machine is refit on every decision and the unread records are ordered by its decision value,
-highest first ("certainty-based" or "max" querying: read next what looks most relevant).
+queue (the features are unsupervised, so the unread records shape them too). A linear support
+vector machine is refit on every decision and the unread records are ordered by its decision
+value, highest first ("certainty-based" or "max" querying: read next what looks most relevant).
 
-The model is the family ASReview LAB 2 and 3 use by default, their "ELAS u4" configuration
-(asreview/models/models.py, ``AI_MODEL_CONFIGURATIONS``; parameters tuned by the ASReview
-team on the SYNERGY datasets): word uni- and bigrams with sublinear term frequency and
-terms in more than 95 % of records dropped, ``LinearSVC(C=0.11, loss="squared_hinge")``,
-and sample weights that give the included records together ``BALANCE_RATIO`` times the weight
-of the excluded ones (relevant records are rare; unweighted, the model learns to exclude).
+The model starts from the family ASReview LAB 2 and 3 use by default, their "ELAS u4"
+configuration (asreview/models/models.py, ``AI_MODEL_CONFIGURATIONS``; parameters tuned by the
+ASReview team on the SYNERGY datasets): word uni- and bigrams with sublinear term frequency and
+terms in more than 95 % of records dropped, ``LinearSVC(C=0.11, loss="squared_hinge")``, and
+sample weights that give the included records together ``BALANCE_RATIO`` times the weight of
+the excluded ones (relevant records are rare; unweighted, the model learns to exclude). One
+change makes a refit quick enough to run on every decision: the solver stops at liblinear's
+own tolerance for its dual solvers (``SVM_TOL``) instead of scikit-learn's thousand times
+tighter one; on the labelled sets the rankings are as good (benchmarks/screening.py).
+Dropping the terms of a single record was tried for speed too, and cost recall after 10 %.
 
-Cold start: before the first include and exclude there is nothing to learn from, so records
-are ordered by cosine similarity of their TF-IDF vector to the text of the claims being
-searched (their restatement and PICO terms). With includes only, by similarity to those
-records and the claims together; with nothing at all, in their given order.
+The review's question. The workbook knows what the review asks before the first record is
+read: the claims being searched, their restatement and PICO terms (the ``query``). It is used
+as prior knowledge in two ways, each from the literature on relevance feedback:
+
+- as a relevant document: the question's TF-IDF vector joins every fit as one more included
+  record, as AutoTAR does with the topic description, its "synthetic seed document" (Cormack &
+  Grossman 2015, "Autonomy and reliability of continuous active learning for
+  technology-assisted review", arXiv:1504.06868; the query as a relevant document is Rocchio's
+  relevance feedback, Rocchio 1971). So a model can be fitted from the first exclusion, with no
+  relevant record found yet;
+- as an informative prior on the words: the features of the question's terms (stop words
+  aside) are multiplied by ``QUERY_TERM_SCALE``. Under the SVM's L2 penalty that is a prior
+  on those terms' weights ``QUERY_TERM_SCALE ** 2`` times wider than on other words: evidence
+  for them is taken up sooner, as in Dayanik, Lewis, Madigan, Menkov & Genkin 2006,
+  "Constructing informative prior distributions from domain knowledge in text
+  classification" (SIGIR '06, doi:10.1145/1148170.1148255), who widen the prior of the
+  words in a class's description.
+
+Without a question the model is the one above. Before any include and exclude there is nothing
+to learn from: records are ordered by cosine similarity to the question; with includes only,
+by similarity to those records and the question together; with nothing at all, in their
+given order.
 
 Stopping
 --------
@@ -46,15 +67,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from scipy.stats import hypergeom
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
-# ASReview LAB's default model, ELAS u4 (see the module docstring)
-TFIDF = dict(ngram_range=(1, 2), sublinear_tf=True, min_df=1, max_df=0.95)
+# ASReview LAB's default model, ELAS u4 (see the module docstring) ...
+TFIDF = dict(ngram_range=(1, 2), sublinear_tf=True, max_df=0.95)
 SVM_C = 0.11
 BALANCE_RATIO = 9.8
 SEED = 0
+# ... with liblinear's tolerance for dual solvers (its documented default, `-e 0.1`; Fan et al.
+# 2008, "LIBLINEAR: a library for large linear classification", JMLR 9:1871); scikit-learn's
+# default is 1e-4
+SVM_TOL = 0.1
+# the question's terms: a prior 2**2 times wider (Dayanik et al. 2006; see the module docstring);
+# chosen among 1, 2 and 3 on the labelled sets of benchmarks/screening.py
+QUERY_TERM_SCALE = 2.0
 
 # Callaghan & Müller-Hansen 2020: stop when H0 "recall < RECALL_TARGET" is rejected at ALPHA
 RECALL_TARGET = 0.95
@@ -80,8 +110,9 @@ def balanced_weights(y: np.ndarray) -> np.ndarray:
 class Ranker:
     """The ranking of one queue of records.
 
-    ``texts``: one string per record (:func:`record_text`); ``query``: the claims' text used
-    for the cold start. Records are referred to by their position in ``texts``."""
+    ``texts``: one string per record (:func:`record_text`); ``query``: the review's question
+    (the claims' text), used as prior knowledge (see the module docstring). Records are
+    referred to by their position in ``texts``."""
 
     def __init__(self, texts: Sequence[str], query: str = "", seed: int = SEED):
         self.n = len(texts)
@@ -89,14 +120,35 @@ class Ranker:
         settings = dict(TFIDF)
         if self.n < 20:  # a handful of records: a term in 95 % of them is still a term
             settings["max_df"] = 1.0
-        self.vectorizer = TfidfVectorizer(**settings)
-        try:
-            self.features = self.vectorizer.fit_transform(list(texts)).tocsr()
-        except ValueError:  # no words at all (empty queue, or records without title and abstract)
+        features = None
+        for tried in (settings, dict(settings, max_df=1.0)):  # the second when the first prunes every term
+            self.vectorizer = TfidfVectorizer(**tried)
+            try:
+                features = self.vectorizer.fit_transform(list(texts)).tocsr()
+                break
+            except ValueError:  # no words at all (empty queue, or records without title and abstract)
+                continue
+        if features is None:
             self.vectorizer = None
-            self.features = None
-        self.query = (self.vectorizer.transform([query]) if self.vectorizer is not None and query.strip()
-                      else None)
+            self.features = self.query = self._training = None
+            return
+        query_vector = self.vectorizer.transform([query]) if query.strip() else None
+        if query_vector is not None and query_vector.nnz:
+            scale = np.ones(features.shape[1])
+            scale[self.query_terms(query)] = QUERY_TERM_SCALE
+            features = (features @ sparse.diags(scale)).tocsr()
+            query_vector = normalize(query_vector @ sparse.diags(scale)).tocsr()  # a document like the others
+        else:
+            query_vector = None
+        self.features, self.query = features, query_vector
+        # the rows a model is fitted on: the records, then the question as one more (included) record
+        self._training = features if query_vector is None else sparse.vstack([features, query_vector]).tocsr()
+
+    def query_terms(self, query: str) -> list[int]:
+        """The feature columns of the question's terms, those made only of stop words aside."""
+        analyse, vocabulary = self.vectorizer.build_analyzer(), self.vectorizer.vocabulary_
+        return sorted({vocabulary[term] for term in analyse(query) if term in vocabulary
+                       and not all(word in ENGLISH_STOP_WORDS for word in term.split())})
 
     def scores(self, labels: Mapping[int, int]) -> np.ndarray:
         """A score per record (higher: read sooner), given the decisions so far
@@ -105,12 +157,12 @@ class Ranker:
             return np.zeros(self.n)
         included = [i for i, y in labels.items() if y == INCLUDE]
         excluded = [i for i, y in labels.items() if y == EXCLUDE]
+        if self.query is not None:
+            included.append(self.n)  # the question, as a relevant document
         if included and excluded:
             return self._model_scores(included, excluded)
-        if included:  # similar to what was included, and to the claims
-            centroid = np.asarray(self.features[included].mean(axis=0)).ravel()
-            if self.query is not None:
-                centroid = centroid + self.query.toarray().ravel()
+        if len(included) > (self.query is not None):  # similar to what was included, and to the question
+            centroid = np.asarray(self._training[included].mean(axis=0)).ravel()
             return self.features @ centroid
         if self.query is not None:
             return np.asarray((self.features @ self.query.T).todense()).ravel()
@@ -119,8 +171,8 @@ class Ranker:
     def _model_scores(self, included: list[int], excluded: list[int]) -> np.ndarray:
         rows = np.array(included + excluded)
         y = np.array([INCLUDE] * len(included) + [EXCLUDE] * len(excluded))
-        model = LinearSVC(C=SVM_C, loss="squared_hinge", random_state=self.seed)
-        model.fit(self.features[rows], y, sample_weight=balanced_weights(y))
+        model = LinearSVC(C=SVM_C, loss="squared_hinge", tol=SVM_TOL, random_state=self.seed)
+        model.fit(self._training[rows], y, sample_weight=balanced_weights(y))
         return model.decision_function(self.features)
 
     def order(self, labels: Mapping[int, int], scores: np.ndarray | None = None) -> np.ndarray:

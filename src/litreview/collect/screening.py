@@ -54,6 +54,7 @@ from ..tables.schema import (
     parse_table,
     screening_reason_problem,
 )
+from .dedup import unique
 from .ranking import EXCLUDE, INCLUDE, Ranker, Stopping, record_text, stopping
 
 TITLE_ABSTRACT, FULL_TEXT = SCREENING_STAGES
@@ -197,13 +198,13 @@ _unique_cache: dict[tuple, pd.DataFrame] = {}
 
 
 def unique_records(review: str, root: Path | None = None) -> pd.DataFrame:
-    """The imported records that de-duplication kept, in import order."""
+    """The imported records that de-duplication kept, in import order, with what each took
+    from its duplicates (:func:`litreview.collect.dedup.unique`)."""
     stamp = _imports_stamp(review, root)
     if stamp not in _unique_cache:
         imports = load(review, root)
-        removed = set(imports.log["record_id"])
         _unique_cache.clear()
-        _unique_cache[stamp] = imports.records[~imports.records["record_id"].isin(removed)].reset_index(drop=True)
+        _unique_cache[stamp] = unique(imports.records, imports.log).reset_index(drop=True)
     return _unique_cache[stamp]
 
 

@@ -90,6 +90,7 @@ class ScreeningWidget:
         self._waiting = None      # (ranker, labels) to refit once the running refit ends
         self._lock = threading.Lock()
         self.lag = 0              # decisions the ranking shown has not been fitted on
+        self.refit_ms = 0.0       # how long the last refit took
         self._terms_of = None  # the ranker the highlighted terms were read for
         self.terms: list[str] = []
         self.view = w.HTML()
@@ -130,7 +131,7 @@ class ScreeningWidget:
         self.record = self._next(q)
         self.progress.max, self.progress.value = max(len(q.records), 1), len(q.decided)
         lag = (f" Ranked by the model fitted {self.lag} decision{'s' if self.lag != 1 else ''} ago; "
-               "refitting in the background." if self.lag else "")
+               f"refitting in the background (the last refit took {self.refit_ms:,.0f} ms)." if self.lag else "")
         self.status.value = html.escape(f"{q.progress()}. {q.stopping().describe()}{lag}")
         if len(q.records) == 0 and self.stage == FULL_TEXT:
             self.view.value = ("<p>No record is included at title/abstract yet: include records there first, "
@@ -163,7 +164,8 @@ class ScreeningWidget:
     def _fit(self, ranker, labels: dict) -> object:
         started = time.perf_counter()
         scores = ranker.scores(labels)
-        self._slow = time.perf_counter() - started > CLICK_BUDGET_S
+        took = time.perf_counter() - started
+        self._slow, self.refit_ms = took > CLICK_BUDGET_S, 1000 * took
         self._fitted = (ranker, scores, len(labels))
         return scores
 
