@@ -104,6 +104,10 @@ RULE_HOMES = {
     r"""0\.5 \* w\[""": "grade/grading.py",
     # the tables a grade is computed from: grade.assessment.GRADED_FROM
     r"""OVERRIDES\.filename|["']overrides\.csv["']""": "grade/assessment.py",
+    # where a sentence ends: tables.schema.SENTENCE_BREAK (the finder's spans, the explanations' length)
+    r"""\(\?<=\[\.!\?\]\)|\[\.!\?\]\(\?=""": "tables/schema.py",
+    # the web services' addresses: collect.sources
+    r"""https://(api\.openalex\.org|api\.crossref\.org|eutils\.ncbi|www\.ebi\.ac\.uk/europepmc)""": "collect/sources.py",
     # the studies pooled: pooling.SECONDARY_DESIGNS (built on REVIEW_DESIGNS)
     r"""["']narrative-review["'],\s*["']guideline["']\s*\)""": "grade/pooling.py",
 }

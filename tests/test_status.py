@@ -23,8 +23,8 @@ from litreview.collect.status import (
     merge,
     pubmed_notices,
     report_section,
-    set_aside,
     verify_entry,
+    withdrawn_rows,
     write,
 )
 from litreview.grade.grading import LEVELS, grade_claim, grade_review, study_rob
@@ -413,12 +413,12 @@ def evidence(keys):
                          enumerate(keys, 1)])
 
 
-def test_set_aside_removes_retracted_and_withdrawn_with_the_notice_cited():
-    kept, aside = set_aside(evidence(["retracted1", "fine1", "withdrawn1", "concern1", "nowhere"]), STATUS)
+def test_withdrawn_rows_removes_retracted_and_withdrawn_with_the_notice_cited():
+    kept, aside = withdrawn_rows(evidence(["retracted1", "fine1", "withdrawn1", "concern1", "nowhere"]), STATUS)
     assert list(kept["study_key"]) == ["fine1", "concern1", "nowhere"]  # the cited-bib row for fine1 is not it
     assert list(aside["reason"]) == ["retracted: notice doi:10.1/r (2021-03-02), per crossref pubmed",
                                      "withdrawn: notice PMID 123, per pubmed"]
-    kept, aside = set_aside(evidence(["fine1"]), STUDY_STATUS.empty())
+    kept, aside = withdrawn_rows(evidence(["fine1"]), STUDY_STATUS.empty())
     assert len(kept) == 1 and aside.empty
 
 
@@ -428,8 +428,8 @@ def test_concern_keys_are_the_studies_under_an_expression_of_concern():
 
 def test_report_section_lists_the_three_and_says_none_found_when_empty():
     section = report_section(STATUS, evidence(["retracted1", "corrected1"]))
-    assert [r["study_key"] for r in section["set_aside"]] == ["retracted1", "withdrawn1", "fine1"]
-    assert [r["evidence_ids"] for r in section["set_aside"]] == ["E001", "", ""]
+    assert [r["study_key"] for r in section["withdrawn"]] == ["retracted1", "withdrawn1", "fine1"]
+    assert [r["evidence_ids"] for r in section["withdrawn"]] == ["E001", "", ""]
     assert [r["study_key"] for r in section["concerns"]] == ["concern1"]
     assert section["counts"]["not-verified"] == 1 and section["checked_on"] == "2026-11-30"
     assert section["sentence"] == ("3 retracted or withdrawn, 1 under an expression of concern, 1 corrected: "
@@ -473,7 +473,7 @@ def test_a_retracted_study_never_raises_a_claims_certainty(sound, retracted):
     status = load_frame([{"key": k, "bib": "library", "status": "retracted", "notice_doi": "10.1/r",
                           "source": "crossref", "checked_on": TODAY}
                          for k in ev["study_key"] if k.startswith("retracted")])
-    kept, aside = set_aside(ev, status)
+    kept, aside = withdrawn_rows(ev, status)
     without = ev[~ev["study_key"].str.startswith("retracted")]
     graded = grade_review(CLAIMS, kept, rob).iloc[0]
     baseline = grade_review(CLAIMS, without, rob).iloc[0]

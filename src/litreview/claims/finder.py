@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..tables.schema import SENTENCE_BREAK
+
 _W = r"(?:\b|(?<=\W))"
 
 CUES: dict[str, str] = {
@@ -72,7 +74,6 @@ HEALTH_TERMS = (
 
 _COMPILED = {name: re.compile(p, re.I) for name, p in CUES.items()}
 _HEALTH = re.compile(HEALTH_TERMS, re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
 _ANAPHOR = re.compile(r"^(?:\w+, )?(?:this|that|these|those|it|they)\b", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 
@@ -93,7 +94,7 @@ def sentences(text: str) -> list[Sentence]:
         body = line.group()
         bullet = _BULLET.match(body)
         offset = bullet.end() if bullet else 0
-        pieces = _SENTENCE_END.split(body[offset:])
+        pieces = SENTENCE_BREAK.split(body[offset:])
         pos = base + offset
         for piece in pieces:
             at = text.index(piece, pos) if piece else pos

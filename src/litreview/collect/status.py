@@ -17,7 +17,7 @@ metadata check compares title, first author, year, journal, volume and pages wit
 record, with the audit's comparison (:func:`litreview.collect.audit.compare`).
 
 The grading hooks are small pure functions over ``evidence.csv`` and ``study_status.csv``:
-:func:`set_aside` (retracted and withdrawn studies leave their claims' grades, with the
+:func:`withdrawn_rows` (retracted and withdrawn studies leave their claims' grades, with the
 reason), :func:`concern_keys` (the studies under an expression of concern, whose effect on a
 grade is the grading's rule: :mod:`litreview.grade.grading`), and :func:`report_section`
 (what the report prints, even when nothing was found).
@@ -41,7 +41,7 @@ from .sources import MalformedResponse, NetworkUnavailable, ServiceError, Source
 
 COLUMNS = STUDY_STATUS.names
 SEVERITY = {s: i for i, s in enumerate(STUDY_STATUSES)}   # lower is more serious
-SET_ASIDE = ("retracted", "withdrawn")
+WITHDRAWN = ("retracted", "withdrawn")  # statuses whose studies leave every grade
 CONCERN = "expression-of-concern"
 CORRECTED = "corrected"
 VERIFIED = tuple(s for s in STUDY_STATUSES if s != "not-verified")
@@ -60,7 +60,7 @@ CROSSREF_TYPES = {
 PUBMED_LINKS = {
     "RetractionIn": "retracted", "RetractedandRepublishedIn": "retracted",
     "ExpressionOfConcernIn": CONCERN, "ErratumIn": CORRECTED, "CorrectedandRepublishedIn": CORRECTED,
-    "PartialRetractionIn": CORRECTED,  # part withdrawn (an interpretation, a figure): shown, not set aside
+    "PartialRetractionIn": CORRECTED,  # part withdrawn (an interpretation, a figure): shown, not left out
 }
 # Publication types of the article itself (NLM Publication Types, MeSH)
 PUBMED_TYPES = {"Retracted Publication": "retracted"}
@@ -381,17 +381,17 @@ def _notice_text(r: dict) -> str:
 
 
 def reason(r: dict) -> str:
-    """Why a study is set aside, citing the notice: ``retracted: notice doi:10.x/y (2021-03-02),
+    """Why a study leaves every grade, citing the notice: ``retracted: notice doi:10.x/y (2021-03-02),
     per crossref pubmed``."""
     return f"{r['status']}: notice {_notice_text(r)}"
 
 
-def set_aside(evidence: pd.DataFrame, status: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(kept, set_aside)``: evidence rows of retracted or withdrawn studies leave the grading;
-    ``set_aside`` holds them with ``study_status`` and ``reason`` columns (the notice cited).
+def withdrawn_rows(evidence: pd.DataFrame, status: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(kept, withdrawn)``: evidence rows of retracted or withdrawn studies leave the grading;
+    ``withdrawn`` holds them with ``study_status`` and ``reason`` columns (the notice cited).
     Grading ``kept`` instead of ``evidence`` means such a study can never raise a certainty."""
     by_key = _by_library_key(status)
-    out = evidence["study_key"].map(lambda k: k in by_key and by_key[k]["status"] in SET_ASIDE)
+    out = evidence["study_key"].map(lambda k: k in by_key and by_key[k]["status"] in WITHDRAWN)
     aside = evidence[out].copy()
     aside["study_status"] = [by_key[k]["status"] for k in aside["study_key"]]
     aside["reason"] = [reason(by_key[k]) for k in aside["study_key"]]
@@ -408,7 +408,7 @@ def report_section(status: pd.DataFrame, evidence: pd.DataFrame | None = None,
     """What the report's "Retractions and corrections" section prints.
 
     Keys: ``checked`` (rows verified), ``total``, ``not_verified``, ``checked_on`` (given, else
-    the latest date in the table), ``counts`` (per status), ``set_aside`` / ``concerns`` /
+    the latest date in the table), ``counts`` (per status), ``withdrawn`` / ``concerns`` /
     ``corrections`` (lists of dicts: study_key, notice, evidence_ids, reason), and ``sentence``:
     ``None found: N of M checked on DATE.`` when none of the three was found."""
     status = STUDY_STATUS.empty() if status is None else status
@@ -426,7 +426,7 @@ def report_section(status: pd.DataFrame, evidence: pd.DataFrame | None = None,
                         "evidence_ids": " ".join(ids), "reason": reason(r)})
         return out
 
-    found = {"set_aside": listed(SET_ASIDE), "concerns": listed((CONCERN,)), "corrections": listed((CORRECTED,))}
+    found = {"withdrawn": listed(WITHDRAWN), "concerns": listed((CONCERN,)), "corrections": listed((CORRECTED,))}
     n, total = len(verified), len(status)
     when = f" on {checked_on}" if checked_on else ""
     if not n and not any(found.values()):  # nothing looked up: "none found" would read as a check that happened
@@ -435,7 +435,7 @@ def report_section(status: pd.DataFrame, evidence: pd.DataFrame | None = None,
     elif not any(found.values()):
         sentence = f"None found: {n} of {total} studies and references checked{when}."
     else:
-        parts = [f"{len(v)} {label}" for v, label in ((found["set_aside"], "retracted or withdrawn"),
+        parts = [f"{len(v)} {label}" for v, label in ((found["withdrawn"], "retracted or withdrawn"),
                                                        (found["concerns"], "under an expression of concern"),
                                                        (found["corrections"], "corrected")) if v]
         sentence = f"{', '.join(parts)}: {n} of {total} studies and references checked{when}."

@@ -55,7 +55,7 @@ import pandas as pd
 
 from ..appraise.rob2 import amstar2_as_rob
 from ..appraise.rob2 import overall as rob2_overall
-from ..collect.status import concern_keys, set_aside
+from ..collect.status import concern_keys, withdrawn_rows
 from ..tables.schema import CERTAINTIES, RATIO_MEASURES, REVIEW_DESIGNS
 from . import certainty_rules, verdicts
 from .pooling import Pooled, pool_claims
@@ -530,7 +530,7 @@ def grade_claims(claims: pd.DataFrame, evidence: pd.DataFrame, rob: pd.DataFrame
     retracted = evidence.iloc[0:0].assign(reason="")
     concerns: frozenset[str] = frozenset()
     if study_status is not None and len(study_status):
-        evidence, retracted = set_aside(evidence, study_status)
+        evidence, retracted = withdrawn_rows(evidence, study_status)
         concerns = frozenset(concern_keys(study_status))
     rob_by_study = study_rob(rob)
     ev = with_rob(evidence, rob_by_study)

@@ -504,12 +504,21 @@ def _review_certainty_from_a_review(r: dict) -> tuple[str, str] | None:
     return None
 
 
-SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bet al)(?<!\bvs)[.!?](?=\s+[A-Z0-9\"“(]|\s*$)")
+# Where one sentence ends and the next begins: after ".", "!" or "?" (and any closing quote or
+# bracket), before white space and a capital, digit or opening quote; never after "e.g.", "i.e.",
+# "et al." or "vs.". The one rule for the claim finder's spans and the explanations' length.
+SENTENCE_BREAK = re.compile(r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bet al\.)(?<!\bvs\.)(?<=[.!?])[\"”’)]*\s+"
+                            r"(?=[\"“‘(]?[A-Z0-9])")
+
+
+def sentence_count(text: str) -> int:
+    """How many sentences ``text`` holds (:data:`SENTENCE_BREAK`)."""
+    return len([p for p in SENTENCE_BREAK.split(text.strip()) if p.strip()])
 EXPLANATION_SENTENCES = (2, 4)  # the issue's "two to four sentences": short enough to lead a claim
 
 
 def _explanation_length(r: dict) -> tuple[str, str] | None:
-    n = len(SENTENCE_END.findall(r["explanation"].strip()))
+    n = sentence_count(r["explanation"])
     low, high = EXPLANATION_SENTENCES
     if not low <= n <= high:
         return "explanation", f"expected {low} to {high} sentences, found {n}"
