@@ -231,7 +231,12 @@ def test_screen_include_extract_and_appraise_in_jupyterlab(workbook):
         fill("comparator", "values before massage")
         fill("outcome", "popliteal vein blood flow velocity")
         select("direction", "supports")
-        select("indirectness", "serious")
+        # the four indirectness questions, against the claim as the article states it
+        select("population", "same")
+        select("intervention", "related")
+        select("comparator", "none")
+        select("outcome", "same")
+        until(lambda: "derived indirectness: some" in form.inner_text(), "the derived judgement shown live")
         fill("indirectness note", "friction behind the knee, not calf kneading or shiatsu; uncontrolled")
         fill("finding", "Popliteal vein velocity rose after friction massage behind the knee.")
         fill("locator", "abstract, results")
@@ -271,6 +276,10 @@ def test_screen_include_extract_and_appraise_in_jupyterlab(workbook):
     assert (row["evidence_id"], row["claim_id"], row["study_key"], row["n"], row["direction"]) == (
         "E001", "C01", "iwamoto2017effects", 15, "supports")
     assert list(rv.rob["judgement"]) == ["high"]
+    [answers] = rv.indirectness.to_dict("records")
+    assert ({q: answers[q] for q in ("evidence_id", "population", "intervention", "comparator", "outcome")}
+            == {"evidence_id": "E001", "population": "same", "intervention": "related", "comparator": "none",
+                "outcome": "same"})
     # the review made with these widgets passes the check and builds its report
     os.environ["LITREVIEW_ROOT"] = str(root)
     try:

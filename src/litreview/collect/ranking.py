@@ -130,13 +130,16 @@ class Ranker:
                 continue
         if features is None:
             self.vectorizer = None
-            self.features = self.query = self._training = None
+            self.features = self.query = self._training = self._cold = None
             return
         query_vector = self.vectorizer.transform([query]) if query.strip() else None
+        self._cold = None  # the cold start's weights: the question's own TF-IDF vector, read on unscaled features
         if query_vector is not None and query_vector.nnz:
             scale = np.ones(features.shape[1])
             scale[self.query_terms(query)] = QUERY_TERM_SCALE
             features = (features @ sparse.diags(scale)).tocsr()
+            # features scaled by D: the plain cosine of a record and the question is F·D·D⁻¹·q
+            self._cold = np.asarray((query_vector @ sparse.diags(1 / scale)).todense()).ravel()
             query_vector = normalize(query_vector @ sparse.diags(scale)).tocsr()  # a document like the others
         else:
             query_vector = None
@@ -164,8 +167,10 @@ class Ranker:
         if len(included) > (self.query is not None):  # similar to what was included, and to the question
             centroid = np.asarray(self._training[included].mean(axis=0)).ravel()
             return self.features @ centroid
-        if self.query is not None:
-            return np.asarray((self.features @ self.query.T).todense()).ravel()
+        if self._cold is not None:
+            # no decision yet: plain cosine similarity to the question (the wider prior on its
+            # terms is a prior of the model's weights, and there is no model yet)
+            return self.features @ self._cold
         return np.zeros(self.n)
 
     def _model_scores(self, included: list[int], excluded: list[int]) -> np.ndarray:
