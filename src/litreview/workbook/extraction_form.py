@@ -123,7 +123,10 @@ class ExtractionForm:
         self.box = w.VBox([
             self.claim, f["study_key"], self.copy_from,
             w.HBox([f["design"], f["n"]]), f["population"], f["intervention"], f["comparator"], f["outcome"],
-            f["direction"], w.HBox(list(self.questions.values())[:2]), w.HBox(list(self.questions.values())[2:]),
+            f["direction"],
+            w.HTML("<b>Indirectness</b>: how the study's population, intervention, comparator and outcome "
+                   "stand to the claim as the article states it"),
+            w.HBox(list(self.questions.values())[:2]), w.HBox(list(self.questions.values())[2:]),
             self.meanings, self.derived, w.HBox([f["indirectness"], self.override]), self.override_reason,
             f["indirectness_note"],
             w.HBox([f["effect_measure"], f["effect"]]), w.HBox([f["ci_low"], f["ci_high"]]),
