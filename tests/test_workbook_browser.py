@@ -293,3 +293,66 @@ def test_screen_include_extract_and_appraise_in_jupyterlab(workbook):
     assert (flow["records identified"], flow["records included"], flow["reports sought for retrieval"]) == (
         "56", "1", "1")
     assert "C01" in (built / "summary.html").read_text(encoding="utf-8")
+
+
+def test_split_a_bundled_sentence_in_the_claims_form(workbook):
+    """Notebook 01: a suggestion that bundles two claims ("help with post-surgery recovery, or in
+    general improves your health") is split in the claims form into two claims, each chosen by
+    its words; the offsets written are computed from the article, never typed."""
+    from playwright.sync_api import sync_playwright
+
+    from litreview.tables.schema import CATEGORY_MEANINGS
+
+    root, base = workbook
+    data = root / "data" / REVIEW
+    before = Review.load(REVIEW, root).claims
+    parts = [("help with post-surgery recovery", "Calf massage helps recovery after surgery.", "recovery"),
+             ("in general improves your health", "Calf massage improves general health.", "general-health")]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: d.accept())
+        open_and_run(page, base, "01-articles-and-claims")
+        form = page.locator(".lr-claims-form")
+        try:
+            until(lambda: form.count() == 1, "the claims form")
+        except AssertionError:
+            page.screenshot(path=str(ARTIFACTS / "notebook-01-failed.png"))
+            raise
+        (ARTIFACTS / "claims-form.txt").write_text(form.inner_text(), encoding="utf-8")
+        menu = form.locator(".lr-claims-suggestions select")
+        # the list shows spaces as no-break spaces: find the option by a word without one
+        [label] = until(lambda: [t for t in menu.locator("option").all_inner_texts() if "post-surgery" in t],
+                        "the bundled suggestion in the list")
+        menu.select_option(label=label)
+        for words, claim, group in parts:
+            form.locator(".lr-claims-words textarea").fill(words)
+            form.locator(".lr-claims-claim input").fill(claim)
+            form.locator(".lr-claims-category select").select_option(
+                label=f"efficacy: {CATEGORY_MEANINGS['efficacy']}")
+            form.locator(".lr-claims-group input").fill(group)
+            form.locator(".lr-claims-population input").fill("adults")
+            until(lambda words=words: words in form.locator(".lr-claims-mark-words").first.inner_text(),
+                  "the words marked in the article")
+            if group == "recovery":
+                form.scroll_into_view_if_needed()
+                page.screenshot(path=str(ARTIFACTS / "claims-form.png"))
+            form.locator(".lr-claims-split").click()
+            try:
+                until(lambda words=words: words in (data / "claims.csv").read_text(encoding="utf-8"),
+                      f"the claim {words!r} on disk")
+            except AssertionError:
+                page.screenshot(path=str(ARTIFACTS / "claims-form-failed.png"))
+                raise AssertionError(form.locator(".lr-claims-message").inner_text()) from None
+        browser.close()
+    assert errors == []
+    text = (data / "articles" / "calf-massage-benefits.txt").read_text(encoding="utf-8")
+    new = Review.load(REVIEW, root).claims
+    added = new[~new["claim_id"].isin(before["claim_id"])]
+    assert list(added["quote"]) == [w for w, _, _ in parts]
+    assert list(added["claim"]) == [c for _, c, _ in parts]
+    for row in added.itertuples():
+        assert text[row.start:row.end] == row.quote and text.count(row.quote) == 1
+    assert list(added["category"]) == ["efficacy", "efficacy"] and list(added["kind"]) == ["intervention"] * 2
