@@ -119,7 +119,7 @@ def test_effective_prefers_override_then_derived_then_recorded():
     assert list(ev["indirectness"]) == ["some", "serious", "none"]
     assert list(ev["indirectness_recorded"]) == ["serious", "some", "none"]
     assert list(ev["indirectness_derived"]) == ["some", "none", None]
-    over = overrides(EVIDENCE, answers)
+    over = overrides(ev)
     assert list(over["evidence_id"]) == ["E002"] and over.loc[0, "derived"] == "none"
     assert over.loc[0, "reason"] == "the trial's massage was of the back"
 

@@ -151,10 +151,9 @@ def _text(value) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def overrides(evidence: pd.DataFrame, answers: pd.DataFrame | None) -> pd.DataFrame:
-    """The rows whose derived judgement a reviewer overrode: evidence_id, claim_id, derived,
-    override, reason — what the report lists."""
-    ev = effective(evidence, answers)
+def overrides(ev: pd.DataFrame) -> pd.DataFrame:
+    """The rows whose derived judgement a reviewer overrode, from the rows as they grade
+    (:func:`effective`): evidence_id, claim_id, derived, override, reason — what the report lists."""
     hit = ev["indirectness_override_reason"].notna()
     return ev.loc[hit, ["evidence_id", "claim_id", "indirectness_derived", "indirectness",
                         "indirectness_override_reason"]].set_axis(

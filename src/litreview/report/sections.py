@@ -242,7 +242,7 @@ def report_context(assessment: Assessment, with_figures: bool = True) -> dict:
         "n_studies": ev["study_key"].nunique(), "n_rows": len(ev),
         "sections": _contents(gaps),
         "verdict_counts": [(v, int(grades["verdict"].value_counts().get(v, 0))) for v in VERDICTS],
-        "summary_paragraphs": _summary_paragraphs(review, testable, audit),
+        "summary_paragraphs": _summary_paragraphs(review, assessment.judged, testable, audit),
         "key_claims": _key_claims(claims, review.searched_claims())[:14],
         "articles": _articles(review), "claim_tables": _claim_tables(review, claims),
         "sof": _summary_of_findings(claims, testable),
@@ -251,7 +251,7 @@ def report_context(assessment: Assessment, with_figures: bool = True) -> dict:
                         "case, punctuation, diacritics, author initials and page-range styles; the status follows from "
                         "that comparison."),
         "audit": none_for_missing(audit).to_dict("records"),
-        "methods": _methods(review, c, pooled, assessment.method),
+        "methods": _methods(review, assessment.judged, c, pooled, assessment.method),
         "scale_rows": verdicts.scale_table(),
         "status": status_section(review.study_status, ev),
         "verdict_columns": list(verdict_tab.columns),
@@ -301,9 +301,8 @@ def _lede(review: Review, grades: pd.DataFrame) -> str:
             f"statements of traditional theory that no experiment can test: {counts.get('not testable', 0)}.")
 
 
-def _summary_paragraphs(review: Review, testable: pd.DataFrame, audit: pd.DataFrame) -> list[str]:
+def _summary_paragraphs(review: Review, ev: pd.DataFrame, testable: pd.DataFrame, audit: pd.DataFrame) -> list[str]:
     """The executive summary: what holds, the evidence's directness, the articles' own references."""
-    ev = indirectness.effective(review.evidence, review.indirectness)
     searched = review.searched_claims()
     without = testable.loc[testable["evidence_rows"] == 0, "claim_id"]
     no_evidence = [c for c in without if c in searched]
@@ -407,7 +406,7 @@ def _summary_of_findings(claims: pd.DataFrame, testable: pd.DataFrame) -> list[d
     return sof
 
 
-def _methods(review: Review, c, pooled, method: str) -> list[str]:
+def _methods(review: Review, judged: pd.DataFrame, c, pooled, method: str) -> list[str]:
     """The methods section, its numbers from the tables and its thresholds from the grading."""
     log = review.search_log
     return [
@@ -418,7 +417,7 @@ def _methods(review: Review, c, pooled, method: str) -> list[str]:
          f"{review_date(review) or '—'}, each logged with its query and the number of records returned; "
          f"{c.assessed} distinct records were read beyond the title and {c.included_records} included. "
          + review.settings.get("search_strategy", "")).strip(),
-        _indirectness_methods(review),
+        _indirectness_methods(review, judged),
         ("Risk of bias. RoB 2 domains for randomised trials, the main AMSTAR 2 items for systematic reviews, and "
          "one design-based judgement for other designs; the overall judgement is derived from the domains."),
         ("Certainty. GRADE, computed, by the standard of each claim's kind: for an intervention, GRADE as its "
@@ -451,7 +450,7 @@ def _methods(review: Review, c, pooled, method: str) -> list[str]:
     ]
 
 
-def _indirectness_methods(review: Review) -> str:
+def _indirectness_methods(review: Review, judged: pd.DataFrame) -> str:
     """How indirectness was judged, and every override of the derived judgement with its reason."""
     answered = len(review.evidence) - len(review.unanswered_indirectness())
     text = (f"Indirectness. For each evidence row ({answered} of {len(review.evidence)} answered) four questions "
@@ -460,7 +459,7 @@ def _indirectness_methods(review: Review) -> str:
             "outcome (same, surrogate, different). The judgement is derived (GRADE guidelines 8): any "
             "'different', or indirect in two ways, answers another question and is set aside as context; one "
             "indirect answer rates down; an absent comparator is a matter of design.")
-    over = indirectness.overrides(review.evidence, review.indirectness)
+    over = indirectness.overrides(judged)
     if over.empty:
         return text + " No derived judgement was overridden."
     listed = "; ".join(f"{r.evidence_id} {r.derived} → {r.override} ({r.reason})" for r in over.itertuples())

@@ -70,7 +70,8 @@ def save_explanation(review: str | Review, claim_id: str, explanation: str, root
     rv = review if isinstance(review, Review) else Review.load(review, root)
     path = paths.data_dir(rv.name, rv.root) / EXPLANATIONS.filename
     label = rv.label(path)
-    grades = Assessment.of(rv, claim_ids=[claim_id]).grades.set_index("claim_id")
+    assessment = Assessment.of(rv, claim_ids=[claim_id])  # a claim's grade reads no other claim's rows
+    grades = assessment.grades.set_index("claim_id")
     if claim_id not in grades.index or not grades.loc[claim_id, "testable"]:
         raise ExplanationRefused([f"{label}:claim_id: {claim_id!r} is not a testable claim of claims.csv: "
                                   "nothing to explain"])
@@ -87,7 +88,7 @@ def save_explanation(review: str | Review, claim_id: str, explanation: str, root
         if table is not None:
             table.attrs.update(path=label)
             probe = dataclasses.replace(rv, tables={**rv.tables, EXPLANATIONS.filename: table})
-            problems += [str(p) for p in explanation_problems(probe) if p.row == line]
+            problems += [str(p) for p in explanation_problems(probe, assessment) if p.row == line]
         allowed = allowed_verdicts(grade)
         if not verdicts_named(explanation) & allowed:
             problems.append(f"{label}:{line}:explanation: {claim_id}: name the verdict the grade gives "
