@@ -14,9 +14,7 @@ table's lock: an interrupted command leaves the old table or the new one, never 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +23,10 @@ import pandas as pd
 from .. import paths
 from ..tables.imports import Imports, folder, load
 from ..tables.review import Review
-from ..tables.schema import SCREENING, SEARCH_LOG, decode_text, parse_table
+from ..tables.schema import SCREENING, SEARCH_LOG
 from .dedup import find_duplicates
 from .imports import ImportRefused, _write
-from .search import _next_search_id, claims_refusal
+from .search import _next_search_id, append_log, claims_refusal
 
 
 class LogRefused(ValueError):
@@ -50,17 +48,11 @@ def log_search(review: str, source: str, query: str, claim_ids: list[str], hits:
     log_path = paths.data_dir(review, root) / SEARCH_LOG.filename
     label = rv.label(log_path)
     with paths.locked(log_path):
-        before = log_path.read_text(encoding="utf-8") if log_path.is_file() else SEARCH_LOG.header()
-        if before and not before.endswith("\n"):
-            before += "\n"
         search_id = _next_search_id(log_path)
-        row = io.StringIO()
-        csv.writer(row, lineterminator="\n").writerow(
-            [search_id, " ".join(claim_ids), source.strip(), query.strip(), date or dt.date.today().isoformat(),
-             hits, 0, note or "run in the database's own interface; its export is imported under this id"])
-        parse_table(decode_text((before + row.getvalue()).encode("utf-8"), label), SEARCH_LOG, label)
-        with paths.replacing(log_path) as new:
-            new.write_text(before + row.getvalue(), encoding="utf-8", newline="")
+        append_log(log_path, log_path.read_bytes() if log_path.is_file() else None,
+                   [search_id, " ".join(claim_ids), source.strip(), query.strip(),
+                    date or dt.date.today().isoformat(), hits, 0,
+                    note or "run in the database's own interface; its export is imported under this id"], label)
     return search_id
 
 

@@ -265,7 +265,7 @@ def _next_search_id(log_path: Path) -> str:
     return f"S{max(numbers, default=0) + 1:03d}"
 
 
-def _append_log(path: Path, before: bytes | None, cells: list, label: str) -> None:
+def append_log(path: Path, before: bytes | None, cells: list, label: str) -> None:
     """The log with one row more, as every writer of a table adds one: the file's bytes kept,
     a missing final newline given back, the header written to a new file, the whole table
     read through its schema before it is swapped in (a table that does not read is refused
@@ -380,9 +380,9 @@ def _record(review: str, root: Path, log_path: Path, source: str, query: str, cl
         with paths.staged(target) as tmp:
             keep_answers(tmp, recorder.answers)
             (tmp / "records.ris").write_text(to_ris(found.records), encoding="utf-8", newline="\n")
-        _append_log(log_path, before, [search_id, " ".join(claim_ids), source, query,
-                                       today or dt.date.today().isoformat(), len(found.records), 0, note],
-                    f"data/{review}/search_log.csv")
+        append_log(log_path, before, [search_id, " ".join(claim_ids), source, query,
+                                      today or dt.date.today().isoformat(), len(found.records), 0, note],
+                   f"data/{review}/search_log.csv")
         renamed = target / f"{search_id}-{source}.ris"  # import ids are <file name>:<n>: one name per search
         (target / "records.ris").rename(renamed)
         if found.records:
