@@ -22,8 +22,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
         return 2
     root = made.data.parents[1]
     print(f"review {made.name}: article {made.article_id} registered in {made.data.relative_to(root)}/\n"
-          f"  {made.suggestions} candidate claim(s) in {made.data.relative_to(root)}/{SUGGESTED}: copy the "
-          f"ones you confirm into claims.csv (give each a claim id, a restatement, a group)\n"
+          f"  {made.suggestions} candidate claim(s) in {made.data.relative_to(root)}/{SUGGESTED}: confirm them "
+          f"with notebook 01's claims form or litreview claims --review {made.name} (list, accept, split, add)\n"
           f"  its own notebooks: make lab REVIEW={made.name} (litreview lab --review {made.name})\n"
           f"  then: litreview build --review {made.name}")
     return 0

@@ -14,8 +14,8 @@ def gaps(review: Review) -> list[str]:
     claims = review.claims
     if claims.empty:
         suggested = paths.data_dir(review.name, review.root) / SUGGESTED
-        hint = (f" The claim finder's candidates are in {review.label(suggested)}: copy the ones you "
-                "confirm into claims.csv.") if suggested.is_file() else ""
+        hint = (f" The claim finder's candidates are in {review.label(suggested)}: confirm them with "
+                "notebook 01's claims form or litreview claims.") if suggested.is_file() else ""
         return [f"No claims confirmed yet: claims.csv has no rows, so there is nothing to grade.{hint}"]
     found = []
     testable = claims.loc[claims["testable"], "claim_id"]
