@@ -151,3 +151,16 @@ def test_a_new_review_says_no_search_was_logged_rather_than_a_blank_date(tmp_pat
     page = render_html(report_context(Assessment.of(Review.load("cold")), with_figures=False))
     assert "no search logged yet · 0 claims · 0 studies · 0 evidence rows" in page
     assert "searched up to  ·" not in page and "searched up to ·" not in page
+
+
+def test_the_lede_agrees_in_number_with_one_claim():
+    from types import SimpleNamespace
+
+    from litreview.report.sections import _lede
+
+    one = SimpleNamespace(articles=pd.DataFrame({"article_id": ["a"]}), claims=pd.DataFrame({"claim_id": ["C01"]}),
+                          evidence=pd.DataFrame({"study_key": []}))
+    lede = _lede(one, pd.DataFrame({"verdict": ["unsupported"]}))
+    assert lede.startswith("1 claim quoted from 1 popular article was checked against 0 studies.")
+    two = SimpleNamespace(**{**vars(one), "claims": pd.DataFrame({"claim_id": ["C01", "C02"]})})
+    assert " were checked " in _lede(two, pd.DataFrame({"verdict": ["unsupported"] * 2}))

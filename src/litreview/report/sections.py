@@ -293,7 +293,7 @@ def _lede(review: Review, grades: pd.DataFrame) -> str:
         return f"No claims confirmed yet from {articles}."
     studies = counted(review.evidence["study_key"].nunique(), "study", "studies")
     return (f"{counted(len(review.claims), 'claim')} quoted from {articles} "
-            f"were checked against {studies}. "
+            f"{'was' if len(review.claims) == 1 else 'were'} checked against {studies}. "
             f"Supported or accurate at least in part: {sum(counts.get(v, 0) for v in HOLDS)}; "
             f"overstated: {counts.get('overstated', 0)}; disputed: {counts.get('disputed', 0)}; "
             f"unsupported: {counts.get('unsupported', 0)}; contradicted or inaccurate: "
