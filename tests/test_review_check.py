@@ -185,13 +185,31 @@ def test_review_settings_are_read_and_checked(review_root):
     settings.write_text('titel = "typo"\nlimitations = "not a list"\nsearch_strategy = 3\n')
     messages = [str(p) for p in check_review(Review.load("ginger", review_root))]
     assert messages == ["data/ginger/review.toml:titel: unknown setting; expected one of title, search_strategy, "
-                        "indirectness_examples, limitations, base_url",
+                        "indirectness_examples, limitations, base_url, reviewers",
                         "data/ginger/review.toml:limitations: expected a list of sentences",
                         "data/ginger/review.toml:search_strategy: expected text (one or two sentences on how the "
                         "searches were run (methods section))"]
     settings.write_text('title = "unclosed\n')
     [problem] = check_review(Review.load("ginger", review_root))
     assert str(problem).startswith("data/ginger/review.toml:1: not valid TOML")
+
+
+def test_reviewers_per_stage_are_read_from_review_toml(review_root):
+    settings = review_root / "data" / "ginger" / "review.toml"
+    review = Review.load("ginger", review_root)
+    assert [review.reviewers_needed(s) for s in ("screening", "extraction", "rob")] == [1, 1, 1]
+    assert review.extraction_share == 0.0
+    settings.write_text("[reviewers]\nscreening = 2\nextraction = 2\nextraction_share = 0.25\n")
+    review = Review.load("ginger", review_root)
+    assert check_review(review) == []
+    assert [review.reviewers_needed(s) for s in ("screening", "extraction", "rob")] == [2, 2, 1]
+    assert review.extraction_share == 0.25
+    settings.write_text("[reviewers]\nscreening = 3\nscreenng = 2\nextraction_share = 2\n")
+    messages = [str(p) for p in check_review(Review.load("ginger", review_root))]
+    assert messages == ["data/ginger/review.toml:reviewers.screening: expected 1 or 2 reviewers, got 3",
+                        "data/ginger/review.toml:reviewers.screenng: unknown stage; expected one of screening, "
+                        "extraction, rob, extraction_share",
+                        "data/ginger/review.toml:reviewers.extraction_share: expected a share from 0 to 1, got 2"]
 
 
 def test_a_claim_without_an_explanation_is_a_gap_not_an_error(review_root):

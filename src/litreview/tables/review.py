@@ -52,7 +52,15 @@ SETTINGS = {
     "indirectness_examples": "what made evidence indirect in this review, e.g. 'another body site, animals'",
     "limitations": "a list of limitations of this review, each one sentence",
     "base_url": "where the report will be published, so that its ClaimReview urls are absolute",
+    "reviewers": ("how many reviewers work independently at each stage: a [reviewers] table with screening, "
+                  "extraction and rob (1 or 2 each) and extraction_share (the share of evidence rows extracted "
+                  "twice, 0 to 1; 1 means every row)"),
 }
+# the stages a [reviewers] table names; each needs 1 reviewer unless it says 2. Two independent
+# reviewers at each stage is the Cochrane Handbook's standard (chapter 4.6.4 for screening,
+# 5.5.2 for data collection, 7.2.2 and 8.1 for risk of bias); one reviewer checked by a second
+# is the handbook's acceptable minimum for extraction, hence extraction_share.
+REVIEWER_STAGES = ("screening", "extraction", "rob")
 
 ROB_MISSING = "rob-missing"  # the code of the problem: a study with evidence and no rob.csv rows
 REQUIRED_TABLES = (ARTICLES, CLAIMS)
@@ -120,12 +128,50 @@ class Review:
             if key not in SETTINGS:
                 self.problems.append(Problem(label, None, key, f"unknown setting; expected one of "
                                                                f"{', '.join(SETTINGS)}"))
+            elif key == "reviewers":
+                self._read_reviewers(label, value)
             elif key == "limitations" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 self.problems.append(Problem(label, None, key, "expected a list of sentences"))
             elif key != "limitations" and not isinstance(value, str):
                 self.problems.append(Problem(label, None, key, f"expected text ({SETTINGS[key]})"))
             else:
                 self.settings[key] = value
+
+    def _read_reviewers(self, label: str, value: object) -> None:
+        if not isinstance(value, dict):
+            self.problems.append(Problem(label, None, "reviewers", f"expected a table ({SETTINGS['reviewers']})"))
+            return
+        kept: dict = {}
+        for stage, count in value.items():
+            column = f"reviewers.{stage}"
+            if stage == "extraction_share":
+                if isinstance(count, bool) or not isinstance(count, (int, float)) or not 0 <= count <= 1:
+                    self.problems.append(Problem(label, None, column, f"expected a share from 0 to 1, got {count!r}"))
+                    continue
+            elif stage not in REVIEWER_STAGES:
+                self.problems.append(Problem(label, None, column, f"unknown stage; expected one of "
+                                                                  f"{', '.join(REVIEWER_STAGES)}, extraction_share"))
+                continue
+            elif count not in (1, 2) or isinstance(count, bool):
+                self.problems.append(Problem(label, None, column, f"expected 1 or 2 reviewers, got {count!r}"))
+                continue
+            kept[stage] = count
+        self.settings["reviewers"] = kept
+
+    def reviewers_needed(self, stage: str) -> int:
+        """How many independent reviewers ``stage`` (one of :data:`REVIEWER_STAGES`) needs:
+        review.toml's ``[reviewers]`` table, else 1."""
+        if stage not in REVIEWER_STAGES:
+            raise ValueError(f"unknown stage {stage!r}; expected one of {', '.join(REVIEWER_STAGES)}")
+        return int(self.settings.get("reviewers", {}).get(stage, 1))
+
+    @property
+    def extraction_share(self) -> float:
+        """The share of evidence rows extracted by two reviewers: 0 with one extraction reviewer,
+        else review.toml's ``reviewers.extraction_share`` (1, every row, when not given)."""
+        if self.reviewers_needed("extraction") < 2:
+            return 0.0
+        return float(self.settings["reviewers"].get("extraction_share", 1.0))
 
     def label(self, path: Path) -> str:
         try:
