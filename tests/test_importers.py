@@ -203,6 +203,23 @@ def test_skip_bad_returns_the_rest_and_lists_what_it_skipped(name, good_ids, ski
     assert all(p.path == name for p in result.skipped)
 
 
+def test_ris_as_rispy_writes_it_numbered_records_and_all(tmp_path):
+    """rispy's writer puts each record's number ("1.") on the line before its TY; those lines
+    are no stray text, and a stray word between numbered records still is."""
+    import rispy
+
+    text = rispy.dumps([{"type_of_reference": "JOUR", "title": "First", "accession_number": "123",
+                         "name_of_database": "PubMed"},
+                        {"type_of_reference": "JOUR", "title": "Second", "doi": "10.1000/x1"}])
+    assert text.startswith("1.\n")
+    result = read_file(write(tmp_path, "rispy.ris", text.encode()), progress=False)
+    assert list(result.records.title) == ["First", "Second"]
+    assert list(result.records.pmid) == ["123", ""] and list(result.records.doi) == ["", "10.1000/x1"]
+    bad = read_file(write(tmp_path, "bad.ris", text.replace("2.\n", "2.\nstray words\n").encode()),
+                    skip_bad=True, progress=False)
+    assert [p.message.split(",")[0] for p in bad.skipped] == ["text outside a record"]
+
+
 def test_ris_text_outside_records_and_missing_final_er(tmp_path):
     text = "\n".join(["TY  - JOUR", "TI  - Kept", "ER  - ", "stray words", "",
                       "TY  - JOUR", "TI  - Never ended"])

@@ -24,6 +24,9 @@ _RIS_TAG_LINE = {f"{a}{b}  -{end}": f"{a}{b}" for a in string.ascii_uppercase
 _RIS_MISSHAPEN = re.compile(r"[A-Z][A-Z0-9](?: ?| {3,4})-(?: |$)|[A-Z][A-Z0-9]  -\S"
                             r"|[a-z][A-Za-z0-9]  - ")
 _RIS_HEADER = re.compile(r"[A-Za-z][\w ]*: ")  # "Provider: ..." lines before the first record
+# a record's number alone on the line before its "TY  -", as rispy's writer (RisWriter.set_header)
+# and reference managers that number their exports put it
+_RIS_COUNTER = re.compile(r"\d+\.")
 _RIS_PMID_TAGS = ("AN", "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "M1", "M2", "N1", "UR", "L2")
 _PUBMED_DATABASE = re.compile(r"\b(?:NLM|PubMed|MEDLINE)\b", re.I)
 _PMID_ACCESSION = re.compile(r"(?:PMID|PUBMED|MEDLINE)\s*[:#=-]?\s*(\d{1,9})", re.I)
@@ -104,7 +107,7 @@ def _ris_items(lines: Iterable[str]) -> Iterator[Item]:
                 continue
             if record is not None:
                 fault = _ris_continuation(record, tag, line, text, number, start) if not fault else fault
-            elif not stray and (seen_record or not _RIS_HEADER.match(text)):
+            elif not stray and not _RIS_COUNTER.fullmatch(text) and (seen_record or not _RIS_HEADER.match(text)):
                 stray = number
         elif new_tag == "TY":
             if stray:
