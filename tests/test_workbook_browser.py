@@ -66,9 +66,12 @@ def workbook(tmp_path_factory):
     (root / "pyproject.toml").write_text("[project]\nname='workbook'\n")
     shutil.copytree(ROOT / "data/calf-massage/articles", root / "articles")
     new_review(REVIEW, root / "articles/calf-massage-benefits.txt", title="The benefits of calf massage", root=root)
-    [(path, claim)] = [step for kind, step in walk_steps() if kind == "append"]
-    with open(root / path, "a", encoding="utf-8") as handle:
-        handle.write(claim)
+    [confirm] = [step for kind, step in walk_steps() if kind == "litreview" and step[0] == "claims"]
+    os.environ["LITREVIEW_ROOT"] = str(root)
+    try:
+        assert main(confirm) == 0
+    finally:
+        os.environ.pop("LITREVIEW_ROOT")
     run(REVIEW, "pubmed", "massage OR acupressure", ["C01"], answers=ROOT / "tests/fixtures/walk/pubmed-massage",
         root=root)
     notebooks = root / "notebooks"
@@ -82,6 +85,13 @@ def workbook(tmp_path_factory):
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
         nbformat.write(nb, notebooks / f"{name}.ipynb")
+    yield from serve_lab(root, notebooks)
+
+
+def serve_lab(root, folder):
+    """JupyterLab serving ``folder`` for the scratch project ``root`` (settings, runtime and
+    config files in it, news and update check off, kernels started without asking); yields
+    ``(root, base_url)`` and stops the server afterwards."""
     settings = root / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
@@ -96,7 +106,7 @@ def workbook(tmp_path_factory):
     log = open(root / "jupyter.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
                                f"--port={port}", "--ip=127.0.0.1", f"--ServerApp.token={TOKEN}",
-                               f"--ServerApp.root_dir={notebooks}"],
+                               f"--ServerApp.root_dir={folder}"],
                               env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
 
