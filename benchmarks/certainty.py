@@ -84,12 +84,25 @@ def rob_judgement(row) -> tuple[str, str]:
     return "some-concerns", "not reported"
 
 
+def rob_reported(row) -> bool | None:
+    """False when the page read says nothing about the review's trials' risk of bias (no share, no
+    summary, and ``rob_reported`` not marked true for a statement in words only): the engine then
+    leaves it unknown (``litreview.grade.certainty_rules.rob_unreported``); None otherwise."""
+    said = (pd.notna(row["rob_low_share"]) or pd.notna(row["rob_high_share"]) or bool(row["rob_summary"])
+            or row["rob_reported"] == "true")
+    return None if said else False
+
+
 def review_rob(row) -> tuple[str, str]:
     """``(judgement, how)`` for rob.csv: when the review's trial shares go to the engine (which
     then rates risk of bias from them), the review's own conduct, not appraised here, is recorded
     as some concerns, which sets nothing aside; otherwise :func:`rob_judgement`."""
     if trial_shares(row) is not None:
         return "some-concerns", "trials' shares passed to the engine; the review's conduct not appraised"
+    if rob_reported(row) is False:
+        return "some-concerns", "not reported; the review's conduct not appraised, its trials' risk of bias unknown"
+    if row["rob_reported"] == "true" and rob_judgement(row)[1] == "not reported":
+        return "some-concerns", "reported in words only (see note)"
     return rob_judgement(row)
 
 
@@ -124,7 +137,8 @@ def as_review_tables(outcomes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
                          "trials": None if pd.isna(row["k"]) else int(row["k"]),
                          "rob_high_share": shares[0] if shares else None,
                          "rob_unclear_share": shares[1] if shares else None,
-                         "i2": None if pd.isna(row["i2"]) else float(row["i2"]), "overlaps": None})
+                         "i2": None if pd.isna(row["i2"]) else float(row["i2"]), "overlaps": None,
+                         "rob_reported": rob_reported(row)})
         judgement, how = review_rob(row)
         rob.append({"study_key": key, "tool": "design", "domain": "overall", "judgement": judgement, "support": how})
     return pd.DataFrame(claims), pd.DataFrame(evidence), pd.DataFrame(rob)

@@ -17,7 +17,7 @@ import certainty  # noqa: E402
 
 COLUMNS = ["outcome_id", "review", "review_url", "doi", "pmid", "question", "outcome", "outcome_type",
            "comparator_type", "k", "n", "events", "effect_measure", "effect", "ci_low", "ci_high", "rob_low_share",
-           "rob_high_share", "rob_summary", "rob_source", "i2", "directness", "directness_note", "review_certainty",
+           "rob_high_share", "rob_summary", "rob_source", "rob_reported", "i2", "directness", "directness_note", "review_certainty",
            "review_reasons", "locator", "note"]
 
 
@@ -52,6 +52,10 @@ def test_values_in_vocabularies(outcomes):
     assert outcomes["effect_measure"].isin(certainty.MEASURES).all()
     assert outcomes["rob_summary"].isin(("", *certainty.ROB_SUMMARIES)).all()
     assert outcomes["rob_source"].isin(("", *certainty.ROB_SOURCES)).all()
+    # marked only where the page says something in words that no code holds; the note says what
+    words = outcomes["rob_reported"] == "true"
+    assert outcomes["rob_reported"].isin(("", "true")).all()
+    assert outcomes.loc[words, "note"].str.contains("risk of bias in words only").all()
     assert outcomes["directness"].isin(tuple(certainty.DIRECTNESS)).all()
     assert (outcomes.loc[outcomes["directness"] != "direct", "directness_note"] != "").all()
     # a risk-of-bias statement names where it comes from, and a source has a statement
@@ -83,7 +87,7 @@ def test_engine_vocabulary_reaches_every_measure():
 
 
 def row(**kw) -> dict:
-    base = dict(rob_low_share=float("nan"), rob_high_share=float("nan"), rob_summary="")
+    base = dict(rob_low_share=float("nan"), rob_high_share=float("nan"), rob_summary="", rob_reported="")
     return {**base, **kw}
 
 
@@ -159,3 +163,16 @@ def test_what_the_review_reports_about_its_trials_reaches_the_engine(outcomes):
     assert by_id["C08"]["outcome_type"] == "dichotomous"          # a rate of falls is judged by events
     assert by_id["C20"]["i2"] == 76.0 and by_id["C01"]["comparator_type"] == "sham-placebo"
     assert by_id["C01"]["trials"] == 2 and pd.isna(by_id["C08"]["comparator_type"])
+
+
+def test_a_review_that_says_nothing_of_its_trials_reaches_the_engine_as_unreported(outcomes):
+    _, evidence, _ = certainty.as_review_tables(outcomes)
+    by_id = dict(zip(outcomes["outcome_id"], evidence.to_dict("records")))
+    # TENS: nothing on the page read about the trials' risk of bias
+    assert by_id["C12"]["rob_reported"] is False
+    # a summary, shares, or words the codes cannot hold (massage: marked true) are not "nothing"
+    assert by_id["C08"]["rob_reported"] is None and by_id["C16"]["rob_reported"] is None
+    assert by_id["C06"]["rob_reported"] is None
+    assert certainty.rob_reported(row(rob_reported="")) is False
+    assert certainty.rob_reported(row(rob_reported="true")) is None
+    assert certainty.rob_reported(row(rob_reported="", rob_summary="mostly low")) is None

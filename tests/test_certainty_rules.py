@@ -171,3 +171,89 @@ def test_trial_shares_on_a_trial_row_are_refused_with_the_column_named():
     with pytest.raises(SchemaError) as err:
         parse_table(f"{header}\n{ROW},sham-placebo,continuous,,,0.5,,,\n", EVIDENCE, "evidence.csv")
     assert "evidence.csv:2:rob_high_share: only a systematic review or meta-analysis" in str(err.value)
+
+
+# 6. what a review reports beyond shares: nothing about its trials, its own flaws, heterogeneity
+#    without I², small-study effects
+
+def test_a_review_that_reports_nothing_about_its_trials_risk_of_bias_is_not_rated_down_for_it():
+    # a review with one critical AMSTAR 2 flaw (some concerns about its conduct) that says nothing of its trials
+    silent = {"design": "meta-analysis", "n": 1200, "rob": "some-concerns", "rob_reported": False}
+    rob = domain(grade_claim(CLAIM, ev(silent), {}), "risk of bias")
+    assert rob.down == 0 and "report nothing about their trials' risk of bias" in rob.reason
+    assert "Table 12.2.d" in rob.reason
+    # the same row without the statement is read by its own judgement, as before
+    said = {**silent, "rob_reported": None}
+    assert domain(grade_claim(CLAIM, ev(said), {}), "risk of bias").down == 1
+
+
+def test_a_silent_review_is_left_out_of_the_shares_of_the_trials_beside_it():
+    rows = ev({"design": "meta-analysis", "n": 3000, "rob": "low", "rob_reported": False},
+              {"n": 300, "rob": "some-concerns"}, {"n": 300, "rob": "some-concerns"})
+    rob = domain(grade_claim(CLAIM, rows, {}), "risk of bias")
+    # judged on the two trials alone (all with some concerns), whatever the review's weight
+    assert rob.down == 1 and "100% with some concerns" in rob.reason and "E001 report(s) nothing" in rob.reason
+
+
+def test_a_critically_low_review_that_reports_its_trials_starts_one_level_lower_instead_of_being_set_aside():
+    # AMSTAR 2 critically low (read as high) but its trials mostly at low risk, as it reports them
+    flawed = {"design": "meta-analysis", "n": 1200, "rob": "high", "rob_high_share": 0.1, "rob_unclear_share": 0.2,
+              "review_certainty": "high"}
+    g = grade_claim(CLAIM, ev(flawed), {})
+    assert g.flawed_ids == [] and g.set_aside == {}
+    assert g.start == "moderate" and g.certainty == "moderate" and g.review_rated == ""
+    assert "critically low review (AMSTAR 2)" in g.rationale and "starting moderate instead of high" in g.rationale
+    assert domain(g, "risk of bias").down == 0
+    # without the trials' shares the review is set aside whole, as before
+    bare = {k: v for k, v in flawed.items() if k not in ("rob_high_share", "rob_unclear_share")}
+    g = grade_claim(CLAIM, ev(bare), {})
+    assert g.flawed_ids == ["E001"] and g.certainty == "very low"
+
+
+def test_a_sound_body_beside_a_critically_low_review_keeps_its_start():
+    rows = ev({"design": "meta-analysis", "n": 400, "rob": "high", "rob_high_share": 0.0, "rob_unclear_share": 0.0},
+              {"design": "meta-analysis", "n": 2000, "rob": "low"})
+    g = grade_claim(CLAIM, rows, {})
+    assert g.start == "high" and g.flawed_ids == []
+
+
+def test_a_review_heterogeneity_test_below_ten_percent_rates_down_when_it_gives_no_i2():
+    row = {"design": "meta-analysis", "n": 1200, "heterogeneity_p": 0.03}
+    inc = domain(grade_claim(CLAIM, ev(row), {}), "inconsistency")
+    assert inc.down == 1 and "(P = 0.03) is below 0.1" in inc.reason
+    assert domain(grade_claim(CLAIM, ev({**row, "heterogeneity_p": 0.4}), {}), "inconsistency").down == 0
+    # a reported I² is the measure when there is one
+    assert domain(grade_claim(CLAIM, ev({**row, "i2": 20.0}), {}), "inconsistency").down == 0
+
+
+def test_a_review_that_calls_its_trials_substantially_heterogeneous_rates_down_for_inconsistency():
+    row = {"design": "systematic-review", "n": 1200, "substantial_heterogeneity": True}
+    inc = domain(grade_claim(CLAIM, ev(row), {}), "inconsistency")
+    assert inc.down == 1 and "E001 report(s) substantial heterogeneity" in inc.reason
+    agree = {**row, "substantial_heterogeneity": False}
+    assert domain(grade_claim(CLAIM, ev(agree), {}), "inconsistency").down == 0
+
+
+def test_small_study_effects_a_review_reports_rate_down_for_publication_bias():
+    row = {"design": "meta-analysis", "n": 1200, "small_study_effects": True}
+    pub = domain(grade_claim(CLAIM, ev(row), {}), "publication bias")
+    assert pub.down == 1 and "E001 report(s) small-study effects" in pub.reason
+    none = domain(grade_claim(CLAIM, ev({**row, "small_study_effects": False}), {}), "publication bias")
+    assert none.down == 0 and "looked for small-study effects and found none" in none.reason
+
+
+def test_the_new_review_columns_are_checked_like_the_others():
+    header = HEADER + ",rob_high_share,rob_reported,heterogeneity_p,substantial_heterogeneity,small_study_effects"
+    review = "E001,X01,s1,meta-analysis,adults,400,cupping,sham,pain,supports,,,,,none,,less pain,abstract,"
+    ok = parse_table(f"{header}\n{review},,false,0.04,true,false\n", EVIDENCE, "evidence.csv")
+    assert ok.loc[0, "rob_reported"] is False and ok.loc[0, "heterogeneity_p"] == 0.04
+    assert ok.loc[0, "small_study_effects"] is False
+    for cells, message in ((",0.5,false,,,", "evidence.csv:2:rob_reported: false, but the row gives shares"),
+                           (",,,1.5,,", "evidence.csv:2:heterogeneity_p: expected at most 1"),
+                           (",,,,maybe,", "evidence.csv:2:substantial_heterogeneity: expected true or false")):
+        with pytest.raises(SchemaError) as err:
+            parse_table(f"{header}\n{review}{cells}\n", EVIDENCE, "evidence.csv")
+        assert message in str(err.value)
+    with pytest.raises(SchemaError) as err:
+        parse_table(f"{header}\n{ROW},,,,,true\n", EVIDENCE, "evidence.csv")
+    assert "evidence.csv:2:small_study_effects: only a systematic review or meta-analysis" in str(err.value)

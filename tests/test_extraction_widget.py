@@ -3,10 +3,12 @@ button clicked, evidence.csv read back from disk."""
 
 from __future__ import annotations
 
+import html
+
 from litreview.checks import check_review
 from litreview.tables.review import Review
-from litreview.tables.schema import DESIGNS, EVIDENCE, INDIRECTNESS_ANSWERS, read_table
-from litreview.workbook.extraction_form import ExtractionForm
+from litreview.tables.schema import COMPARATOR_TYPES, DESIGNS, EVIDENCE, INDIRECTNESS_ANSWERS, OUTCOME_TYPES, read_table
+from litreview.workbook.extraction_form import OPTIONAL, ExtractionForm
 from test_extraction import LABEL, NAME, evidence_file, root  # noqa: F401  (fixture)
 
 
@@ -145,3 +147,76 @@ def test_an_override_without_a_reason_or_half_answered_questions_write_nothing(r
     assert "needs a reason" in form.message.value
     assert evidence_file(root).read_bytes() == before
     assert not (root / "data" / NAME / "indirectness.csv").exists()
+
+
+def widen(root) -> None:  # noqa: F811
+    """The fixture's evidence.csv with every optional column in its header (empty cells in its rows)."""
+    path = evidence_file(root)
+    lines = path.read_text().splitlines()
+    extra = "," * len(OPTIONAL)
+    path.write_text("\n".join([EVIDENCE.header().rstrip("\n"), *[line + extra for line in lines[1:]]]) + "\n")
+
+
+def test_the_optional_columns_are_offered_with_their_meanings_and_vocabularies(root):  # noqa: F811
+    # the fixture's header predates them: shown disabled, and the form says why
+    form = ExtractionForm(NAME, study_key="davis2020effect", claim_id="M01")
+    assert all(form.fields[name].disabled for name in OPTIONAL)
+    assert "Not in this review's evidence.csv header" in form.optional_note.value
+    widen(root)
+    form = ExtractionForm(NAME, study_key="davis2020effect", claim_id="M01")
+    assert not any(form.fields[name].disabled for name in OPTIONAL)
+    assert "Not in this review" not in form.optional_note.value
+    assert [v for _, v in form.fields["comparator_type"].options] == [None, *COMPARATOR_TYPES]
+    assert [v for _, v in form.fields["outcome_type"].options] == [None, *OUTCOME_TYPES]
+    for name in ("rob_reported", "substantial_heterogeneity", "small_study_effects"):
+        assert [v for _, v in form.fields[name].options] == [None, "true", "false"]
+    for column in EVIDENCE.columns:
+        if column.name in OPTIONAL:
+            assert html.escape(column.description) in form.optional_note.value
+            assert any(form.fields[column.name] in box.children for box in form.box.children
+                       if hasattr(box, "children"))
+
+
+REVIEW_ROW = dict(design="meta-analysis", population="athletes and active adults", n="1012",
+                  intervention="manual massage", comparator="no massage", outcome="soreness at 48 h",
+                  direction="supports", indirectness="none", finding="Massage lowered soreness.", locator="abstract")
+
+
+def test_what_a_review_reports_about_its_trials_is_saved_in_its_columns(root):  # noqa: F811
+    widen(root)
+    form = ExtractionForm(NAME, study_key="davis2020effect", claim_id="M04")
+    fill(form, **REVIEW_ROW, comparator_type="no-treatment", outcome_type="continuous", trials="12",
+         rob_high_share="0.3", rob_unclear_share="0.5", i2="40", heterogeneity_p="0.2", small_study_effects="false")
+    form.save.click()
+    assert "Saved E004" in form.message.value
+    saved = read_table(evidence_file(root), EVIDENCE, LABEL).set_index("evidence_id").loc["E004"]
+    assert (saved["comparator_type"], saved["outcome_type"], saved["trials"]) == ("no-treatment", "continuous", 12)
+    assert (saved["rob_high_share"], saved["rob_unclear_share"], saved["i2"]) == (0.3, 0.5, 40.0)
+    assert saved["heterogeneity_p"] == 0.2 and saved["small_study_effects"] is False
+    assert saved["rob_reported"] is None and saved["overlaps"] == []
+    # the form is emptied for the next row, the yes/no fields too
+    assert form.fields["small_study_effects"].value is None and form.fields["trials"].value == ""
+
+
+def test_optional_values_that_do_not_fit_are_refused_with_their_column_and_nothing_is_written(root):  # noqa: F811
+    widen(root)
+    before = evidence_file(root).read_bytes()
+    form = ExtractionForm(NAME, study_key="davis2020effect", claim_id="M04")
+    fill(form, **{**REVIEW_ROW, "design": "rct"}, rob_high_share="0.3")
+    form.save.click()
+    assert "Not saved" in form.message.value
+    assert f"{LABEL}:5:rob_high_share: only a systematic review or meta-analysis" in form.message.value
+    fill(form, design="meta-analysis", rob_reported="false")
+    form.save.click()
+    assert "rob_reported: false, but the row gives shares" in form.message.value
+    fill(form, rob_reported=None, rob_high_share="", heterogeneity_p="1.5")
+    form.save.click()
+    assert "heterogeneity_p: expected at most 1" in form.message.value
+    assert evidence_file(root).read_bytes() == before
+
+
+def test_a_copied_row_fills_the_yes_no_and_list_fields_as_text(root):  # noqa: F811
+    form = ExtractionForm(NAME, study_key="davis2020effect", claim_id="M01")
+    form.fill({"rob_reported": False, "small_study_effects": True, "overlaps": ["E001", "E002"], "trials": 7.0})
+    assert (form.fields["rob_reported"].value, form.fields["small_study_effects"].value) == ("false", "true")
+    assert form.fields["overlaps"].value == "E001 E002" and form.fields["trials"].value == "7"

@@ -23,7 +23,21 @@ Sources, each read on the page named:
   the OIS; an interval that includes appreciable benefit or harm, "RR of under 0.75 or over 1.25
   as a rough guide", may rate down even when the OIS is met.
 - GRADE guidelines 7 (Guyatt et al. 2011, J Clin Epidemiol 64:1294): point estimates on both
-  sides of no effect are inconsistency (cited in grading.py for the weighted rule).
+  sides of no effect are inconsistency (cited in grading.py for the weighted rule); its criteria
+  for inconsistency include a statistical test for heterogeneity with a low P value, besides a
+  large I², so a review that gives no I² is read by its test or its own words.
+- Higgins, Thompson, Deeks & Altman 2003, BMJ 327:557 ("Measuring inconsistency in meta-analyses",
+  read at http://pubmedcentralcanada.ca/pmcc/articles/PMC192859/): the test for heterogeneity has
+  low power when trials are few, and a cut-off of 10% for its significance ameliorates this.
+- GRADE guidelines 5 (Guyatt et al. 2011, J Clin Epidemiol 64:1277), publication bias: rate down
+  one level when it is strongly suspected, e.g. when a funnel plot or a test for small-study effects
+  shows asymmetry.
+- AMSTAR 2 (Shea et al. 2017, BMJ 358:j4008): a review with more than one critical flaw has
+  critically low confidence and "should not be relied on to provide an accurate and comprehensive
+  summary" of its studies. AMSTAR 2 maps to no GRADE level; its trials are still randomised, so
+  when the review reports them (their risk-of-bias shares), the engine uses them and starts one
+  level lower (:data:`FLAWED_REVIEW_START_DOWN`, the smallest step GRADE takes) for what the
+  review's flaws may have missed or mis-summarised, instead of setting the review aside whole.
 """
 
 from __future__ import annotations
@@ -51,6 +65,18 @@ HIGH_RISK_DOWN = 2
 ALPHA, POWER, RELATIVE_RISK_REDUCTION = 0.05, 0.80, 0.25
 # an interval of a ratio reaching below 0.75 or above 1.25 includes appreciable benefit or harm
 APPRECIABLE_RATIO = (1 - RELATIVE_RISK_REDUCTION, 1 + RELATIVE_RISK_REDUCTION)
+
+# a review that says nothing about its trials' risk of bias leaves it unknown. Cochrane Handbook 5.1
+# Table 12.2.d rates down a body of unclear risk only when its "potential limitations are likely to
+# lower confidence"; a review that reports none gives nothing to show that, so its weight is left
+# out of the shares and the body is not rated down for what is unknown (the reason says so)
+UNREPORTED_DOWN = 0
+# a critically low review (AMSTAR 2) that reports its trials starts one level below its design
+FLAWED_REVIEW_START_DOWN = 1
+
+# --- inconsistency (GRADE guidelines 7; Higgins et al. 2003, BMJ 327:557) -----------------------
+# the P value below which a review's test for heterogeneity counts, when it gives no I²
+HETEROGENEITY_P = 0.10
 
 # comparisons against a sham or placebo isolate the specific effect; those against no treatment,
 # a waiting list or usual care add the effects of attention and expectation
@@ -144,11 +170,31 @@ def has_trial_shares(rows: pd.DataFrame) -> pd.Series:
                                                   | _number(rows, "rob_unclear_share").notna())
 
 
+def _flag(rows: pd.DataFrame, name: str, value: bool) -> pd.Series:
+    """Rows whose optional yes/no column ``name`` holds ``value`` (empty cells hold neither)."""
+    return column(rows, name).map(lambda v: v is value or (isinstance(v, str) and v.lower() == str(value).lower()))
+
+
+def rob_unreported(rows: pd.DataFrame) -> pd.Series:
+    """Review rows that say nothing about their trials' risk of bias (``rob_reported`` false and no
+    shares): their trials' risk of bias is unknown, and their own rob.csv judgement (the review's
+    conduct) does not stand for it."""
+    return rows["design"].isin(REVIEW_DESIGNS) & _flag(rows, "rob_reported", False) & ~has_trial_shares(rows)
+
+
+def flawed_review(rows: pd.DataFrame) -> pd.Series:
+    """Reviews judged at high risk (AMSTAR 2 critically low) that report their trials' shares: kept,
+    graded by their trials, starting one level lower (:data:`FLAWED_REVIEW_START_DOWN`)."""
+    return has_trial_shares(rows) & rows["rob"].eq("high")
+
+
 def rob_shares(rows: pd.DataFrame, w: pd.Series) -> dict[str, float]:
     """Shares of the weight at ``low``, ``some-concerns`` and ``high`` risk of bias. A trial row
     (or a review row without trial shares) carries its own judgement (``rob``); a review row that
     reports its trials' shares splits its weight by them, since AMSTAR 2 judges how the review
     was done, not the trials inside it."""
+    known = ~rob_unreported(rows)
+    rows, w = rows[known], w[known]
     total = float(w.sum())
     if not total:
         return {"low": 0.0, "some-concerns": 0.0, "high": 0.0}
@@ -171,13 +217,20 @@ def body_risk_of_bias(rows: pd.DataFrame, w: pd.Series) -> tuple[int, str]:
     if not studies.any():
         return 0, "no trial, observational study or review among the rows, so no risk of bias across studies"
     rows, w = rows[studies], w[studies]
+    unknown = rob_unreported(rows)
+    untold = (f"; {', '.join(rows.loc[unknown, 'evidence_id'])} report(s) nothing about their trials' risk of bias "
+              "and are left out of the shares") if unknown.any() else ""
+    if unknown.all():
+        return UNREPORTED_DOWN, (f"{', '.join(rows['evidence_id'])}: the review(s) report nothing about their trials' "
+                                 "risk of bias; unknown is not rated down (Cochrane Handbook 5.1 Table 12.2.d rates "
+                                 "down unclear risk only when limitations are shown likely to lower confidence)")
     shares = rob_shares(rows, w)
     split = has_trial_shares(rows)
     via = f"; the trials' risk of bias as {', '.join(rows.loc[split, 'evidence_id'])} reports it" if split.any() else ""
-    some = rows.loc[~split & rows["rob"].eq("some-concerns"), "evidence_id"]
+    some = rows.loc[~split & ~unknown & rows["rob"].eq("some-concerns"), "evidence_id"]
     named = f"; some concerns in {', '.join(some)}" if len(some) else ""
     spread = (f"{shares['low']:.0%} of the weight at low risk of bias, {shares['some-concerns']:.0%} with some "
-              f"concerns, {shares['high']:.0%} at high risk{named}{via}")
+              f"concerns, {shares['high']:.0%} at high risk{named}{via}{untold}")
     if shares["high"] > MOST:
         return HIGH_RISK_DOWN, f"most of the weight is at high risk of bias: {spread}"
     if shares["low"] <= MOST:
@@ -271,3 +324,29 @@ def comparator_split(rows: pd.DataFrame, direction_of: Callable[[pd.DataFrame], 
     return (f"against sham or placebo the rows {word[d_sham]} ({', '.join(sham['evidence_id'])}); against no "
             f"treatment or usual care they {word[d_other]} ({', '.join(other['evidence_id'])}): the effect is "
             f"carried by the {'sham-controlled' if d_sham == 'supports' else 'unblinded'} comparisons")
+
+
+def reported_heterogeneity(rows: pd.DataFrame) -> str | None:
+    """The reason to rate down one level for inconsistency from what a review says when it gives no
+    I²: its test for heterogeneity below :data:`HETEROGENEITY_P`, or its own words that the trials
+    differ substantially (GRADE guidelines 7); None when no row says so."""
+    p = _number(rows, "heterogeneity_p")
+    low_p = rows[p < HETEROGENEITY_P]
+    said = rows[_flag(rows, "substantial_heterogeneity", True)]
+    parts = [f"the test for heterogeneity {r} reports (P = {v:g}) is below {HETEROGENEITY_P:g}"
+             for r, v in zip(low_p["evidence_id"], p[low_p.index])]
+    if not said.empty:
+        parts.append(f"{', '.join(said['evidence_id'])} report(s) substantial heterogeneity among the trials")
+    return "; ".join(parts) or None
+
+
+def reported_small_study_effects(rows: pd.DataFrame) -> tuple[bool, str] | None:
+    """``(suspected, reason)`` from what reviews report of funnel-plot asymmetry or a small-study
+    test (GRADE guidelines 5): suspected when any row reports small-study effects; not when rows
+    report looking and finding none; None when no row says."""
+    found, none = _flag(rows, "small_study_effects", True), _flag(rows, "small_study_effects", False)
+    if found.any():
+        return True, f"{', '.join(rows.loc[found, 'evidence_id'])} report(s) small-study effects (funnel asymmetry)"
+    if none.any():
+        return False, f"{', '.join(rows.loc[none, 'evidence_id'])} looked for small-study effects and found none"
+    return None

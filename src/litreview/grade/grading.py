@@ -24,7 +24,9 @@ The method, in the order it runs:
    J Clin Epidemiol 64:407: restrict to the studies at lower risk when they differ) and rows
    seriously indirect to the claim (the *direction gate*: another intervention or body site is
    context, never support). They are listed beside the grade; adding one never raises the
-   certainty (a property test checks this).
+   certainty (a property test checks this). A critically low review (AMSTAR 2) that reports its
+   trials' risk of bias is not set aside: its trials are graded and the start is one level lower
+   (:mod:`litreview.grade.certainty_rules`).
 2. **Start** from the best design left (per kind). When a systematic review in that body
    reports its own GRADE certainty for the outcome, start from it and rate down only for
    indirectness to the article's claim (DESIGN.md, grading method 2).
@@ -191,8 +193,10 @@ def effective_indirectness(rows: pd.DataFrame) -> pd.Series:
 
 def is_set_aside(rows: pd.DataFrame) -> pd.Series:
     """Rows set aside from the rating: at high risk of bias, or seriously indirect (rows as
-    :func:`grade_claim` reads them, indirectness from :func:`effective_indirectness`)."""
-    return (rows["rob"] == "high") | (rows["indirectness"] == "serious")
+    :func:`grade_claim` reads them, indirectness from :func:`effective_indirectness`). A critically
+    low review that reports its trials' risk of bias is kept and starts lower instead
+    (:func:`certainty_rules.flawed_review`)."""
+    return ((rows["rob"] == "high") & ~certainty_rules.flawed_review(rows)) | (rows["indirectness"] == "serious")
 
 
 def set_aside_reason(row) -> str:
@@ -238,6 +242,7 @@ class Grade:
     participants: int = 0
     pooled: list[Pooled] = field(default_factory=list)
     review_rated: str = ""            # evidence id whose own GRADE rating was the start
+    start_reason: str = ""            # why the start is below the best design's (a critically low review)
     set_aside: dict[str, str] = field(default_factory=dict)  # evidence id → why it was set aside
 
 
@@ -318,6 +323,7 @@ def grade_claim(claim: dict, rows: pd.DataFrame, rob_by_study: dict[str, str],
     primary = sound[sound["design"].map(starts) == start]
     g.pooled = pool_claims(primary, method) if "effect" in primary else []
     g.start, g.primary_ids = start, list(primary["evidence_id"])
+    g.start, g.start_reason = _flawed_review_start(primary, start)
     g.participants = certainty_rules.participants_once(primary)
     g.direction = body_direction(primary)
     g.small_effect = _small_effect(primary, g.pooled)
@@ -355,11 +361,24 @@ def _share(mask: pd.Series, w: pd.Series) -> float:
     return float(w[mask].sum() / total) if total else 0.0
 
 
+def _flawed_review_start(primary: pd.DataFrame, start: str) -> tuple[str, str]:
+    """``(start, reason)``: one level below ``start`` (:data:`certainty_rules.FLAWED_REVIEW_START_DOWN`)
+    when critically low reviews that report their trials (:func:`certainty_rules.flawed_review`)
+    carry most of the weight the grade rests on; ``start`` and "" otherwise."""
+    flawed = certainty_rules.flawed_review(primary)
+    if not flawed.any() or _share(flawed, weights(primary)) <= certainty_rules.MOST:
+        return start, ""
+    lower = LEVELS[max(POINTS[start] - certainty_rules.FLAWED_REVIEW_START_DOWN, 1) - 1]
+    return lower, (f"{_ids(primary[flawed])}: a critically low review (AMSTAR 2) that reports its trials; graded by "
+                   f"its trials, starting {lower} instead of {start}")
+
+
 def _review_rated(rows: pd.DataFrame):
     """The review whose own GRADE rating the grade starts from: the most direct one, then the
-    largest; None when no review in the body reports a rating."""
+    largest; None when no review in the body reports a rating. A critically low review's own
+    rating is not relied on (AMSTAR 2)."""
     rated = rows[rows["design"].isin(REVIEW_DESIGNS) & rows["review_certainty"].notna()
-                 & (rows["review_certainty"].fillna("") != "")]
+                 & (rows["review_certainty"].fillna("") != "") & ~certainty_rules.flawed_review(rows)]
     if rated.empty:
         return None
     order = rated.assign(_ind=rated["indirectness"].map({"none": 0, "some": 1}), _w=weights(rated))
@@ -381,7 +400,7 @@ def _risk_of_bias(direct: pd.DataFrame, primary: pd.DataFrame, concerns: frozens
     """``direct``: every row not seriously indirect, including those at high risk (set aside).
     An expression of concern on a study the grade rests on rates down too: the editors doubt
     its data or conduct (GRADE handbook 5.2.1, limitations in design and execution)."""
-    high = direct["rob"] == "high"
+    high = (direct["rob"] == "high") & ~certainty_rules.flawed_review(direct)
     share = _share(high, weights(direct))
     doubted = primary[primary["study_key"].isin(concerns)]
     if not doubted.empty:
@@ -418,6 +437,9 @@ def _inconsistency(rows: pd.DataFrame, pooled) -> Domain:
                                           + (f"; mixed {_ids(rows[mixed])}" if mixed.any() else ""))
     if i2 is not None and i2 > I2_SERIOUS:
         return Domain("inconsistency", 1, f"pooled I² {i2:.0%} ({pooled_ids})")
+    said = certainty_rules.reported_heterogeneity(rows) if i2 is None else None
+    if said:   # no I²: the review's test for heterogeneity or its own words (GRADE guidelines 7)
+        return Domain("inconsistency", 1, said)
     if len(rows) == 1:
         return Domain("inconsistency", 0, f"a single source ({_ids(rows)}); consistency cannot be judged")
     minority = f"; {opposing:.0%} of the weight the other way" if opposing else ""
@@ -471,11 +493,14 @@ def _imprecision(rows: pd.DataFrame, pooled) -> Domain:
 
 
 def _publication_bias(rows: pd.DataFrame) -> Domain:
+    reported = certainty_rules.reported_small_study_effects(rows)   # what the reviews found (GRADE guidelines 5)
+    if reported and reported[0]:
+        return Domain("publication bias", 1, reported[1])
     n = pd.to_numeric(rows["n"], errors="coerce")
     if (len(rows) >= MIN_STUDIES_FOR_PUBLICATION_BIAS and n.notna().all() and (n < SMALL_STUDY).all()
             and rows["direction"].eq("supports").all()):
         return Domain("publication bias", 1, f"only small studies, all favourable ({_ids(rows)})")
-    return Domain("publication bias", 0, "not suspected")
+    return Domain("publication bias", 0, f"not suspected: {reported[1]}" if reported else "not suspected")
 
 
 def _large_effect(pooled) -> tuple[int, str]:
@@ -499,7 +524,7 @@ def _rationale(g: Grade, rows: pd.DataFrame) -> str:
     designs = rows["design"].value_counts()
     what = ", ".join(f"{n} {d.replace('-', ' ')}" for d, n in designs.items())
     start = (f"starting from the review's own rating ({g.review_rated})" if g.review_rated
-             else f"starting {g.start}")
+             else f"starting {g.start}" + (f" ({g.start_reason})" if g.start_reason else ""))
     lowered = f"; rated down for {', '.join(downs)}" if downs else ""
     aside = f"; {len(g.flawed_ids)} set aside" if g.flawed_ids else ""
     return (f"{g.n_rows} row(s) ({what}){aside}; the best evidence leans {g.direction.replace('-', ' ')}, "

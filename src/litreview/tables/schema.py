@@ -479,13 +479,21 @@ def _kind_fits_testable(r: dict) -> tuple[str, str] | None:
     return None
 
 
+# what only a systematic review or meta-analysis reports about the trials it pooled
+REVIEW_REPORTS = ("trials", "rob_high_share", "rob_unclear_share", "i2", "rob_reported", "heterogeneity_p",
+                  "substantial_heterogeneity", "small_study_effects")
+
+
 def _trial_shares_fit(r: dict) -> tuple[str, str] | None:
-    """What a review reports about its trials belongs to a review, and its shares are parts of one whole."""
-    given = [c for c in ("trials", "rob_high_share", "rob_unclear_share", "i2") if r.get(c) is not None]
+    """What a review reports about its trials belongs to a review, and its shares are parts of one whole;
+    a review that reports its trials' shares has reported their risk of bias."""
+    given = [c for c in REVIEW_REPORTS if r.get(c) is not None]
     if given and r["design"] not in REVIEW_DESIGNS:
         return given[0], (f"only a systematic review or meta-analysis reports {given[0]} of its trials; "
                           f"found design {r['design']!r}")
     high, unclear = r.get("rob_high_share"), r.get("rob_unclear_share")
+    if r.get("rob_reported") is False and (high is not None or unclear is not None):
+        return "rob_reported", "false, but the row gives shares of the review's trials at high or unclear risk"
     if (high or 0) + (unclear or 0) > 1:
         return "rob_unclear_share", (f"shares of trials at high ({high}) and unclear ({unclear}) risk "
                                      "add up to more than 1")
@@ -685,6 +693,16 @@ EVIDENCE = TableSchema(
                description="I² in percent that a review reports for this outcome"),
         Column("overlaps", kind="list", required=False, pattern=KEY + "|E[0-9]{3,4}", may_be_absent=True,
                description="evidence ids or study keys whose participants this row shares (space-separated)"),
+        Column("rob_reported", kind="bool", required=False, may_be_absent=True,
+               description="false when a review says nothing about its trials' risk of bias (no shares, no summary)"),
+        Column("heterogeneity_p", kind="float", required=False, minimum=0, maximum=1, may_be_absent=True,
+               description="P of the test for heterogeneity (Chi², Cochran's Q) a review reports for this outcome"),
+        Column("substantial_heterogeneity", kind="bool", required=False, may_be_absent=True,
+               description="true when a review's results (not its GRADE table) call this outcome's trials "
+                           "substantially heterogeneous; false when they say the trials agree"),
+        Column("small_study_effects", kind="bool", required=False, may_be_absent=True,
+               description="true when a review reports funnel-plot asymmetry or a small-study test (e.g. Egger's) "
+                           "for this outcome; false when it looked and found none"),
     ),
     key=("evidence_id",),
     row_checks=(_effect_complete, _indirectness_explained, _review_certainty_from_a_review, _trial_shares_fit),

@@ -17,6 +17,13 @@ fills the row's indirectness, unless an override is picked, which needs a reason
 they are written to ``indirectness.csv`` beside the row (:func:`litreview.appraise.indirectness.save_answers`);
 the questions are checked before the row is appended, so a refused answer writes nothing.
 
+What a study reports beyond its effect (the optional columns of
+:data:`~litreview.tables.schema.EVIDENCE`: the comparator and outcome type, events, and what a review
+reports about its trials: their number, their risk-of-bias shares or that it reports none, I², its test
+for heterogeneity, small-study effects, rows that share participants) has its own fields, each with
+its one-line meaning, checked on save like the others; a column the review's ``evidence.csv``
+header does not have yet is shown disabled, since a value there could not be written.
+
 Save goes through :func:`litreview.appraise.extraction.append_row`: a row with problems is refused and
 its ``file:row:column`` messages are shown in the form, nothing written; a row without is
 appended at once, and the form shows the claim's grade before and after ("M04: unsupported,
@@ -31,23 +38,32 @@ from pathlib import Path
 
 from ..appraise import indirectness
 from ..appraise.extraction import REJUDGED, RowRefused, append_row, blank_row, cell_text, evidence_path, prefill_from
+from ..appraise.extraction import _header_of as header_of
 from ..checks import still_needed
 from ..grade.assessment import claim_grade
 from ..grade.claim import grade_change
 from ..tables.review import Review
 from ..tables.schema import (
     CERTAINTIES,
+    COMPARATOR_TYPES,
     DESIGNS,
     DIRECTIONS,
     EFFECT_MEASURES,
     EVIDENCE,
     INDIRECTNESS,
     INDIRECTNESS_QUESTIONS,
+    OUTCOME_TYPES,
     SchemaError,
 )
 
+# the columns added after tables were written (litreview.grade.certainty_rules reads them)
+OPTIONAL = tuple(c.name for c in EVIDENCE.columns if c.may_be_absent)
+YES_NO = ("true", "false")
 CHOICES = {"design": DESIGNS, "direction": DIRECTIONS, "effect_measure": EFFECT_MEASURES,
-           "indirectness": INDIRECTNESS, "review_certainty": CERTAINTIES}
+           "indirectness": INDIRECTNESS, "review_certainty": CERTAINTIES, "comparator_type": COMPARATOR_TYPES,
+           "outcome_type": OUTCOME_TYPES, **{c.name: YES_NO for c in EVIDENCE.columns if c.kind == "bool"}}
+SHORT = ("n", "effect", "ci_low", "ci_high", *(c.name for c in EVIDENCE.columns if c.may_be_absent
+                                                 and c.kind in ("int", "float")))
 AREAS = ("indirectness_note", "finding")
 EMPTY = "—"  # the dropdowns' "nothing chosen yet"
 
@@ -58,6 +74,13 @@ def _meanings() -> str:
                                                      for a, m in answers.items())
              for q, answers in INDIRECTNESS_QUESTIONS.items()]
     return "<details><summary>what the answers mean</summary>" + "<br>".join(parts) + "</details>"
+
+
+def _optional_meanings() -> str:
+    """The optional columns' one-line meanings (the schema's descriptions)."""
+    parts = [f"<b>{html.escape(c.name.replace('_', ' '))}</b>: {html.escape(c.description)}"
+             for c in EVIDENCE.columns if c.name in OPTIONAL]
+    return "<details><summary>what these fields mean</summary>" + "<br>".join(parts) + "</details>"
 
 
 def _list(items: list[str]) -> str:
@@ -95,11 +118,23 @@ class ExtractionForm:
             elif name in AREAS:
                 self.fields[name] = w.Textarea(description=label, layout=w.Layout(width="46em", height="4em"))
             else:
-                short = name in ("n", "effect", "ci_low", "ci_high")
+                short = name in SHORT
                 self.fields[name] = w.Text(description=label, layout=w.Layout(width="20em") if short else wide)
         for name, hint in (("n", "participants; empty if not reported"), ("effect", "e.g. -0.42"),
                            ("locator", "where in the source: section, table, figure, page")):
             self.fields[name].placeholder = hint
+        self.fields["overlaps"].placeholder = "evidence ids or study keys, space-separated"
+        path = evidence_path(review, rv.root)
+        header = header_of(path.read_bytes()) if path.is_file() else EVIDENCE.names
+        self.absent = [name for name in OPTIONAL if name not in header]
+        for name in self.absent:
+            self.fields[name].disabled = True
+        self.optional_note = w.HTML(
+            "<b>What the study reports beyond its effect</b> (optional; a review's account of its trials is "
+            "read by the grade)" + _optional_meanings()
+            + (f"<i>Not in this review's evidence.csv header, so not offered: "
+               f"{html.escape(', '.join(self.absent))}; add the columns to the header to record them.</i>"
+               if self.absent else ""))
         self.questions = {q: w.Dropdown(options=[(EMPTY, None), *[(a, a) for a in answers]], description=q)
                           for q, answers in INDIRECTNESS_QUESTIONS.items()}
         self.meanings = w.HTML(_meanings())
@@ -131,6 +166,7 @@ class ExtractionForm:
             f["indirectness_note"],
             w.HBox([f["effect_measure"], f["effect"]]), w.HBox([f["ci_low"], f["ci_high"]]),
             f["review_certainty"], f["finding"], f["locator"],
+            self.optional_note, *[w.HBox([f[n] for n in OPTIONAL[i:i + 2]]) for i in range(0, len(OPTIONAL), 2)],
             self.save, self.message, self.grade])
         self._copy_sources(rv)
         self._show_grade(rv)
@@ -153,6 +189,10 @@ class ExtractionForm:
         """Put ``row``'s values in the form (the claim picker is left as it is)."""
         for name, widget in self.fields.items():
             value = row.get(name)
+            if isinstance(value, bool):
+                value = str(value).lower()   # a yes/no column read from a table
+            elif isinstance(value, (list, tuple)):
+                value = " ".join(value)      # a list column (overlaps)
             if name in CHOICES or name == "study_key":
                 widget.value = value if value in {v for _, v in widget.options} else None
             else:
