@@ -176,23 +176,25 @@ def test_trial_shares_on_a_trial_row_are_refused_with_the_column_named():
 # 6. what a review reports beyond shares: nothing about its trials, its own flaws, heterogeneity
 #    without I², small-study effects
 
-def test_a_review_that_reports_nothing_about_its_trials_risk_of_bias_is_not_rated_down_for_it():
-    # a review with one critical AMSTAR 2 flaw (some concerns about its conduct) that says nothing of its trials
-    silent = {"design": "meta-analysis", "n": 1200, "rob": "some-concerns", "rob_reported": False}
+def test_a_review_that_reports_nothing_about_its_trials_risk_of_bias_counts_as_unclear_not_as_its_conduct():
+    # a well-conducted review (AMSTAR 2 high confidence, read as low) that says nothing of its trials:
+    # unknown is not low, so its weight is unclear and the body is rated down one level
+    silent = {"design": "meta-analysis", "n": 1200, "rob": "low", "rob_reported": False}
     rob = domain(grade_claim(CLAIM, ev(silent), {}), "risk of bias")
-    assert rob.down == 0 and "report nothing about their trials' risk of bias" in rob.reason
-    assert "Table 12.2.d" in rob.reason
+    assert rob.down == 1 and "report(s) nothing about their trials' risk of bias" in rob.reason
+    assert "100% with some concerns" in rob.reason
     # the same row without the statement is read by its own judgement, as before
     said = {**silent, "rob_reported": None}
-    assert domain(grade_claim(CLAIM, ev(said), {}), "risk of bias").down == 1
+    assert domain(grade_claim(CLAIM, ev(said), {}), "risk of bias").down == 0
 
 
-def test_a_silent_review_is_left_out_of_the_shares_of_the_trials_beside_it():
+def test_a_silent_review_weighs_as_unclear_beside_trials_at_low_risk():
     rows = ev({"design": "meta-analysis", "n": 3000, "rob": "low", "rob_reported": False},
-              {"n": 300, "rob": "some-concerns"}, {"n": 300, "rob": "some-concerns"})
+              {"n": 300, "rob": "low"}, {"n": 300, "rob": "low"})
     rob = domain(grade_claim(CLAIM, rows, {}), "risk of bias")
-    # judged on the two trials alone (all with some concerns), whatever the review's weight
-    assert rob.down == 1 and "100% with some concerns" in rob.reason and "E001 report(s) nothing" in rob.reason
+    # most of the weight (the review's) is unclear, so the body is not mostly at low risk
+    assert rob.down == 1 and "E001 report(s) nothing" in rob.reason
+    assert "17% of the weight at low risk" in rob.reason
 
 
 def test_a_critically_low_review_that_reports_its_trials_starts_one_level_lower_instead_of_being_set_aside():

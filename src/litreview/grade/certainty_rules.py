@@ -66,11 +66,12 @@ ALPHA, POWER, RELATIVE_RISK_REDUCTION = 0.05, 0.80, 0.25
 # an interval of a ratio reaching below 0.75 or above 1.25 includes appreciable benefit or harm
 APPRECIABLE_RATIO = (1 - RELATIVE_RISK_REDUCTION, 1 + RELATIVE_RISK_REDUCTION)
 
-# a review that says nothing about its trials' risk of bias leaves it unknown. Cochrane Handbook 5.1
-# Table 12.2.d rates down a body of unclear risk only when its "potential limitations are likely to
-# lower confidence"; a review that reports none gives nothing to show that, so its weight is left
-# out of the shares and the body is not rated down for what is unknown (the reason says so)
-UNREPORTED_DOWN = 0
+# a review that says nothing about its trials' risk of bias leaves it unknown, and unknown is not
+# low: the burden is on the evidence to show its limitations are not serious (GRADE handbook 5.2.1,
+# as for a study with no rob.csv rows in grading.py). Its weight counts as unclear, which is RoB 1's
+# word for insufficient information and which Cochrane Handbook 5.1 Table 12.2.d treats with "some
+# doubt" (the engine's some concerns), not as the review's own AMSTAR 2 judgement of its conduct
+# (rob_shares)
 # a critically low review (AMSTAR 2) that reports its trials starts one level below its design
 FLAWED_REVIEW_START_DOWN = 1
 
@@ -193,14 +194,14 @@ def rob_shares(rows: pd.DataFrame, w: pd.Series) -> dict[str, float]:
     (or a review row without trial shares) carries its own judgement (``rob``); a review row that
     reports its trials' shares splits its weight by them, since AMSTAR 2 judges how the review
     was done, not the trials inside it."""
-    known = ~rob_unreported(rows)
-    rows, w = rows[known], w[known]
     total = float(w.sum())
     if not total:
         return {"low": 0.0, "some-concerns": 0.0, "high": 0.0}
     split = has_trial_shares(rows)
     high = _number(rows, "rob_high_share").fillna(0).where(split, (rows["rob"] == "high").astype(float))
     some = _number(rows, "rob_unclear_share").fillna(0).where(split, (rows["rob"] == "some-concerns").astype(float))
+    unknown = rob_unreported(rows)  # unclear (some concerns), whatever the review's conduct: see above
+    high, some = high.where(~unknown, 0.0), some.where(~unknown, 1.0)
     out = {"high": float((w * high).sum() / total), "some-concerns": float((w * some).sum() / total)}
     out["low"] = max(0.0, 1.0 - out["high"] - out["some-concerns"])
     return out
@@ -218,12 +219,8 @@ def body_risk_of_bias(rows: pd.DataFrame, w: pd.Series) -> tuple[int, str]:
         return 0, "no trial, observational study or review among the rows, so no risk of bias across studies"
     rows, w = rows[studies], w[studies]
     unknown = rob_unreported(rows)
-    untold = (f"; {', '.join(rows.loc[unknown, 'evidence_id'])} report(s) nothing about their trials' risk of bias "
-              "and are left out of the shares") if unknown.any() else ""
-    if unknown.all():
-        return UNREPORTED_DOWN, (f"{', '.join(rows['evidence_id'])}: the review(s) report nothing about their trials' "
-                                 "risk of bias; unknown is not rated down (Cochrane Handbook 5.1 Table 12.2.d rates "
-                                 "down unclear risk only when limitations are shown likely to lower confidence)")
+    untold = (f"; {', '.join(rows.loc[unknown, 'evidence_id'])} report(s) nothing about their trials' risk of bias, "
+              "so their weight counts as unclear (some concerns)") if unknown.any() else ""
     shares = rob_shares(rows, w)
     split = has_trial_shares(rows)
     via = f"; the trials' risk of bias as {', '.join(rows.loc[split, 'evidence_id'])} reports it" if split.any() else ""
