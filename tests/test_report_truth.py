@@ -151,6 +151,25 @@ def test_a_new_review_says_no_search_was_logged_rather_than_a_blank_date(tmp_pat
     page = render_html(report_context(Assessment.of(Review.load("cold")), with_figures=False))
     assert "no search logged yet · 0 claims · 0 studies · 0 evidence rows" in page
     assert "searched up to  ·" not in page and "searched up to ·" not in page
+    methods = " ".join(report_context(Assessment.of(Review.load("cold")), with_figures=False)["methods"])
+    assert "No search has been logged yet" in methods and "between — and —" not in methods
+
+
+def test_the_methods_count_searches_and_their_dates_as_logged():
+    from types import SimpleNamespace
+
+    from litreview.report.sections import _searches_methods
+
+    counts = SimpleNamespace(assessed=3, included_records=1)
+
+    def said(*dates: str) -> str:
+        review = SimpleNamespace(search_log=pd.DataFrame({"date": list(dates)}), settings={})
+        return _searches_methods(review, counts)
+
+    assert said().startswith("Searches. No search has been logged yet")
+    assert said("2026-01-12").startswith("Searches. 1 search on 2026-01-12, each logged")
+    assert said("2026-01-12", "2026-02-01", "2026-01-20").startswith(
+        "Searches. 3 searches between 2026-01-12 and 2026-02-01,")
 
 
 def test_the_lede_agrees_in_number_with_one_claim():

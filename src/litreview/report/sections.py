@@ -406,17 +406,26 @@ def _summary_of_findings(claims: pd.DataFrame, testable: pd.DataFrame) -> list[d
     return sof
 
 
+def _searches_methods(review: Review, c) -> str:
+    """The searches sentence: how many, over which dates, what was read and included; on a review
+    with no search logged yet, that."""
+    log = review.search_log
+    if log.empty:
+        return "Searches. No search has been logged yet (search_log.csv has no rows)."
+    first, last = min(log["date"]), review_date(review)
+    when = f"on {first}" if first == last else f"between {first} and {last}"
+    return (f"Searches. {counted(len(log), 'search', 'searches')} {when}, each logged with its query and the number of "
+            f"records returned; {c.assessed} distinct records were read beyond the title and {c.included_records} "
+            f"included. " + review.settings.get("search_strategy", "")).strip()
+
+
 def _methods(review: Review, judged: pd.DataFrame, c, pooled, method: str) -> list[str]:
     """The methods section, its numbers from the tables and its thresholds from the grading."""
-    log = review.search_log
     return [
         (f"Claims. Every checkable statement of the articles was quoted exactly with its character offsets "
          f"({len(review.claims)} claims; sentences making several claims were split). Statements of traditional "
          "theory were recorded and marked not testable."),
-        (f"Searches. {len(log)} searches between {min(log['date']) if len(log) else '—'} and "
-         f"{review_date(review) or '—'}, each logged with its query and the number of records returned; "
-         f"{c.assessed} distinct records were read beyond the title and {c.included_records} included. "
-         + review.settings.get("search_strategy", "")).strip(),
+        _searches_methods(review, c),
         _indirectness_methods(review, judged),
         ("Risk of bias. RoB 2 domains for randomised trials, the main AMSTAR 2 items for systematic reviews, and "
          "one design-based judgement for other designs; the overall judgement is derived from the domains."),
