@@ -183,3 +183,19 @@ def test_the_lede_agrees_in_number_with_one_claim():
     assert lede.startswith("1 claim quoted from 1 popular article was checked against 0 studies.")
     two = SimpleNamespace(**{**vars(one), "claims": pd.DataFrame({"claim_id": ["C01", "C02"]})})
     assert " were checked " in _lede(two, pd.DataFrame({"verdict": ["unsupported"] * 2}))
+
+
+def test_the_summary_says_none_once_instead_of_counting_zeros():
+    from litreview.report.sections import _holds_sentence
+
+    one = pd.DataFrame({"claim_id": ["C01"]})
+    nothing = one.iloc[0:0]
+    fresh = _holds_sentence(one, nothing, nothing, [], ["C01"])
+    assert fresh == ("Of 1 testable claim, none reaches even partial support. 1 claim is not searched yet (C01).")
+    assert "(none)" not in fresh and "for 0" not in fresh.lower()
+    three = pd.DataFrame({"claim_id": ["C01", "C02", "C03"]})
+    mixed = _holds_sentence(three, three.iloc[[0]], three.iloc[[1]], ["C03"], [])
+    assert mixed == ("Of 3 testable claims, 1 reaches at least partial support (C01); for 1 the best evidence "
+                     "leans against the claim (C02). For 1 no study was found (C03), which the grade counts "
+                     "against the claim.")
+    assert _holds_sentence(nothing, nothing, nothing, [], []) == "No testable claims yet."

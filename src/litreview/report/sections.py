@@ -301,6 +301,29 @@ def _lede(review: Review, grades: pd.DataFrame) -> str:
             f"statements of traditional theory that no experiment can test: {counts.get('not testable', 0)}.")
 
 
+def _holds_sentence(testable: pd.DataFrame, best: pd.DataFrame, against: pd.DataFrame, no_evidence: list[str],
+                    unsearched: list[str]) -> str:
+    """The executive summary's first paragraph: how many testable claims hold, lean against, found
+    nothing, or wait for a search; a count of none is said once, not listed as "(none)"."""
+    if not len(testable):
+        return "No testable claims yet."
+
+    def ids(claims) -> str:
+        return f" ({', '.join(claims)})" if len(claims) else ""
+
+    parts = [f"Of {counted(len(testable), 'testable claim')}, "
+             + (f"{counted(len(best), 'reaches', 'reach')} at least partial support{ids(best['claim_id'])}"
+                if len(best) else "none reaches even partial support")
+             + (f"; for {len(against)} the best evidence leans against the claim{ids(against['claim_id'])}."
+                if len(against) else ".")]
+    if no_evidence:
+        parts.append(f"For {len(no_evidence)} no study was found{ids(no_evidence)}, which the grade counts against "
+                     "the claim.")
+    if unsearched:
+        parts.append(f"{counted(len(unsearched), 'claim is', 'claims are')} not searched yet{ids(unsearched)}.")
+    return " ".join(parts)
+
+
 def _summary_paragraphs(review: Review, ev: pd.DataFrame, testable: pd.DataFrame, audit: pd.DataFrame) -> list[str]:
     """The executive summary: what holds, the evidence's directness, the articles' own references."""
     searched = review.searched_claims()
@@ -314,12 +337,7 @@ def _summary_paragraphs(review: Review, ev: pd.DataFrame, testable: pd.DataFrame
     very_low = (graded == "very low").mean() if len(graded) else 0
     statuses = audit["status"].value_counts()
     return [
-        (f"Of {len(testable)} testable claims, {counted(len(best), 'reaches', 'reach')} at least partial support "
-         f"({', '.join(best['claim_id']) or 'none'}); for {len(against)} the best evidence leans against the claim "
-         f"({', '.join(against['claim_id']) or 'none'}). For {len(no_evidence)} no study was found "
-         f"({', '.join(no_evidence) or 'none'}), which the grade counts against the claim."
-         + (f" {counted(len(unsearched), 'claim is', 'claims are')} not searched yet ({', '.join(unsearched)})."
-            if unsearched else "")) if len(testable) else "No testable claims yet.",
+        _holds_sentence(testable, best, against, no_evidence, unsearched),
         (f"{indirect:.0%} of the evidence rows are indirect"
          + (f" ({review.settings['indirectness_examples']})" if "indirectness_examples" in review.settings else "")
          + (f". Certainty is very low for {very_low:.0%} of the graded claims, and a very low certainty cannot "
