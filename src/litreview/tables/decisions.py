@@ -66,9 +66,9 @@ def final_decisions(screening: pd.DataFrame, settlements: pd.DataFrame, reviewer
     agreed = pairs.loc[pairs["agree"]]
     settled = conflicts(screening, settlements)
     settled = settled.loc[settled["settled"].notna()]
+    both = agreed["first_reviewer"].fillna("") + " + " + agreed["second_reviewer"].fillna("")
     rows = [pd.DataFrame({**{c: agreed[c] for c in STEP}, "decision": agreed["first_decision"],
-                          "reason": agreed["first_reason"],
-                          "reviewer": agreed["first_reviewer"].fillna("") + " + " + agreed["second_reviewer"].fillna("")}),
+                          "reason": agreed["first_reason"], "reviewer": both}),
             pd.DataFrame({**{c: settled[c] for c in STEP}, "decision": settled["settled"],
                           "reason": settled["settled_reason"],
                           "reviewer": settled["how"] + ": " + settled["settled_by"].fillna("")})]

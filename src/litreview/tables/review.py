@@ -500,9 +500,9 @@ class Review:
                 more = ("one reviewer screens this review (review.toml [reviewers] screening)" if allowed == 1
                         else "two reviewers screen this review; a third settles a conflict with litreview screen "
                              "settle")
-                problems.append(Problem(label, line, "record_key",
-                                        f"duplicate record_key/search_id/stage {' '.join(str(row[c]) for c in STEP)!r}; "
-                                        f"first at row {at[0]} ({more})"))
+                step = " ".join(str(row[c]) for c in STEP)
+                problems.append(Problem(label, line, "record_key", f"duplicate record_key/search_id/stage {step!r}; "
+                                                                   f"first at row {at[0]} ({more})"))
         label, rows = self.rows_of(SCREENING_SETTLEMENTS)
         disputed = set(zip(*(self.screening_conflicts()[c] for c in STEP)))
         for line, row in rows:
