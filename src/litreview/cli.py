@@ -317,6 +317,10 @@ def _screen_conflicts(args: argparse.Namespace) -> int:
         made = settle(args.review, args.record, args.decision_of, args.how, args.note, args.reason or "",
                       args.stage, reviewer=args.reviewer or None)
         print(f"settled: {made.describe()}; written to data/{args.review}/screening_settlements.csv")
+        if made.stage == "full-text" and made.decision == "include":  # its library entry, as an include writes it
+            from .appraise.inclusion import include
+
+            print(include(args.review, made.record_key).describe(args.review))
         return 0
     if args.action == "unsettle":
         gone = unsettle(args.review, args.record, args.stage)
