@@ -240,3 +240,31 @@ def test_agreement_per_stage_in_methods(double):
             "by consensus.") in text
     (double / "data/ginger/review.toml").write_text("[reviewers]\nscreening = 1\n")
     assert _screening_agreement_methods(Review.load("ginger")) == []
+
+
+def test_the_widget_names_its_reviewer_hides_the_other_and_settles_in_its_conflicts_view(double):
+    from litreview.workbook.screening_widget import ScreeningWidget
+
+    ann = ScreeningWidget("ginger", reviewer=ANN)
+    assert ann.status.value.startswith("Reviewer: ann.") and ann.conflicts.button.layout.display is None
+    first = ann.record["record_id"]
+    ann.include.click()
+    bob = ScreeningWidget("ginger", reviewer=BOB)
+    assert bob.record["record_id"] == first and "0 of 4 records decided by bob" in bob.status.value
+    bob.keys.value = "1"  # exclude: wrong-population
+    assert "1 to settle" in bob.conflicts.button.description
+    bob.conflicts.button.click()
+    assert bob.conflicts.box.layout.display is None
+    table = bob.conflicts.table.value
+    assert "ann: include" in table and "bob: exclude (wrong-population)" in table and "not settled" in table
+    bob.conflicts.decision.value = "include"
+    bob.conflicts.how.value = "consensus"
+    bob.conflicts.note.value = "the population fits"
+    bob.conflicts.settle_button.click()
+    assert "settled:" in bob.conflicts.message.value
+    assert list(final("ginger")["record_key"]) == [first]
+    bob.conflicts.unsettle_button.click()
+    assert "taken back" in bob.conflicts.message.value and final("ginger").empty
+    # one reviewer: no Conflicts button
+    (double / "data/ginger/review.toml").write_text("[reviewers]\nscreening = 1\n")
+    assert ScreeningWidget("ginger", reviewer=ANN).conflicts.button.layout.display == "none"

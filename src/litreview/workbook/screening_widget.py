@@ -308,8 +308,10 @@ class ConflictsView:
         chosen = self.pick.value
         self.pick.options = [(f"{r.record_key}: {'settled ' + r.settled if r.settled else 'not settled'}",
                               r.record_key) for r in found.itertuples()]
-        if chosen in {r.record_key for r in found.itertuples()}:
-            self.pick.value = chosen
+        keys = list(found["record_key"])
+        # the record chosen stays chosen; else the first not settled, else the first
+        waiting = list(found.loc[found["settled"].isna(), "record_key"])
+        self.pick.value = chosen if chosen in keys else (waiting or keys or [None])[0]
         self.table.value = self.html(found)
 
     def html(self, found) -> str:
