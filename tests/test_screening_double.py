@@ -246,7 +246,7 @@ def test_the_widget_names_its_reviewer_hides_the_other_and_settles_in_its_confli
     from litreview.workbook.screening_widget import ScreeningWidget
 
     ann = ScreeningWidget("ginger", reviewer=ANN)
-    assert ann.status.value.startswith("Reviewer: ann.") and ann.conflicts.button.layout.display is None
+    assert ann.status.value.startswith("Reviewer: ann.") and ann.conflicts.button.layout.display == "flex"
     first = ann.record["record_id"]
     ann.include.click()
     bob = ScreeningWidget("ginger", reviewer=BOB)
@@ -254,7 +254,7 @@ def test_the_widget_names_its_reviewer_hides_the_other_and_settles_in_its_confli
     bob.keys.value = "1"  # exclude: wrong-population
     assert "1 to settle" in bob.conflicts.button.description
     bob.conflicts.button.click()
-    assert bob.conflicts.box.layout.display is None
+    assert bob.conflicts.box.layout.display == "flex"
     table = bob.conflicts.table.value
     assert "ann: include" in table and "bob: exclude (wrong-population)" in table and "not settled" in table
     bob.conflicts.decision.value = "include"

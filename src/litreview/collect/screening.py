@@ -298,7 +298,8 @@ class Queue:
     def progress(self) -> str:
         done = len(self.decided)
         included = sum(d == "include" for d in self.decided.values())
-        whose = f" by {self.reviewer or 'you'} (reviewer 1 of 2; the other's decisions hidden)" if self.double else ""
+        whose = (f" by {self.reviewer or 'you'} (one of two reviewers; the other's decisions hidden)"
+                 if self.double else "")
         return (f"{self.stage}: {done:,} of {len(self.records):,} records decided{whose} "
                 f"({included:,} included, {done - included:,} excluded)")
 

@@ -273,7 +273,7 @@ class ConflictsView:
 
         self.owner = owner
         self.button = w.Button(description="Conflicts", tooltip="the records the two reviewers decided differently",
-                               layout=w.Layout(display="none"))
+                               layout=w.Layout(display="none", width="auto"))
         self.button.on_click(lambda _: self.toggle())
         self.table = w.HTML()
         self.pick = w.Dropdown(description="record", layout=w.Layout(width="32em"))
@@ -284,7 +284,8 @@ class ConflictsView:
                            layout=w.Layout(width="40em"))
         self.settle_button = w.Button(description="Settle", button_style="info")
         self.settle_button.on_click(lambda _: self.settle())
-        self.unsettle_button = w.Button(description="Take back settlement", button_style="warning")
+        self.unsettle_button = w.Button(description="Take back settlement", button_style="warning",
+                                        layout=w.Layout(width="auto"))
         self.unsettle_button.on_click(lambda _: self.unsettle())
         self.message = w.HTML()
         self.box = w.VBox([self.table, self.pick, w.HBox([self.decision, self.how]), self.note,
@@ -293,11 +294,11 @@ class ConflictsView:
         self.titles: dict[str, str] = {}
 
     def toggle(self) -> None:
-        self.box.layout.display = None if self.box.layout.display == "none" else "none"
+        self.box.layout.display = "flex" if self.box.layout.display == "none" else "none"
 
     def refresh(self, q) -> None:
         """Show the button with two reviewers; list the conflicts of the stage."""
-        self.button.layout.display = None if q.double else "none"
+        self.button.layout.display = "flex" if q.double else "none"
         if not q.double:
             self.box.layout.display = "none"
             return
