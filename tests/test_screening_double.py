@@ -136,9 +136,14 @@ def test_a_conflict_is_listed_settled_and_taken_back(double):
     assert set(queue("ginger", "full-text", reviewer=BOB).records["record_id"]) == {"export.ris:1", "export.ris:2"}
     with pytest.raises(ScreeningError, match="settled already"):
         settle("ginger", "export.ris:2", "exclude", "consensus", "again", "other")
-    # a decision a settlement rests on is undone only after the settlement
+    # a decision a settlement rests on is undone only after the settlement, and a settlement
+    # full-text decisions rest on only after them
     with pytest.raises(ScreeningError, match="settled conflict: take the settlement back first"):
         undo("ginger", "export.ris:2", "title-abstract", reviewer=BOB)
+    decide("ginger", "export.ris:2", "exclude", "not-retrieved", stage="full-text", reviewer=ANN)
+    with pytest.raises(ScreeningError, match="full-text decisions that rest on this settlement"):
+        unsettle("ginger", "export.ris:2")
+    undo("ginger", "export.ris:2", "full-text", reviewer=ANN)
     gone = unsettle("ginger", "export.ris:2")
     assert (gone.decision, gone.how) == ("include", "third-reviewer")
     assert settlements.read_text() == ",".join(SCREENING_SETTLEMENTS.names) + "\n"

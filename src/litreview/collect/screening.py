@@ -608,6 +608,11 @@ def unsettle(review: str, record_key: str, stage: str = TITLE_ABSTRACT, root: Pa
         if not here.any():
             raise ScreeningError(f"no settlement of {record_key!r} at {stage} in "
                                  f"data/{review}/{SCREENING_SETTLEMENTS.filename}")
+        decisions = read_decisions(review, root)
+        if stage == TITLE_ABSTRACT and ((decisions["record_key"] == record_key)
+                                        & (decisions["stage"] == FULL_TEXT)).any():
+            raise ScreeningError(f"{record_key} has full-text decisions that rest on this settlement: undo them first "
+                                 f"(litreview screen undo {record_key} --stage full-text --reviewer NAME)")
         gone = current[here].iloc[0]
         _write_settlements(review, root, current[~here].to_dict("records"))
     return Settlement(**{c: gone[c] or "" for c in SCREENING_SETTLEMENTS.names})
