@@ -48,7 +48,11 @@ def conflicts(screening: pd.DataFrame, settlements: pd.DataFrame) -> pd.DataFram
     """The records two reviewers decided differently, side by side (:func:`paired`), each with
     its settlement if there is one: ``settled`` (the decision, or None), ``settled_reason``,
     ``how``, ``note`` and ``settled_by``."""
-    pairs = paired(screening)
+    return _settled(paired(screening), settlements)
+
+
+def _settled(pairs: pd.DataFrame, settlements: pd.DataFrame) -> pd.DataFrame:
+    """:func:`conflicts` from the pairs already found."""
     pairs = pairs.loc[~pairs["agree"]].drop(columns="agree")
     settled = settlements[[*STEP, "decision", "reason", "how", "note", "settled_by"]].rename(
         columns={"decision": "settled", "reason": "settled_reason"})
@@ -64,7 +68,7 @@ def final_decisions(screening: pd.DataFrame, settlements: pd.DataFrame, reviewer
         return screening
     pairs = paired(screening)
     agreed = pairs.loc[pairs["agree"]]
-    settled = conflicts(screening, settlements)
+    settled = _settled(pairs, settlements)
     settled = settled.loc[settled["settled"].notna()]
     both = agreed["first_reviewer"].fillna("") + " + " + agreed["second_reviewer"].fillna("")
     rows = [pd.DataFrame({**{c: agreed[c] for c in STEP}, "decision": agreed["first_decision"],
@@ -73,10 +77,8 @@ def final_decisions(screening: pd.DataFrame, settlements: pd.DataFrame, reviewer
                           "reason": settled["settled_reason"],
                           "reviewer": settled["how"] + ": " + settled["settled_by"].fillna("")})]
     out = pd.concat([r for r in rows if len(r)], ignore_index=True) if any(len(r) for r in rows) else SCREENING.empty()
-    order: dict[tuple, int] = {}
-    for i, k in enumerate(zip(*(screening[c] for c in STEP))):
-        order.setdefault(k, i)
-    out = out.assign(_at=[order.get(k, 0) for k in zip(*(out[c] for c in STEP))]).sort_values("_at", kind="stable")
+    first = screening.reset_index(drop=True).reset_index(names="_at").drop_duplicates(STEP)[[*STEP, "_at"]]
+    out = out.merge(first, on=STEP, how="left").sort_values("_at", kind="stable")
     out = out.drop(columns="_at").reindex(columns=SCREENING.names).reset_index(drop=True)
     return out.astype(object).where(out.notna(), None)
 
