@@ -193,6 +193,11 @@ def test_the_check_holds_one_row_per_reviewer_and_settlements_to_conflicts(doubl
     messages = [str(p) for p in check_review(Review.load("ginger"))]
     assert messages == ["data/ginger/screening_settlements.csv:2:record_key: export.ris:1 at title-abstract: no "
                         "conflict to settle (two reviewers' different decisions)"]
+    # a settlement is read through its schema
+    (data / SCREENING_SETTLEMENTS.filename).write_text(
+        ",".join(SCREENING_SETTLEMENTS.names) + "\nexport.ris:1,S002,title-abstract,include,,coin-toss,heads,\n")
+    assert [str(p) for p in check_review(Review.load("ginger"))] == [
+        "data/ginger/screening_settlements.csv:2:how: expected one of consensus, third-reviewer; found 'coin-toss'"]
     (data / SCREENING_SETTLEMENTS.filename).unlink()
     # one reviewer again: the same two rows are one decision too many, as before
     (data / "review.toml").write_text("[reviewers]\nscreening = 1\n")

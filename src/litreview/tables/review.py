@@ -69,7 +69,7 @@ REQUIRED_TABLES = (ARTICLES, CLAIMS)
 OPTIONAL_TABLES = (SEARCH_LOG, SCREENING, EVIDENCE, INDIRECTNESS_ANSWERS, ROB, REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS,
                    STUDY_STATUS)
 # tables a review has only when it uses what they hold (settlements: two screening reviewers); an
-# absent one reads as empty and is not listed as missing
+# absent one is not loaded (its accessor gives an empty frame) and is not listed as missing
 WHEN_USED_TABLES = (SCREENING_SETTLEMENTS,)
 
 
@@ -101,8 +101,8 @@ class Review:
         for schema in REQUIRED_TABLES + OPTIONAL_TABLES:
             review.tables[schema.filename] = review._read(data / schema.filename, schema)
         for schema in WHEN_USED_TABLES:
-            path = data / schema.filename
-            review.tables[schema.filename] = review._read(path, schema) if path.is_file() else schema.empty()
+            if (data / schema.filename).is_file():
+                review.tables[schema.filename] = review._read(data / schema.filename, schema)
         refs = paths.references_dir(name, root)
         for attr, filename in (("library", "library.bib"), ("cited", "cited.bib")):
             path = refs / filename
@@ -266,7 +266,7 @@ class Review:
     @property
     def settlements(self) -> pd.DataFrame:
         """How conflicting screening decisions of two reviewers were settled."""
-        return self.tables[SCREENING_SETTLEMENTS.filename]
+        return self.tables.get(SCREENING_SETTLEMENTS.filename, SCREENING_SETTLEMENTS.empty())
 
     @property
     def final_screening(self) -> pd.DataFrame:
@@ -363,7 +363,7 @@ class Review:
 
     def rows_of(self, schema: TableSchema):
         """``(file label, (line, row) pairs)`` of one table, for messages naming file:row:column."""
-        frame = self.tables[schema.filename]
+        frame = self.tables.get(schema.filename, schema.empty())  # a table of WHEN_USED_TABLES may be absent
         label = frame.attrs.get("path", schema.filename)
         return label, zip(frame.attrs.get("lines", []), frame.to_dict("records"))
 
