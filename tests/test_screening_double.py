@@ -278,3 +278,14 @@ def test_the_widget_names_its_reviewer_hides_the_other_and_settles_in_its_confli
     # one reviewer: no Conflicts button
     (double / "data/ginger/review.toml").write_text("[reviewers]\nscreening = 1\n")
     assert ScreeningWidget("ginger", reviewer=ANN).conflicts.button.layout.display == "none"
+
+
+def test_undo_in_one_process_takes_back_the_callers_own_last_decision(double):
+    """Two widgets in one kernel (or one terminal with --reviewer): each undoes its own."""
+    decide("ginger", "export.ris:1", "include", reviewer=ANN)
+    decide("ginger", "export.ris:1", "exclude", "wrong-outcome", reviewer=BOB)
+    decide("ginger", "export.ris:2", "include", reviewer=BOB)
+    gone = undo("ginger", reviewer=ANN)
+    assert (gone.record_key, gone.reviewer) == ("export.ris:1", ANN)
+    assert list(zip(read_decisions("ginger")["record_key"], read_decisions("ginger")["reviewer"])) == [
+        ("export.ris:1", BOB), ("export.ris:2", BOB)]

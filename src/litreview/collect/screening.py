@@ -536,7 +536,7 @@ def _undo_index(body: list[dict], path: str, record_key: str | None, stage: str 
         return (own or at)[-1]
     places = {(r.get("record_key"), r.get("stage"), r.get("reviewer", "")): i for i, r in enumerate(body) if r}
     for written_in, key, written_stage, who in reversed(_written_here):
-        if written_in == path and (key, written_stage, who) in places:
+        if written_in == path and who == me and (key, written_stage, who) in places:
             return places[(key, written_stage, who)]
     at = [i for i, r in enumerate(body) if r and me and r.get("reviewer") == me]
     if not at:
