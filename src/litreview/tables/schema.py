@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import math
 import re
@@ -421,13 +422,17 @@ def _parse_row(schema: TableSchema, header: list[str], raw: list[str], label: st
     return record
 
 
+@functools.cache
+def _required_key_columns(schema: TableSchema) -> tuple[str, ...]:
+    return tuple(c.name for c in schema.columns if c.name in schema.key and c.required)
+
+
 def _check_key(schema: TableSchema, record: dict, seen: dict[tuple, int], label: str, start: int,
                problems: list[Problem]) -> None:
     """A row whose key columns repeat an earlier row's is reported with that row's line."""
     if not schema.key:
         return
-    by_name = {c.name: c for c in schema.columns}
-    if any(record.get(k) is None and by_name[k].required for k in schema.key):
+    if any(record.get(k) is None for k in _required_key_columns(schema)):
         return  # the empty cell is reported already
     # an empty optional key cell (a screening row without a reviewer) is a value like any other
     key = tuple("" if record.get(k) is None else " ".join(record[k]) if isinstance(record[k], list) else record[k]
