@@ -289,3 +289,40 @@ def test_undo_in_one_process_takes_back_the_callers_own_last_decision(double):
     assert (gone.record_key, gone.reviewer) == ("export.ris:1", ANN)
     assert list(zip(read_decisions("ginger")["record_key"], read_decisions("ginger")["reviewer"])) == [
         ("export.ris:1", BOB), ("export.ris:2", BOB)]
+
+
+def test_a_full_text_include_enters_the_library_once_final(review_root, capsys):
+    """Two reviewers: one reviewer's full-text include waits for the other's; both including
+    writes the entry, and so does a full-text conflict settled include."""
+    from litreview.appraise.inclusion import include
+    from litreview.collect.imports import import_files
+    from litreview.tables.bib import load_bib
+
+    data = review_root / "data/ginger"
+    (data / "review.toml").write_text("[reviewers]\nscreening = 2\n")
+    log = data / "search_log.csv"
+    log.write_text(log.read_text() + "S002,G01,Example database,ginger nausea,2026-11-21,2,0,\n")
+    export = review_root / "export.ris"
+    export.write_text(
+        "TY  - JOUR\nAU  - Quist, Ada\nTI  - Ginger capsules and nausea in pregnancy: a trial\nT2  - Journal of Tests\n"
+        "PY  - 2019\nDO  - 10.1000/ginger.2019.7\nER  - \n\n"
+        "TY  - JOUR\nAU  - Rook, Ben\nTI  - Ginger sweets for nausea in early pregnancy\nT2  - Journal of Tests\n"
+        "PY  - 2020\nDO  - 10.1000/ginger.2020.3\nER  - \n\n", encoding="utf-8")
+    import_files("ginger", [export], search_id="S002", progress=False)
+    library = review_root / "references/ginger/library.bib"
+    keys = lambda: {e.key for e in load_bib(library)}  # noqa: E731
+    for record in ("export.ris:1", "export.ris:2"):
+        for who in (ANN, BOB):
+            decide("ginger", record, "include", reviewer=who)
+    waiting = include("ginger", "export.ris:1", decide=True, reviewer=ANN)
+    assert waiting.waiting and not waiting.written and "quist2019ginger" not in keys()
+    assert "once the other reviewer includes it too" in waiting.describe("ginger")
+    assert include("ginger", "export.ris:1", decide=True, reviewer=BOB).written and "quist2019ginger" in keys()
+    # a full-text conflict, settled include from the terminal: its entry is written with it
+    include("ginger", "export.ris:2", decide=True, reviewer=ANN)
+    decide("ginger", "export.ris:2", "exclude", "wrong-outcome", stage="full-text", reviewer=BOB)
+    assert "rook2020ginger" not in keys()
+    assert main(["screen", "settle", "export.ris:2", "--decision", "include", "--how", "third-reviewer",
+                 "--note", "nausea is the outcome", "--stage", "full-text", "--review", "ginger"]) == 0
+    assert "rook2020ginger: added to references/ginger/library.bib" in capsys.readouterr().out
+    assert "rook2020ginger" in keys()
