@@ -267,22 +267,27 @@ def _cmd_search(args: argparse.Namespace) -> int:
 # --- screening (litreview.collect.screening) -------------------------------------------------------
 
 def _cmd_screen(args: argparse.Namespace) -> int:
-    """The screening queue and decisions: ``next``, ``decide``, ``undo``, ``status``."""
+    """The screening queue and decisions: ``next``, ``decide``, ``undo``, ``status``; with two
+    reviewers ``conflicts``, ``settle`` and ``unsettle``."""
     from .collect.screening import ScreeningError, decide, queue, undo
     from .tables.schema import SCREENING_DECISIONS, SchemaError
 
+    who = args.reviewer or None
     try:
+        if args.action in ("conflicts", "settle", "unsettle"):
+            return _screen_conflicts(args)
         if args.action == "decide":
             if not args.record or args.decision not in SCREENING_DECISIONS:
                 print("usage: litreview screen decide RECORD_ID include|exclude [--reason WORD]", file=sys.stderr)
                 return 2
-            made = decide(args.review, args.record, args.decision, args.reason or "", args.stage)
+            made = decide(args.review, args.record, args.decision, args.reason or "", args.stage, reviewer=who)
             print(f"{made.record_key}: {made.decision} at {made.stage}"
-                  + (f" ({made.reason})" if made.reason else "") + f", written to data/{args.review}/screening.csv")
+                  + (f" ({made.reason})" if made.reason else "") + f" by {made.reviewer or 'an unnamed reviewer'}, "
+                  f"written to data/{args.review}/screening.csv")
         elif args.action == "undo":
-            gone = undo(args.review, args.record or None, args.stage if args.record else None)
+            gone = undo(args.review, args.record or None, args.stage if args.record else None, reviewer=who)
             print(f"undone: {gone.record_key} {gone.decision} at {gone.stage} ({gone.whose()})")
-        q = queue(args.review, args.stage)
+        q = queue(args.review, args.stage, reviewer=who)
         if args.action in ("next", "status"):
             print(q.progress())
             print(q.stopping().describe())
@@ -299,6 +304,46 @@ def _cmd_screen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _screen_conflicts(args: argparse.Namespace) -> int:
+    """``screen conflicts``: the records two reviewers decided differently, side by side;
+    ``settle`` and ``unsettle`` one."""
+    from .collect.screening import conflicts_of, reviewers, settle, unsettle
+
+    if args.action == "settle":
+        if not args.record or not args.decision_of or not args.how:
+            print("usage: litreview screen settle RECORD_ID --decision include|exclude [--reason WORD] "
+                  "--how consensus|third-reviewer --note TEXT [--stage STAGE]", file=sys.stderr)
+            return 2
+        made = settle(args.review, args.record, args.decision_of, args.how, args.note, args.reason or "",
+                      args.stage, reviewer=args.reviewer or None)
+        print(f"settled: {made.describe()}; written to data/{args.review}/screening_settlements.csv")
+        if made.stage == "full-text" and made.decision == "include":  # its library entry, as an include writes it
+            from .appraise.inclusion import include
+
+            print(include(args.review, made.record_key).describe(args.review))
+        return 0
+    if args.action == "unsettle":
+        gone = unsettle(args.review, args.record, args.stage)
+        print(f"taken back: the settlement {gone.describe()}")
+        return 0
+    if reviewers(args.review) != 2:
+        print(f"one reviewer screens {args.review} (review.toml [reviewers] screening): no conflicts")
+        return 0
+    found = conflicts_of(args.review, args.stage)
+    if found.empty:
+        print(f"no conflicts at {args.stage}")
+    for row in found.itertuples():
+        sides = "; ".join(f"{getattr(row, f'{s}_reviewer') or 'unnamed'}: {getattr(row, f'{s}_decision')}"
+                          + (f" ({getattr(row, f'{s}_reason')})" if getattr(row, f"{s}_reason") else "")
+                          for s in ("first", "second"))
+        state = (f"settled {row.settled} by {row.how.replace('-', ' ')}: {row.note}" if row.settled
+                 else "not settled")
+        print(f"{row.record_key}  [{row.search_id}] {sides} -- {state}")
+    unsettled = int(found["settled"].isna().sum())
+    print(f"{len(found)} conflict(s) at {args.stage}, {unsettled} not settled")
+    return 0
+
+
 # --- inclusion (litreview.appraise.inclusion) --------------------------------------------------------
 
 def _cmd_include(args: argparse.Namespace) -> int:
@@ -307,7 +352,7 @@ def _cmd_include(args: argparse.Namespace) -> int:
     from .tables.schema import SchemaError
 
     try:
-        done = include(args.review, args.record, decide=args.decide)
+        done = include(args.review, args.record, decide=args.decide, reviewer=args.reviewer or None)
     except InclusionError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -489,7 +534,7 @@ def _cmd_run_notebooks(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     from .collect.search import SOURCES
-    from .tables.schema import SCREENING_STAGES
+    from .tables.schema import SCREENING_DECISIONS, SCREENING_STAGES, SETTLEMENT_WAYS
 
     p = argparse.ArgumentParser(prog="litreview", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -559,12 +604,18 @@ def parser() -> argparse.ArgumentParser:
                          "instead of the network")
     se.add_argument("--timeout", type=float, default=20.0, help="seconds per request (default 20)")
     se.set_defaults(func=_cmd_search)
-    sc = with_review(sub.add_parser("screen", help="screen imported records: next, decide, undo, status"))
-    sc.add_argument("action", choices=("next", "decide", "undo", "status"))
-    sc.add_argument("record", nargs="?", default="", help="record id (decide, undo)")
+    sc = with_review(sub.add_parser("screen", help="screen imported records: next, decide, undo, status; with two "
+                                                   "reviewers conflicts, settle, unsettle"))
+    sc.add_argument("action", choices=("next", "decide", "undo", "status", "conflicts", "settle", "unsettle"))
+    sc.add_argument("record", nargs="?", default="", help="record id (decide, undo, settle, unsettle)")
     sc.add_argument("decision", nargs="?", default="", help="include or exclude (decide)")
     sc.add_argument("--reason", default="", help="why excluded: one of the exclusion reasons")
     sc.add_argument("--stage", default=SCREENING_STAGES[0], choices=SCREENING_STAGES)
+    sc.add_argument("--reviewer", default="", help="who decides (default $LITREVIEW_REVIEWER, else the login name)")
+    sc.add_argument("--decision", dest="decision_of", default=None, choices=SCREENING_DECISIONS,
+                    help="the settled decision (settle)")
+    sc.add_argument("--how", default=None, choices=SETTLEMENT_WAYS, help="how the conflict was settled (settle)")
+    sc.add_argument("--note", default="", help="what settled it, in your words (settle)")
     sc.add_argument("--n", type=int, default=5, help="records to show (next; default 5)")
     sc.add_argument("--abstracts", action="store_true", help="show abstracts (next)")
     sc.set_defaults(func=_cmd_screen)
@@ -573,6 +624,8 @@ def parser() -> argparse.ArgumentParser:
     inc.add_argument("record", help="record id (data/<review>/imports/records.csv)")
     inc.add_argument("--decide", action="store_true",
                      help="record the full-text include in screening.csv first")
+    inc.add_argument("--reviewer", default="", help="who decides (--decide; default $LITREVIEW_REVIEWER, else the "
+                                                    "login name)")
     inc.set_defaults(func=_cmd_include)
     from .tables.schema import INDIRECTNESS, INDIRECTNESS_QUESTIONS
 

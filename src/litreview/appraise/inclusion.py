@@ -84,8 +84,12 @@ class Inclusion:
     key: str
     written: bool
     matched: str = ""
+    waiting: bool = False  # two screening reviewers: the decision is recorded, the final one not yet made
 
     def describe(self, review: str) -> str:
+        if self.waiting:
+            return (f"{self.key}: your full-text include is recorded; the entry goes into references/{review}/"
+                    f"{LIBRARY} once the other reviewer includes it too or the conflict is settled include")
         if self.written:
             return f"{self.key}: added to references/{review}/{LIBRARY}"
         return (f"{self.key}: already in references/{review}/{LIBRARY} (same {self.matched}); "
@@ -268,14 +272,18 @@ def free_key(key: str, taken: set[str]) -> str:
     raise InclusionError(f"keys {key} and {key}b to {key}z are all taken")
 
 
-def include(review: str, record_key: str, *, decide: bool = False, root: Path | None = None) -> Inclusion:
+def include(review: str, record_key: str, *, decide: bool = False, root: Path | None = None,
+            reviewer: str | None = None) -> Inclusion:
     """Add the imported record ``record_key`` to ``references/<review>/library.bib``.
 
     The record must be included at full text in ``screening.csv``; with ``decide`` that
     decision is recorded first (:func:`litreview.collect.screening.decide`, which needs the record
     included at title/abstract), once the entry is known to be writable. Raises
     :class:`InclusionError` (or :class:`~litreview.tables.schema.SchemaError` for an unreadable
-    library) with nothing written."""
+    library) with nothing written. With two screening reviewers the decision is the caller's
+    (``reviewer``, default :func:`litreview.collect.screening.reviewer_name`), and the entry is
+    written once the record's final decision (both include, or a settlement) is include:
+    until then the :class:`Inclusion` returned is ``waiting``."""
     record = find_record(review, record_key, root)
     key, fields = library_entry(record)
     kind = entry_type(record["entry_type"])
@@ -283,16 +291,18 @@ def include(review: str, record_key: str, *, decide: bool = False, root: Path | 
     path = library_path(review, root)
     if not path.is_file():
         raise InclusionError(f"{label} does not exist (litreview new makes it)")
-    if not screening.included_at(screening.read_decisions(review, root), record_key, screening.FULL_TEXT):
+    if not screening.included_at(screening.final(review, root), record_key, screening.FULL_TEXT):
         if not decide:
             raise InclusionError(f"{record_key} is not included at full text in data/{review}/screening.csv; "
                                  f"record that decision first (litreview screen decide {record_key} include "
                                  "--stage full-text), or pass --decide")
         _appended(path, label, key, kind, fields)  # refuses before the decision is written
         try:
-            screening.decide(review, record_key, "include", stage=screening.FULL_TEXT, root=root)
+            screening.decide(review, record_key, "include", stage=screening.FULL_TEXT, root=root, reviewer=reviewer)
         except screening.ScreeningError as exc:
             raise InclusionError(str(exc)) from None
+        if not screening.included_at(screening.final(review, root), record_key, screening.FULL_TEXT):
+            return Inclusion(key, False, waiting=True)  # two reviewers: the other's decision or a settlement to come
     with locked(review, root):
         planned = _appended(path, label, key, kind, fields)
         if isinstance(planned, Inclusion):

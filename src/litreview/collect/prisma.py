@@ -154,6 +154,8 @@ def _reason_class(reason: str | None) -> str:
 
 
 def counts_of(review) -> PrismaCounts:
-    """The PRISMA 2020 counts of a loaded review, its imports' de-duplication included."""
+    """The PRISMA 2020 counts of a loaded review, its imports' de-duplication included, from
+    each record's final decisions (with two reviewers: agreed or settled; a record still awaiting
+    one is not screened yet)."""
     imports = review.imports
-    return counts(review.search_log, review.screening, review.evidence, imports.removed, imports.by_search())
+    return counts(review.search_log, review.final_screening, review.evidence, imports.removed, imports.by_search())

@@ -27,6 +27,18 @@ under the same lock.
 
 An exclusion carries a reason from :data:`EXCLUSION_REASONS`, the words PRISMA 2020 flow
 diagrams report; it is written to the ``reason`` column as that word.
+
+Two reviewers (review.toml ``[reviewers] screening = 2``): each decides each record without
+seeing the other's decisions. A reviewer's queue holds the records they have not decided, ranked
+from their own decisions, and counts only theirs; ``screening.csv`` keeps one row per reviewer.
+A third row on a record is refused. The records the two decided differently are the conflicts
+(:func:`conflicts_of`); :func:`settle` records how one was settled (consensus or a third
+reviewer, with a note) in ``screening_settlements.csv``, under the same lock, the file written
+anew and swapped in; :func:`unsettle` takes a settlement back, and a decision a settlement rests
+on is undone only after it. What counts is each record's final decision (agreed or settled,
+:func:`litreview.tables.decisions.final_decisions`): the full-text queue holds the records
+finally included at title/abstract. With one reviewer nothing of this applies and every
+decision is final, as before.
 """
 
 from __future__ import annotations
@@ -42,16 +54,20 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
+from ..tables.decisions import STEP, conflicts, final_decisions
 from ..tables.imports import FILES, folder, load
-from ..tables.review import Review
+from ..tables.review import SETTINGS_FILE, Review
 from ..tables.schema import (
     EXCLUSION_REASONS,
     SCREENING,
+    SCREENING_SETTLEMENTS,
     SCREENING_STAGES,
+    SETTLEMENT_WAYS,
     LineNumbers,
     SchemaError,
     decode_text,
     parse_table,
+    read_table,
     screening_reason_problem,
 )
 from .dedup import unique
@@ -86,9 +102,10 @@ class Decision:
 REVIEWER_VARIABLE = "LITREVIEW_REVIEWER"
 
 
-def reviewer_name() -> str:
-    """Who is deciding: ``$LITREVIEW_REVIEWER``, else the login name, else ``""``."""
-    name = os.environ.get(REVIEWER_VARIABLE, "").strip()
+def reviewer_name(given: str | None = None) -> str:
+    """Who is deciding: ``given`` (a ``--reviewer`` option, a widget's reviewer), else
+    ``$LITREVIEW_REVIEWER``, else the login name, else ``""``."""
+    name = (given or "").strip() or os.environ.get(REVIEWER_VARIABLE, "").strip()
     if name:
         return name
     try:
@@ -97,8 +114,8 @@ def reviewer_name() -> str:
         return ""
 
 
-# (file, record key, stage) of each decision this process wrote, in order: its own to undo
-_written_here: list[tuple[str, str, str]] = []
+# (file, record key, stage, reviewer) of each decision this process wrote, in order: its own to undo
+_written_here: list[tuple[str, str, str, str]] = []
 
 
 def screening_path(review: str, root: Path | None = None) -> Path:
@@ -175,6 +192,49 @@ def _appended(path: Path, known: _Read, stamp: tuple, label: str) -> _Read | Non
                  known.header, data[-TAIL_CHECK:])
 
 
+_reviewers_cache: dict[Path, tuple[tuple, int]] = {}
+
+
+def reviewers(review: str, root: Path | None = None) -> int:
+    """How many reviewers screen ``review`` independently (review.toml ``[reviewers] screening``,
+    1 or 2; :meth:`litreview.tables.review.Review.reviewers_needed`); a wrong value there is an
+    error, never read as 1."""
+    path = paths.data_dir(review, root) / SETTINGS_FILE
+    stamp = _stamp([path])
+    known = _reviewers_cache.get(path)
+    if known is None or known[0] != stamp:
+        settings = Review.settings_only(review, root)
+        wrong = [p for p in settings.problems if p.column is None or p.column.startswith("reviewers")]
+        if wrong:
+            raise SchemaError(wrong)
+        known = _reviewers_cache[path] = (stamp, settings.reviewers_needed("screening"))
+    return known[1]
+
+
+def settlements_path(review: str, root: Path | None = None) -> Path:
+    return paths.data_dir(review, root) / SCREENING_SETTLEMENTS.filename
+
+
+def read_settlements(review: str, root: Path | None = None) -> pd.DataFrame:
+    """``screening_settlements.csv`` through its schema (empty when the file is absent)."""
+    path = settlements_path(review, root)
+    if not path.is_file():
+        return SCREENING_SETTLEMENTS.empty()
+    return read_table(path, SCREENING_SETTLEMENTS, f"data/{review}/{SCREENING_SETTLEMENTS.filename}")
+
+
+def final(review: str, root: Path | None = None) -> pd.DataFrame:
+    """Each record's final decision at each stage (:func:`litreview.tables.decisions.final_decisions`)."""
+    return final_decisions(read_decisions(review, root), read_settlements(review, root), reviewers(review, root))
+
+
+def conflicts_of(review: str, stage: str | None = None, root: Path | None = None) -> pd.DataFrame:
+    """The records the two reviewers decided differently (at ``stage``, if given), side by side,
+    with their settlement if there is one (:func:`litreview.tables.decisions.conflicts`)."""
+    found = conflicts(read_decisions(review, root), read_settlements(review, root))
+    return found if stage is None else found[found["stage"] == stage].reset_index(drop=True)
+
+
 def _stamp(files: list[Path]) -> tuple:
     """What identifies the contents of ``files`` without reading them: inode, size and
     modification time of each (absent files included; the writers replace files whole)."""
@@ -218,6 +278,8 @@ class Queue:
     decided: dict[str, str]        # record_key -> include | exclude, at this stage
     order_decided: list[str]       # record keys in the order they were decided
     ranker: Ranker
+    reviewer: str = ""             # whose decisions these are (two reviewers: the caller's only)
+    double: bool = False           # two reviewers screen independently
 
     def labels(self) -> dict[int, int]:
         keys = list(self.decided)
@@ -236,7 +298,9 @@ class Queue:
     def progress(self) -> str:
         done = len(self.decided)
         included = sum(d == "include" for d in self.decided.values())
-        return (f"{self.stage}: {done:,} of {len(self.records):,} records decided "
+        whose = (f" by {self.reviewer or 'you'} (one of two reviewers; the other's decisions hidden)"
+                 if self.double else "")
+        return (f"{self.stage}: {done:,} of {len(self.records):,} records decided{whose} "
                 f"({included:,} included, {done - included:,} excluded)")
 
 
@@ -285,20 +349,27 @@ def _ranker(review: str, records: pd.DataFrame, root: Path | None) -> Ranker:
     return _rankers[digest]
 
 
-def queue(review: str, stage: str = TITLE_ABSTRACT, root: Path | None = None) -> Queue:
-    """The queue of ``stage`` (see the module docstring)."""
+def queue(review: str, stage: str = TITLE_ABSTRACT, root: Path | None = None, reviewer: str | None = None) -> Queue:
+    """The queue of ``stage`` (see the module docstring); with two reviewers, the queue of
+    ``reviewer`` (default :func:`reviewer_name`)."""
     if stage not in SCREENING_STAGES:
         raise ScreeningError(f"stage {stage!r}: expected one of {', '.join(SCREENING_STAGES)}")
     if not paths.data_dir(review, root).is_dir():
         raise ScreeningError(f"no review named {review!r}: data/{review} does not exist")
     records = unique_records(review, root)
     decisions = read_decisions(review, root)
+    double = reviewers(review, root) == 2
+    me = reviewer_name(reviewer)
     if stage == FULL_TEXT:
-        passed = decisions[(decisions["stage"] == TITLE_ABSTRACT) & (decisions["decision"] == "include")]
+        made = final(review, root) if double else decisions
+        passed = made[(made["stage"] == TITLE_ABSTRACT) & (made["decision"] == "include")]
         records = records[records["record_id"].isin(set(passed["record_key"]))].reset_index(drop=True)
     here = decisions[(decisions["stage"] == stage) & decisions["record_key"].isin(set(records["record_id"]))]
+    if double:  # only the caller's own decisions: the other reviewer's stay unseen
+        here = here[here["reviewer"].fillna("") == me]
     decided = dict(zip(here["record_key"], here["decision"]))
-    return Queue(review, stage, records, decided, list(here["record_key"]), _ranker(review, records, root))
+    return Queue(review, stage, records, decided, list(here["record_key"]), _ranker(review, records, root),
+                 me, double)
 
 
 def included_at(decisions: pd.DataFrame, record_key: str, stage: str) -> bool:
@@ -324,27 +395,47 @@ def _check(decision: Decision) -> None:
 
 
 def decide(review: str, record_key: str, decision: str, reason: str = "", stage: str = TITLE_ABSTRACT,
-           root: Path | None = None) -> Decision:
-    """Append one decision to ``screening.csv`` now (see the module docstring)."""
+           root: Path | None = None, reviewer: str | None = None) -> Decision:
+    """Append one decision to ``screening.csv`` now (see the module docstring), as ``reviewer``
+    (default :func:`reviewer_name`)."""
     records = unique_records(review, root)
     match = records[records["record_id"] == record_key]
     if match.empty:
         raise ScreeningError(f"no imported record {record_key!r} in data/{review}/imports/records.csv "
                              "(or it was removed as a duplicate)")
     made = Decision(record_key, str(match.iloc[0]["search_id"]), stage, decision,
-                    reason if decision == "exclude" else reason.strip(), reviewer_name())
+                    reason if decision == "exclude" else reason.strip(), reviewer_name(reviewer))
     _check(made)
+    double = reviewers(review, root) == 2
+    if double and not made.reviewer:
+        raise ScreeningError(f"two reviewers screen {review}: say who you are ({REVIEWER_VARIABLE} or --reviewer)")
     with locked(review, root) as path:
         current = read_decisions(review, root)  # read again under the lock: another writer may have been first
-        if stage == FULL_TEXT and not included_at(current, record_key, TITLE_ABSTRACT):
-            raise ScreeningError(f"{record_key} was not included at title/abstract: no full-text decision")
+        passed = final(review, root) if double else current
+        if stage == FULL_TEXT and not included_at(passed, record_key, TITLE_ABSTRACT):
+            raise ScreeningError(f"{record_key} was not included at title/abstract"
+                                 + (" by both reviewers or a settlement" if double else "") + ": no full-text decision")
         clash = current[(current["record_key"] == record_key) & (current["stage"] == stage)]
-        if not clash.empty:
+        if double:
+            _refuse_third(clash, made)
+        elif not clash.empty:
             raise ScreeningError(f"{record_key} already has a {stage} decision ({clash.iloc[0]['decision']}); "
                                  "undo it first to change it")
         _append(path, made)
-        _written_here.append((str(path), made.record_key, made.stage))
+        _written_here.append((str(path), made.record_key, made.stage, made.reviewer))
     return made
+
+
+def _refuse_third(clash: pd.DataFrame, made: Decision) -> None:
+    """Two reviewers: a reviewer decides a record once, and two reviewers decide it at most."""
+    mine = clash[clash["reviewer"].fillna("") == made.reviewer]
+    if not mine.empty:
+        raise ScreeningError(f"{made.record_key} already has your {made.stage} decision ({mine.iloc[0]['decision']}); "
+                             "undo it first to change it")
+    if len(clash) >= 2:
+        raise ScreeningError(f"{made.record_key} already has two reviewers' {made.stage} decisions; a third "
+                             "reviewer settles a conflict: litreview screen settle RECORD_ID --decision ... "
+                             "--how third-reviewer")
 
 
 def _file_header(path: Path) -> list[str] | None:
@@ -395,10 +486,11 @@ def _append(path: Path, decision: Decision) -> None:
 
 
 def undo(review: str, record_key: str | None = None, stage: str | None = None,
-         root: Path | None = None) -> Decision:
+         root: Path | None = None, reviewer: str | None = None) -> Decision:
     """Take back the caller's own last decision (see the module docstring), or the one of
-    ``record_key`` (at ``stage``, if given), and return it with whose it was. Other rows are
-    kept byte for byte."""
+    ``record_key`` (at ``stage``, if given; with two reviewers, the caller's own there if they
+    have one), and return it with whose it was. Other rows are kept byte for byte."""
+    me = reviewer_name(reviewer)
     with locked(review, root) as path:
         if not path.is_file():
             raise ScreeningError(f"data/{review}/{SCREENING.filename} does not exist: nothing to undo")
@@ -413,32 +505,39 @@ def undo(review: str, record_key: str | None = None, stage: str | None = None,
         header = [h.strip() for h in rows[0]]
         header[0] = header[0].removeprefix("\ufeff")  # Excel's "CSV UTF-8" starts with a BOM
         body = [dict(zip(header, r)) for r in rows[1:]]
-        index = _undo_index(body, str(path), record_key, stage)
+        index = _undo_index(body, str(path), record_key, stage, me)
         removed = body[index]
+        settled = read_settlements(review, root)
+        step = [removed.get(c, "") for c in STEP]
+        if (settled[STEP] == step).all(axis=1).any():
+            raise ScreeningError(f"{step[0]} at {step[2]} is a settled conflict: take the settlement back first "
+                                 f"(litreview screen unsettle {step[0]} --stage {step[2]})")
         keep = lines[:1] + [line for i, line in enumerate(lines[1:]) if i != index]
         with paths.replacing(path) as new:
             new.write_text("".join(keep), encoding="utf-8", newline="")
-        mine = (str(path), removed["record_key"], removed["stage"])
+        mine = (str(path), removed["record_key"], removed["stage"], removed.get("reviewer", ""))
         if mine in _written_here:
             _written_here.remove(mine)
     return Decision(removed["record_key"], removed["search_id"], removed["stage"], removed["decision"],
                     removed.get("reason", ""), removed.get("reviewer", ""))
 
 
-def _undo_index(body: list[dict], path: str, record_key: str | None, stage: str | None) -> int:
-    """The row to undo: the named one, else the caller's own last (this process's last
-    decision still in the file, else the last of the caller's reviewer name)."""
+def _undo_index(body: list[dict], path: str, record_key: str | None, stage: str | None, me: str) -> int:
+    """The row to undo: the named one (the caller's own there, if any), else the caller's own
+    last (this process's last decision still in the file, else the last of the caller's
+    reviewer name)."""
     if record_key is not None:
         at = [i for i, r in enumerate(body) if r and r.get("record_key") == record_key
               and (stage is None or r.get("stage") == stage)]
         if not at:
             raise ScreeningError(f"no decision on {record_key!r} in screening.csv")
-        return at[-1]
-    places = {(r.get("record_key"), r.get("stage")): i for i, r in enumerate(body) if r}
-    for written_in, key, written_stage in reversed(_written_here):
-        if written_in == path and (key, written_stage) in places:
-            return places[(key, written_stage)]
-    me = reviewer_name()
+        # two reviewers: of the rows of the last one's stage, the caller's own
+        own = [i for i in at if me and body[i].get("reviewer") == me and body[i].get("stage") == body[at[-1]]["stage"]]
+        return (own or at)[-1]
+    places = {(r.get("record_key"), r.get("stage"), r.get("reviewer", "")): i for i, r in enumerate(body) if r}
+    for written_in, key, written_stage, who in reversed(_written_here):
+        if written_in == path and who == me and (key, written_stage, who) in places:
+            return places[(key, written_stage, who)]
     at = [i for i, r in enumerate(body) if r and me and r.get("reviewer") == me]
     if not at:
         raise ScreeningError(f"no decision of yours ({me or 'no reviewer name'}) to undo; set "
@@ -447,5 +546,91 @@ def _undo_index(body: list[dict], path: str, record_key: str | None, stage: str 
     return at[-1]
 
 
-__all__ = ["EXCLUSION_REASONS", "REVIEWER_VARIABLE", "Decision", "Queue", "ScreeningError", "SchemaError", "decide",
-           "queue", "undo", "unique_records", "pico_terms", "reviewer_name"]
+@dataclass(frozen=True)
+class Settlement:
+    """How two reviewers' conflicting decisions on a record were settled."""
+
+    record_key: str
+    search_id: str
+    stage: str
+    decision: str
+    reason: str
+    how: str
+    note: str
+    settled_by: str = ""
+
+    def row(self) -> dict[str, str]:
+        return {c: getattr(self, c) for c in SCREENING_SETTLEMENTS.names}
+
+    def describe(self) -> str:
+        return (f"{self.record_key}: {self.decision}" + (f" ({self.reason})" if self.reason else "")
+                + f" at {self.stage}, settled by {self.how.replace('-', ' ')}"
+                + (f" ({self.settled_by})" if self.settled_by else "") + f": {self.note}")
+
+
+def settle(review: str, record_key: str, decision: str, how: str, note: str, reason: str = "",
+           stage: str = TITLE_ABSTRACT, root: Path | None = None, reviewer: str | None = None) -> Settlement:
+    """Record how the conflict on ``record_key`` at ``stage`` was settled: the final decision,
+    ``how`` (:data:`litreview.tables.schema.SETTLEMENT_WAYS`) and a note; written by
+    ``reviewer`` (default :func:`reviewer_name`). Refused, with nothing written, unless two
+    reviewers decided the record differently and it is not settled yet."""
+    if how not in SETTLEMENT_WAYS:
+        raise ScreeningError(f"--how {how!r}: expected one of {', '.join(SETTLEMENT_WAYS)}")
+    if not note.strip():
+        raise ScreeningError("a settlement needs a note: what settled it, in your words")
+    with locked(review, root):
+        if reviewers(review, root) != 2:
+            raise ScreeningError(f"one reviewer screens {review} (review.toml [reviewers] screening): "
+                                 "there are no conflicts to settle")
+        found = conflicts_of(review, stage, root)
+        found = found[found["record_key"] == record_key]
+        if found.empty:
+            raise ScreeningError(f"{record_key} is not a conflict at {stage}: two reviewers have not both decided it, "
+                                 "or they agree (litreview screen conflicts lists the conflicts)")
+        row = found.iloc[0]
+        if row["settled"] is not None:
+            raise ScreeningError(f"{record_key} at {stage} is settled already ({row['settled']}, {row['how']}); "
+                                 f"take it back first: litreview screen unsettle {record_key} --stage {stage}")
+        made = Settlement(record_key, row["search_id"], stage, decision,
+                          reason if decision == "exclude" else reason.strip(), how, note.strip(),
+                          reviewer_name(reviewer))
+        _check(Decision(made.record_key, made.search_id, stage, decision, made.reason))
+        current = read_settlements(review, root)
+        _write_settlements(review, root, [*current.to_dict("records"), made.row()])
+    return made
+
+
+def unsettle(review: str, record_key: str, stage: str = TITLE_ABSTRACT, root: Path | None = None) -> Settlement:
+    """Take back the settlement of ``record_key`` at ``stage``; return it."""
+    with locked(review, root):
+        current = read_settlements(review, root)
+        here = (current["record_key"] == record_key) & (current["stage"] == stage)
+        if not here.any():
+            raise ScreeningError(f"no settlement of {record_key!r} at {stage} in "
+                                 f"data/{review}/{SCREENING_SETTLEMENTS.filename}")
+        decisions = read_decisions(review, root)
+        if stage == TITLE_ABSTRACT and ((decisions["record_key"] == record_key)
+                                        & (decisions["stage"] == FULL_TEXT)).any():
+            raise ScreeningError(f"{record_key} has full-text decisions that rest on this settlement: undo them first "
+                                 f"(litreview screen undo {record_key} --stage full-text --reviewer NAME)")
+        gone = current[here].iloc[0]
+        _write_settlements(review, root, current[~here].to_dict("records"))
+    return Settlement(**{c: gone[c] or "" for c in SCREENING_SETTLEMENTS.names})
+
+
+def _write_settlements(review: str, root: Path | None, rows: list[dict]) -> None:
+    """``rows`` as the whole of screening_settlements.csv: checked through its schema, then
+    swapped in (paths.replacing); the caller holds the screening lock."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, SCREENING_SETTLEMENTS.names, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({c: "" if r.get(c) is None else r[c] for c in SCREENING_SETTLEMENTS.names} for r in rows)
+    text = buffer.getvalue()
+    parse_table(text, SCREENING_SETTLEMENTS, f"data/{review}/{SCREENING_SETTLEMENTS.filename}")
+    with paths.replacing(settlements_path(review, root)) as new:
+        new.write_text(text, encoding="utf-8", newline="")
+
+
+__all__ = ["EXCLUSION_REASONS", "REVIEWER_VARIABLE", "Decision", "Queue", "ScreeningError", "SchemaError", "Settlement",
+           "conflicts_of", "decide", "final", "queue", "reviewers", "settle", "undo", "unique_records", "unsettle",
+           "pico_terms", "reviewer_name"]

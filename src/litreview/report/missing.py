@@ -24,6 +24,7 @@ def gaps(review: Review) -> list[str]:
         found.append(f"{counted(len(unsearched), 'testable claim')} not searched yet (no row of "
                     f"search_log.csv names {_them(unsearched)}): {', '.join(unsearched)}. "
                     "Until it is searched, a claim is graded unsupported for want of evidence.")
+    found += _screening_gaps(review)
     if review.evidence.empty and len(testable):
         found.append("No evidence rows yet: evidence.csv is empty, so no claim can be supported.")
     if not review.library:
@@ -47,6 +48,29 @@ def gaps(review: Review) -> list[str]:
     if unexplained:
         found.append(f"{counted(len(unexplained), 'graded claim')} without the reviewer's explanation in "
                     f"explanations.csv: {', '.join(unexplained)}.")
+    return found
+
+
+def _screening_gaps(review: Review) -> list[str]:
+    """With two screening reviewers: the records the other reviewer has still to decide, and
+    the conflicts not settled yet; neither has a final decision, so neither counts as screened."""
+    if review.reviewers_needed("screening") < 2:
+        return []
+    found = []
+    clash = review.screening_conflicts()
+    unsettled = clash[clash["settled"].isna()]
+    waiting = review.screening_pending()
+    disputed = set(zip(clash["record_key"], clash["stage"]))
+    waiting = waiting[[(k, s) not in disputed for k, s in zip(waiting["record_key"], waiting["stage"])]]
+    for stage in sorted(set(waiting["stage"]), reverse=True):
+        ids = list(waiting.loc[waiting["stage"] == stage, "record_key"])
+        found.append(f"{counted(len(ids), 'record')} decided at {stage} by one of the two reviewers only "
+                     f"({_first(ids)}): {'its' if len(ids) == 1 else 'their'} final decision waits for the other's.")
+    for stage in sorted(set(unsettled["stage"]), reverse=True):
+        ids = list(unsettled.loc[unsettled["stage"] == stage, "record_key"])
+        found.append(f"{counted(len(ids), 'screening conflict')} at {stage} not settled yet ({_first(ids)}): the "
+                     "two reviewers decided differently; settle each in notebook 03's Conflicts view or with "
+                     "litreview screen settle. Until settled, a conflict has no final decision.")
     return found
 
 

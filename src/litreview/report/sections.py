@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..appraise import indirectness
+from ..appraise.agreement import screening_agreement
 from ..collect.status import report_section as status_section
 from ..grade import grading, verdicts
 from ..grade.assessment import Assessment
@@ -444,6 +445,7 @@ def _methods(review: Review, judged: pd.DataFrame, c, pooled, method: str) -> li
          f"({len(review.claims)} claims; sentences making several claims were split). Statements of traditional "
          "theory were recorded and marked not testable."),
         _searches_methods(review, c),
+        *_screening_agreement_methods(review),
         _indirectness_methods(review, judged),
         ("Risk of bias. RoB 2 domains for randomised trials, the main AMSTAR 2 items for systematic reviews, and "
          "one design-based judgement for other designs; the overall judgement is derived from the domains."),
@@ -475,6 +477,28 @@ def _methods(review: Review, judged: pd.DataFrame, c, pooled, method: str) -> li
          f"{counted(len(list(pooled)), 'comparison')} qualified. "
          "Estimates from systematic reviews are shown unpooled, since two reviews may share trials."),
     ]
+
+
+def _screening_agreement_methods(review: Review) -> list[str]:
+    """With two screening reviewers, one paragraph: their agreement at each stage (percent and
+    Cohen's kappa over the records both decided), the conflicts and how they were settled."""
+    if review.reviewers_needed("screening") < 2:
+        return []
+    stages = screening_agreement(review.screening, review.settlements)
+    text = ("Screening agreement. Two reviewers screened each record independently, neither seeing the other's "
+            "decisions.")
+    if not stages:
+        return [text + " No record has been decided by both yet."]
+    for a in stages:
+        k = "Cohen's κ undefined: one answer throughout" if a.kappa is None else f"Cohen's κ {a.kappa:.2f}"
+        ways = [f"{n} settled by {how}" for n, how in ((a.by_consensus, "consensus"),
+                                                       (a.by_third_reviewer, "a third reviewer")) if n]
+        ways += [f"{a.unsettled} not settled yet"] if a.unsettled else []
+        where = "title/abstract" if a.stage == "title-abstract" else "full text"
+        text += (f" At {where}, both decided {counted(a.records, 'record')} and agreed on "
+                 f"{a.records - a.conflicts} ({a.agreement:.0%}; {k}); "
+                 + (f"{counted(a.conflicts, 'conflict')}: {', '.join(ways)}." if a.conflicts else "no conflict."))
+    return [text]
 
 
 def _indirectness_methods(review: Review, judged: pd.DataFrame) -> str:

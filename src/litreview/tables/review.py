@@ -21,6 +21,7 @@ import pandas as pd
 
 from .. import paths
 from .bib import Entry, check_library, load_bib
+from .decisions import STEP, conflicts, final_decisions
 from .imports import FILES, folder
 from .imports import load as load_imports
 from .quotes import locate_problem
@@ -34,6 +35,7 @@ from .schema import (
     REFERENCE_AUDIT,
     ROB,
     SCREENING,
+    SCREENING_SETTLEMENTS,
     SEARCH_LOG,
     STUDY_STATUS,
     Problem,
@@ -66,6 +68,9 @@ ROB_MISSING = "rob-missing"  # the code of the problem: a study with evidence an
 REQUIRED_TABLES = (ARTICLES, CLAIMS)
 OPTIONAL_TABLES = (SEARCH_LOG, SCREENING, EVIDENCE, INDIRECTNESS_ANSWERS, ROB, REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS,
                    STUDY_STATUS)
+# tables a review has only when it uses what they hold (settlements: two screening reviewers); an
+# absent one is not loaded (its accessor gives an empty frame) and is not listed as missing
+WHEN_USED_TABLES = (SCREENING_SETTLEMENTS,)
 
 
 @dataclass
@@ -95,6 +100,9 @@ class Review:
                                     f"(reviews: {', '.join(paths.reviews(root)) or 'none'})")
         for schema in REQUIRED_TABLES + OPTIONAL_TABLES:
             review.tables[schema.filename] = review._read(data / schema.filename, schema)
+        for schema in WHEN_USED_TABLES:
+            if (data / schema.filename).is_file():
+                review.tables[schema.filename] = review._read(data / schema.filename, schema)
         refs = paths.references_dir(name, root)
         for attr, filename in (("library", "library.bib"), ("cited", "cited.bib")):
             path = refs / filename
@@ -108,6 +116,14 @@ class Review:
                 review.failed.add(filename)
         review._read_articles()
         review._read_settings(data / SETTINGS_FILE)
+        return review
+
+    @classmethod
+    def settings_only(cls, name: str = paths.DEFAULT_REVIEW, root: Path | None = None) -> Review:
+        """The review with only review.toml read (its problems in ``problems``): what a writer
+        needs to know (how many reviewers screen) without reading every table."""
+        review = cls(name, root or paths.project_root())
+        review._read_settings(paths.data_dir(name, review.root) / SETTINGS_FILE)
         return review
 
     def _read_settings(self, path: Path) -> None:
@@ -248,6 +264,29 @@ class Review:
         return self.tables[SCREENING.filename]
 
     @property
+    def settlements(self) -> pd.DataFrame:
+        """How conflicting screening decisions of two reviewers were settled."""
+        return self.tables.get(SCREENING_SETTLEMENTS.filename, SCREENING_SETTLEMENTS.empty())
+
+    @property
+    def final_screening(self) -> pd.DataFrame:
+        """Each record's final decision at each stage (:func:`litreview.tables.decisions.final_decisions`):
+        what PRISMA, inclusion and the search log's screened count read."""
+        return final_decisions(self.screening, self.settlements, self.reviewers_needed("screening"))
+
+    def screening_pending(self) -> pd.DataFrame:
+        """The rows of screening.csv whose record has no final decision at their stage yet (two
+        reviewers: one has decided it, or the two disagree and have not settled it)."""
+        final = self.final_screening
+        done = pd.MultiIndex.from_frame(final[STEP]) if len(final) else pd.MultiIndex.from_tuples([], names=STEP)
+        return self.screening[~pd.MultiIndex.from_frame(self.screening[STEP]).isin(done)] if len(self.screening) \
+            else self.screening
+
+    def screening_conflicts(self) -> pd.DataFrame:
+        """The records two screening reviewers decided differently, with their settlement if any."""
+        return conflicts(self.screening, self.settlements)
+
+    @property
     def reference_audit(self) -> pd.DataFrame:
         return self.tables[REFERENCE_AUDIT.filename]
 
@@ -324,7 +363,7 @@ class Review:
 
     def rows_of(self, schema: TableSchema):
         """``(file label, (line, row) pairs)`` of one table, for messages naming file:row:column."""
-        frame = self.tables[schema.filename]
+        frame = self.tables.get(schema.filename, schema.empty())  # a table of WHEN_USED_TABLES may be absent
         label = frame.attrs.get("path", schema.filename)
         return label, zip(frame.attrs.get("lines", []), frame.to_dict("records"))
 
@@ -409,19 +448,25 @@ class Review:
         return problems
 
     def _check_screening(self, study_keys: set[str]) -> list[Problem]:
-        """A search's ``screened`` count is its screening rows; an included record is a study."""
-        problems: list[Problem] = []
+        """A search's ``screened`` count is its records' final decisions; an included record is a
+        study; one reviewer decides a record once, two at most twice, and a settlement settles a
+        conflict (litreview.tables.decisions)."""
+        problems = self._check_reviewers()
         # screening of imported records (litreview.collect.screening): their rows are written one
         # decision at a time and counted from screening.csv itself, and an included record
         # is an import id until it is added to library.bib
         imported_ids = self._imported_record_ids()
-        # a search's `screened` count is the number of records its screening rows show
+        final = self.final_screening
+        # a search's `screened` count is the number of records its final decisions show
         if SCREENING.filename in self.loaded:
-            per_search = self.screening.groupby("search_id").size()
+            per_search = final.groupby("search_id").size()
             screened_imports = set(self.screening.loc[self.screening["record_key"].isin(imported_ids), "search_id"])
+            # a search whose records still await a second reviewer or a settlement is counted once they
+            # have their final decisions (until then they are a gap: litreview.report.missing.gaps)
+            in_progress = set(self.screening_pending()["search_id"])
             label, rows = self.rows_of(SEARCH_LOG)
             for line, row in rows:
-                if row["search_id"] in screened_imports:
+                if row["search_id"] in screened_imports | in_progress:
                     continue
                 recorded = int(per_search.get(row["search_id"], 0))
                 if row["screened"] != recorded:
@@ -431,9 +476,41 @@ class Review:
         # an included screening record is a library study
         if "library.bib" in self.failed:
             return problems  # already reported: library.bib did not load
+        included = set(zip(*(final.loc[final["decision"] == "include", c] for c in STEP)))
         label, rows = self.rows_of(SCREENING)
         for line, row in rows:
-            if row["decision"] == "include" and row["record_key"] not in study_keys | imported_ids:
+            step = tuple(row[c] for c in STEP)
+            if step in included and row["record_key"] not in study_keys | imported_ids:
                 problems.append(Problem(label, line, "record_key",
                                         f"included record {row['record_key']!r} is not in library.bib"))
+                included.discard(step)
+        return problems
+
+    def _check_reviewers(self) -> list[Problem]:
+        """With one screening reviewer a record has one row at a stage; with two, at most two,
+        and every settlement settles a conflict of theirs."""
+        problems: list[Problem] = []
+        allowed = self.reviewers_needed("screening")
+        label, rows = self.rows_of(SCREENING)
+        seen: dict[tuple, list[int]] = {}
+        for line, row in rows:
+            at = seen.setdefault(tuple(row[c] for c in STEP), [])
+            at.append(line)
+            if len(at) > allowed:
+                more = ("one reviewer screens this review (review.toml [reviewers] screening)" if allowed == 1
+                        else "two reviewers screen this review; a third settles a conflict with litreview screen "
+                             "settle")
+                step = " ".join(str(row[c]) for c in STEP)
+                problems.append(Problem(label, line, "record_key", f"duplicate record_key/search_id/stage {step!r}; "
+                                                                   f"first at row {at[0]} ({more})"))
+        label, rows = self.rows_of(SCREENING_SETTLEMENTS)
+        disputed = set(zip(*(self.screening_conflicts()[c] for c in STEP)))
+        for line, row in rows:
+            if allowed < 2:
+                problems.append(Problem(label, line, None, "a settlement, but one reviewer screens this review "
+                                                           "(review.toml [reviewers] screening)"))
+            elif tuple(row[c] for c in STEP) not in disputed:
+                problems.append(Problem(label, line, "record_key",
+                                        f"{row['record_key']} at {row['stage']}: no conflict to settle (two "
+                                        "reviewers' different decisions)"))
         return problems

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import math
 import re
@@ -136,6 +137,9 @@ ROB_JUDGEMENTS = ("low", "some-concerns", "high")
 AMSTAR2_JUDGEMENTS = ("yes", "partial-yes", "no")
 SCREENING_STAGES = ("title-abstract", "full-text")
 SCREENING_DECISIONS = ("include", "exclude")
+# how two reviewers' conflicting screening decisions were settled: by talking it through, or by a
+# third reviewer deciding (Cochrane Handbook, chapter 4.6.4, "resolving disagreements")
+SETTLEMENT_WAYS = ("consensus", "third-reviewer")
 # Reasons a record is excluded, as PRISMA 2020 flow diagrams report them (Page et al. 2021,
 # BMJ 372:n71, item 16a and the flow diagram's "reports excluded, with reasons")
 EXCLUSION_REASONS = ("wrong-population", "wrong-intervention", "wrong-comparator", "wrong-outcome",
@@ -418,15 +422,24 @@ def _parse_row(schema: TableSchema, header: list[str], raw: list[str], label: st
     return record
 
 
+@functools.cache
+def _required_key_columns(schema: TableSchema) -> tuple[str, ...]:
+    return tuple(c.name for c in schema.columns if c.name in schema.key and c.required)
+
+
 def _check_key(schema: TableSchema, record: dict, seen: dict[tuple, int], label: str, start: int,
                problems: list[Problem]) -> None:
     """A row whose key columns repeat an earlier row's is reported with that row's line."""
-    if not schema.key or any(record.get(k) is None for k in schema.key):
+    if not schema.key:
         return
-    key = tuple(record[k] if not isinstance(record[k], list) else " ".join(record[k]) for k in schema.key)
+    if any(record.get(k) is None for k in _required_key_columns(schema)):
+        return  # the empty cell is reported already
+    # an empty optional key cell (a screening row without a reviewer) is a value like any other
+    key = tuple("" if record.get(k) is None else " ".join(record[k]) if isinstance(record[k], list) else record[k]
+                for k in schema.key)
     if key in seen:
         problems.append(Problem(label, start, schema.key[0],
-                                f"duplicate {'/'.join(schema.key)} {' '.join(map(str, key))!r}; "
+                                f"duplicate {'/'.join(schema.key)} {' '.join(map(str, key)).strip()!r}; "
                                 f"first at row {seen[key]}"))
     else:
         seen[key] = start
@@ -648,9 +661,29 @@ SCREENING = TableSchema(
         Column("reviewer", required=False, may_be_absent=True,
                description="who decided (LITREVIEW_REVIEWER, else the login name); undo takes back one's own"),
     ),
-    key=("record_key", "search_id", "stage"),
+    # with two reviewers (review.toml [reviewers] screening = 2) a record has one row per reviewer at each
+    # stage; with one, litreview.tables.review checks that it has one row (litreview.tables.decisions)
+    key=("record_key", "search_id", "stage", "reviewer"),
     row_checks=(lambda r: screening_reason_problem(r["decision"], r["reason"] or ""),),
     description="One row per screened record (a library key when included, else a DOI or url).",
+)
+
+SCREENING_SETTLEMENTS = TableSchema(
+    "screening_settlements.csv",
+    (
+        Column("record_key"),
+        Column("search_id", pattern=r"S[0-9]{3}"),
+        Column("stage", vocab=SCREENING_STAGES),
+        Column("decision", vocab=SCREENING_DECISIONS, description="the settled decision"),
+        Column("reason", required=False),
+        Column("how", vocab=SETTLEMENT_WAYS),
+        Column("note", description="what settled it, in the reviewers' words"),
+        Column("settled_by", required=False, description="who recorded the settlement"),
+    ),
+    key=("record_key", "search_id", "stage"),
+    row_checks=(lambda r: screening_reason_problem(r["decision"], r["reason"] or ""),),
+    description=("With two screening reviewers: the settlement of each record they decided differently "
+                 "(litreview screen settle); the record's final decision."),
 )
 
 EVIDENCE = TableSchema(

@@ -24,6 +24,14 @@ it focused, ``i`` includes, ``1``-``9``/``0`` exclude with the reason of that nu
 listed beside the buttons), ``u`` undoes, and ``r`` reads the queue again (after decisions
 made elsewhere: another notebook or a terminal). The other stage's widget in the same notebook
 reads its queue again by itself after every decision and undo.
+
+Reviewer: the status line names who decides (``reviewer``, else ``$LITREVIEW_REVIEWER``, else
+the login name). With two reviewers (review.toml ``[reviewers] screening = 2``) the queue,
+progress and stopping rule are the reviewer's own, the other's decisions unseen; a
+**Conflicts** button opens the records the two decided differently, both decisions side by
+side, where one is settled (the final decision, how: consensus or third reviewer, and a note)
+or its settlement taken back (:func:`litreview.collect.screening.settle`). A full-text conflict
+settled include gets its library entry then.
 """
 
 from __future__ import annotations
@@ -41,11 +49,16 @@ from ..collect.screening import (
     FULL_TEXT,
     TITLE_ABSTRACT,
     ScreeningError,
+    conflicts_of,
     decide,
     pico_terms,
     queue,
+    reviewer_name,
+    settle,
     undo,
+    unsettle,
 )
+from ..tables.schema import SETTLEMENT_WAYS
 
 # a response within 0.1 s feels instantaneous (Nielsen 1993, Usability Engineering, ch. 5,
 # "response times"): beyond it, the refit goes to the background (see the module docstring)
@@ -77,10 +90,12 @@ def record_html(record: dict, terms: list[str]) -> str:
 class ScreeningWidget:
     """The widget for one review and stage; ``display(widget.box)`` or just the object."""
 
-    def __init__(self, review: str, stage: str = TITLE_ABSTRACT, root: Path | None = None):
+    def __init__(self, review: str, stage: str = TITLE_ABSTRACT, root: Path | None = None,
+                 reviewer: str | None = None):
         import ipywidgets as w
 
         self.review, self.stage, self.root = review, stage, root
+        self.reviewer = reviewer_name(reviewer)
         self.record: dict | None = None
         self.last_included: str | None = None  # library key of the last study included at full text
         self._fitted = None       # (ranker, scores, decisions they were fitted on): the last ranking
@@ -111,9 +126,11 @@ class ScreeningWidget:
         self.keys = w.Text(placeholder="keys: i, 1-9/0, u, r", layout=w.Layout(width="12em"))
         self.keys.observe(self._key, names="value")
         self.progress = w.IntProgress(min=0, max=1, value=0)
-        self.box = w.VBox([self.view, w.HBox([self.include, self.undo_button, self.refresh_button, self.keys]),
+        self.conflicts = ConflictsView(self)
+        self.box = w.VBox([self.view, w.HBox([self.include, self.undo_button, self.refresh_button, self.keys,
+                                              self.conflicts.button]),
                            w.HBox(self.excludes, layout=w.Layout(flex_flow="row wrap")),
-                           self.progress, self.status, self.message])
+                           self.progress, self.status, self.message, self.conflicts.box])
         self.refresh()
         _OPEN.add(self)
 
@@ -123,7 +140,7 @@ class ScreeningWidget:
         display(self.box)
 
     def refresh(self) -> None:
-        q = queue(self.review, self.stage, self.root)
+        q = queue(self.review, self.stage, self.root, self.reviewer)
         if q.ranker is not self._terms_of:  # the records or the claims changed: read the terms again
             searches = set(q.records["search_id"]) - {""}
             self.terms = pico_terms(self.review, searches, self.root) if len(q.records) else []
@@ -132,7 +149,9 @@ class ScreeningWidget:
         self.progress.max, self.progress.value = max(len(q.records), 1), len(q.decided)
         lag = (f" Ranked by the model fitted {self.lag} decision{'s' if self.lag != 1 else ''} ago; "
                f"refitting in the background (the last refit took {self.refit_ms:,.0f} ms)." if self.lag else "")
-        self.status.value = html.escape(f"{q.progress()}. {q.stopping().describe()}{lag}")
+        self.status.value = html.escape(f"Reviewer: {self.reviewer or 'unnamed'}. {q.progress()}. "
+                                        f"{q.stopping().describe()}{lag}")
+        self.conflicts.refresh(q)
         if len(q.records) == 0 and self.stage == FULL_TEXT:
             self.view.value = ("<p>No record is included at title/abstract yet: include records there first, "
                                "then <b>Refresh</b> this queue.</p>")
@@ -195,12 +214,14 @@ class ScreeningWidget:
             return
         try:
             if self.stage == FULL_TEXT and decision == "include":
-                done = include(self.review, self.record["record_id"], decide=True, root=self.root)
-                self.last_included = done.key
+                done = include(self.review, self.record["record_id"], decide=True, root=self.root,
+                               reviewer=self.reviewer)
+                self.last_included = None if done.waiting else done.key
                 self.message.value = html.escape(f"written: {self.record['record_id']} include; "
                                                  f"{done.describe(self.review)}")
             else:
-                made = decide(self.review, self.record["record_id"], decision, reason, self.stage, self.root)
+                made = decide(self.review, self.record["record_id"], decision, reason, self.stage, self.root,
+                              self.reviewer)
                 self.message.value = html.escape(f"written: {made.record_key} {made.decision}"
                                                  + (f" ({made.reason})" if made.reason else ""))
         except (ScreeningError, InclusionError) as exc:  # e.g. decided meanwhile in another notebook
@@ -217,7 +238,7 @@ class ScreeningWidget:
 
     def _undo(self) -> None:
         try:
-            gone = undo(self.review, root=self.root)
+            gone = undo(self.review, root=self.root, reviewer=self.reviewer)
             self.message.value = html.escape(f"undone: {gone.record_key} {gone.decision} at {gone.stage} "
                                              f"({gone.whose()})")
         except ScreeningError as exc:
@@ -240,4 +261,109 @@ class ScreeningWidget:
             self._decide("exclude", KEYS[key])
 
 
-__all__ = ["FULL_TEXT", "TITLE_ABSTRACT", "ScreeningWidget", "highlight", "record_html"]
+class ConflictsView:
+    """The Conflicts view of a :class:`ScreeningWidget` (two reviewers only): the records the
+    two decided differently at its stage, both decisions side by side, and the settlement of
+    the one chosen."""
+
+    EXCLUDE = "exclude: "
+
+    def __init__(self, owner: ScreeningWidget):
+        import ipywidgets as w
+
+        self.owner = owner
+        self.button = w.Button(description="Conflicts", tooltip="the records the two reviewers decided differently",
+                               layout=w.Layout(display="none", width="auto"))
+        self.button.on_click(lambda _: self.toggle())
+        self.table = w.HTML()
+        self.pick = w.Dropdown(description="record", layout=w.Layout(width="32em"))
+        self.decision = w.Dropdown(description="decision", options=["include", *(self.EXCLUDE + r for r in
+                                                                                 EXCLUSION_REASONS)])
+        self.how = w.Dropdown(description="how", options=list(SETTLEMENT_WAYS))
+        self.note = w.Text(description="note", placeholder="what settled it, in your words",
+                           layout=w.Layout(width="40em"))
+        self.settle_button = w.Button(description="Settle", button_style="info")
+        self.settle_button.on_click(lambda _: self.settle())
+        self.unsettle_button = w.Button(description="Take back settlement", button_style="warning",
+                                        layout=w.Layout(width="auto"))
+        self.unsettle_button.on_click(lambda _: self.unsettle())
+        self.message = w.HTML()
+        self.box = w.VBox([self.table, self.pick, w.HBox([self.decision, self.how]), self.note,
+                           w.HBox([self.settle_button, self.unsettle_button]), self.message],
+                          layout=w.Layout(display="none"))
+        self.titles: dict[str, str] = {}
+
+    def toggle(self) -> None:
+        self.box.layout.display = "flex" if self.box.layout.display == "none" else "none"
+
+    def refresh(self, q) -> None:
+        """Show the button with two reviewers; list the conflicts of the stage."""
+        self.button.layout.display = "flex" if q.double else "none"
+        if not q.double:
+            self.box.layout.display = "none"
+            return
+        found = conflicts_of(self.owner.review, self.owner.stage, self.owner.root)
+        self.titles = dict(zip(q.records["record_id"], q.records["title"]))
+        open_ = int(found["settled"].isna().sum())
+        self.button.description = f"Conflicts ({open_} to settle)" if open_ else f"Conflicts ({len(found)})"
+        chosen = self.pick.value
+        self.pick.options = [(f"{r.record_key}: {'settled ' + r.settled if r.settled else 'not settled'}",
+                              r.record_key) for r in found.itertuples()]
+        keys = list(found["record_key"])
+        # the record chosen stays chosen; else the first not settled, else the first
+        waiting = list(found.loc[found["settled"].isna(), "record_key"])
+        self.pick.value = chosen if chosen in keys else (waiting or keys or [None])[0]
+        self.table.value = self.html(found)
+
+    def html(self, found) -> str:
+        if found.empty:
+            return f"<p>No conflicts at {html.escape(self.owner.stage)}: where both reviewers decided, they agree.</p>"
+
+        def side(r, s: str) -> str:
+            reason = getattr(r, f"{s}_reason")
+            return html.escape(f"{getattr(r, f'{s}_reviewer') or 'unnamed'}: {getattr(r, f'{s}_decision')}"
+                               + (f" ({reason})" if reason else ""))
+
+        rows = "".join(
+            f"<tr><td>{html.escape(r.record_key)}<br><small>{html.escape(self.titles.get(r.record_key, ''))}"
+            f"</small></td><td class='lr-first'>{side(r, 'first')}</td><td class='lr-second'>{side(r, 'second')}</td>"
+            f"<td>{html.escape(f'{r.settled} ({r.how}): {r.note}') if r.settled else '<b>not settled</b>'}</td></tr>"
+            for r in found.itertuples())
+        return ("<table class='lr-conflicts'><tr><th>record</th><th>first reviewer</th><th>second reviewer</th>"
+                f"<th>settlement</th></tr>{rows}</table>")
+
+    def settle(self) -> None:
+        o = self.owner
+        if not self.pick.value:
+            return
+        decision, _, reason = self.decision.value.partition(self.EXCLUDE)
+        decision, reason = ("exclude", reason) if reason else ("include", "")
+        try:
+            made = settle(o.review, self.pick.value, decision, self.how.value, self.note.value, reason, o.stage,
+                          o.root, o.reviewer)
+            said = f"settled: {made.describe()}"
+            if o.stage == FULL_TEXT and decision == "include":
+                done = include(o.review, made.record_key, root=o.root)
+                o.last_included = done.key
+                said += f"; {done.describe(o.review)}"
+            self.message.value = html.escape(said)
+            self.note.value = ""
+        except (ScreeningError, InclusionError) as exc:
+            self.message.value = f"<b>not written:</b> {html.escape(str(exc))}"
+        o.refresh()
+        o._refresh_other_stages()
+
+    def unsettle(self) -> None:
+        o = self.owner
+        if not self.pick.value:
+            return
+        try:
+            gone = unsettle(o.review, self.pick.value, o.stage, o.root)
+            self.message.value = html.escape(f"taken back: the settlement {gone.describe()}")
+        except ScreeningError as exc:
+            self.message.value = f"<b>nothing taken back:</b> {html.escape(str(exc))}"
+        o.refresh()
+        o._refresh_other_stages()
+
+
+__all__ = ["FULL_TEXT", "TITLE_ABSTRACT", "ConflictsView", "ScreeningWidget", "highlight", "record_html"]
