@@ -199,3 +199,15 @@ def test_the_summary_says_none_once_instead_of_counting_zeros():
                      "leans against the claim (C02). For 1 no study was found (C03), which the grade counts "
                      "against the claim.")
     assert _holds_sentence(nothing, nothing, nothing, [], []) == "No testable claims yet."
+
+
+def test_the_methods_state_the_certainty_rules_in_force(review_root):
+    """The Methods name the rules the engine applies now: some concerns count, reviews are judged
+    by their trials, I² has two thresholds, events for dichotomous outcomes."""
+    from litreview.grade import certainty_rules, grading
+
+    methods = " ".join(report_context(Assessment.of(Review.load("ginger")), with_figures=False)["methods"])
+    assert "one level unless most of the weight is at low risk" in methods
+    assert "when the high-risk studies carried" not in methods
+    assert f"two levels above {grading.I2_VERY_SERIOUS:.0%}" in methods
+    assert f"powered for a {certainty_rules.RELATIVE_RISK_REDUCTION:.0%} relative risk reduction" in methods

@@ -16,7 +16,7 @@ import pandas as pd
 from ..appraise import indirectness
 from ..appraise.agreement import screening_agreement
 from ..collect.status import report_section as status_section
-from ..grade import grading, verdicts
+from ..grade import certainty_rules, grading, verdicts
 from ..grade.assessment import Assessment
 from ..grade.grading import DOMAINS
 from ..grade.pooling import HKSJ_BELOW, METHODS
@@ -455,12 +455,19 @@ def _methods(review: Review, judged: pd.DataFrame, c, pooled, method: str) -> li
          "high; for a description of a tradition, its standard reference; for advice and safety, clinical "
          "guidance and harm reports. Studies at high risk of bias and rows seriously indirect to the claim "
          "(another intervention, site or population) are set aside as context and never decide the direction. "
-         "Domains are rated down only on GRADE's triggers: risk of bias when the high-risk studies carried "
-         f"more than {grading.HIGH_RISK_WEIGHT:.0%} of the weight; inconsistency when "
-         f"{grading.OPPOSING_WEIGHT:.0%} or more of the weight points the other way, or a pooled I² above "
-         f"{grading.I2_SERIOUS:.0%}; indirectness when more than {grading.INDIRECT_WEIGHT:.0%} of the weight is "
-         f"indirect; imprecision below {grading.OPTIMAL_INFORMATION_SIZE} participants or when a pooled "
-         "interval includes no effect; publication bias only when every study is small and favourable. When a "
+         "Domains are rated down only on GRADE's triggers, by weight (participants, each population counted "
+         "once): risk of bias one level unless most of the weight is at low risk and two when most is at high "
+         "risk (a review is judged by the risk of bias it reports for its trials, and a review silent on them "
+         "counts as unclear); inconsistency when "
+         f"{grading.OPPOSING_WEIGHT:.0%} or more of the weight points the other way, when a pooled or reported I² "
+         f"is above {grading.I2_SERIOUS:.0%} (two levels above {grading.I2_VERY_SERIOUS:.0%}), when a review's test "
+         "for heterogeneity or its own words show it, or when sham-controlled and other comparisons lean "
+         f"different ways; indirectness when more than {grading.INDIRECT_WEIGHT:.0%} of the weight is "
+         f"indirect; imprecision below {grading.OPTIMAL_INFORMATION_SIZE} participants for a continuous outcome, "
+         f"below the events a trial powered for a {certainty_rules.RELATIVE_RISK_REDUCTION:.0%} relative risk "
+         "reduction needs for a dichotomous one, or "
+         "when an interval crosses the decision threshold; publication bias when every study is small and "
+         "favourable or a review reports small-study effects. When a "
          "systematic review reports its own GRADE certainty for the outcome, the grade starts there and is rated "
          "down only for indirectness to the claim. Reviewer overrides, if any, are listed with their "
          "justification beside the computed value."),
