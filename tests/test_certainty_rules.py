@@ -56,7 +56,7 @@ def test_review_whose_trials_are_mostly_at_low_risk_is_not_rated_down_whatever_i
 def test_review_reported_i2_rates_down_for_inconsistency():
     g = grade_claim(CLAIM, ev({"design": "meta-analysis", "n": 1200, "i2": 80.0}), {})
     inc = domain(g, "inconsistency")
-    assert inc.down == 2 and "reported by E001" in inc.reason
+    assert inc.down == 2 and "I² 80% reported by E001" in inc.reason and "pooled" not in inc.reason
 
 
 # 2. some concerns count
