@@ -29,8 +29,10 @@ from .schema import (
     CLAIMS,
     EVIDENCE,
     EXPLANATIONS,
+    EXTRACTIONS,
     INDIRECTNESS_ANSWERS,
     OVERRIDES,
+    RECONCILIATION,
     REFERENCE_AUDIT,
     ROB,
     SCREENING,
@@ -64,8 +66,11 @@ REVIEWER_STAGES = ("screening", "extraction", "rob")
 
 ROB_MISSING = "rob-missing"  # the code of the problem: a study with evidence and no rob.csv rows
 REQUIRED_TABLES = (ARTICLES, CLAIMS)
+# a review extracted by two reviewers has these (litreview.appraise.double); one with one reviewer
+# never needs them, so their absence is not listed as missing
+DOUBLE_EXTRACTION_TABLES = (EXTRACTIONS, RECONCILIATION)
 OPTIONAL_TABLES = (SEARCH_LOG, SCREENING, EVIDENCE, INDIRECTNESS_ANSWERS, ROB, REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS,
-                   STUDY_STATUS)
+                   STUDY_STATUS, *DOUBLE_EXTRACTION_TABLES)
 
 
 @dataclass
@@ -181,7 +186,8 @@ class Review:
 
     def _read(self, path: Path, schema: TableSchema) -> pd.DataFrame:
         if not path.is_file() and schema not in REQUIRED_TABLES:
-            self.missing.append(self.label(path))
+            if schema not in DOUBLE_EXTRACTION_TABLES:
+                self.missing.append(self.label(path))
             return schema.empty()
         try:
             frame = read_table(path, schema, self.label(path))
@@ -234,6 +240,16 @@ class Review:
         in progress (their recorded judgement still counts), not an error."""
         answered = set(self.indirectness["evidence_id"])
         return [e for e in self.evidence["evidence_id"] if e not in answered]
+
+    @property
+    def extractions(self) -> pd.DataFrame:
+        """Each reviewer's own extraction of an evidence row (:mod:`litreview.appraise.double`)."""
+        return self.tables[EXTRACTIONS.filename]
+
+    @property
+    def reconciliation(self) -> pd.DataFrame:
+        """The conflicts between two extractions, each settled with a reason."""
+        return self.tables[RECONCILIATION.filename]
 
     @property
     def rob(self) -> pd.DataFrame:
@@ -378,6 +394,8 @@ class Review:
         dangling(EVIDENCE, "claim_id", claim_ids, "claim (not in claims.csv)")
         dangling(EVIDENCE, "study_key", study_keys, "study (not in library.bib)")
         dangling(ROB, "study_key", study_keys, "study (not in library.bib)")
+        dangling(EXTRACTIONS, "claim_id", claim_ids, "claim (not in claims.csv)")
+        dangling(EXTRACTIONS, "study_key", study_keys, "study (not in library.bib)")
         dangling(INDIRECTNESS_ANSWERS, "evidence_id", evidence_ids, "evidence row (not in evidence.csv)")
         dangling(SEARCH_LOG, "claim_ids", claim_ids, "claim (not in claims.csv)", many=True)
         dangling(SCREENING, "search_id", search_ids, "search (not in search_log.csv)")
