@@ -39,8 +39,9 @@ def _problems(exc) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     from .checks import check_review, summarised, warnings
     from .report.missing import gaps as missing_gaps
-    from .tables.review import Review
+    from .tables.review import DOUBLE_EXTRACTION_TABLES, Review
 
+    DOUBLE_EXTRACTION_FILES = {s.filename for s in DOUBLE_EXTRACTION_TABLES}  # noqa: N806  # shown once present
     try:
         review = Review.load(args.review)
     except FileNotFoundError as exc:
@@ -55,7 +56,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     warned = warnings(review)
     for line in ([str(w) for w in warned] if args.all_warnings else summarised(warned)):
         print(f"warning: {line}", file=sys.stderr)
-    counts = ", ".join(f"{name.removesuffix('.csv')} {len(frame)}" for name, frame in review.tables.items())
+    counts = ", ".join(f"{name.removesuffix('.csv')} {len(frame)}" for name, frame in review.tables.items()
+                       if name in review.loaded or name not in DOUBLE_EXTRACTION_FILES)
     print(f"review {args.review}: ok ({counts}; {len(review.library)} studies in library.bib)")
     for missing in review.missing:
         print(f"  not yet present: {missing}")

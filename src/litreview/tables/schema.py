@@ -797,7 +797,8 @@ def _answers_all_or_none(r: dict) -> tuple[str, str] | None:
     given = [q for q in INDIRECTNESS_QUESTIONS if r.get(q)]
     if given and len(given) != len(INDIRECTNESS_QUESTIONS):
         absent = [q for q in INDIRECTNESS_QUESTIONS if q not in given]
-        return absent[0], "answer all four indirectness questions (population, intervention, comparator, outcome) or none"
+        return absent[0], ("answer all four indirectness questions (population, intervention, comparator, "
+                           "outcome) or none")
     return None
 
 
