@@ -299,3 +299,22 @@ def test_methods_report_the_agreement_from_the_tables(root):
                     "design identical in 75% and n in 75% of the rows. 4 fields differed; 3 were settled with a "
                     "reason (2 by keeping the first reviewer's answer, 1 by taking the second's); 1 is not settled "
                     "yet. The consensus is what was graded.")
+
+
+# --- the command ------------------------------------------------------------------------------------
+
+def test_reconcile_command_lists_settles_and_refuses(root, capsys):
+    assert main(["reconcile", "--review", NAME]) == 0
+    out = capsys.readouterr().out
+    assert "E003 M01 guo2017massage [reviewer A / reviewer B]: n (504 / 540)" in out and "E002" not in out
+    before = (data(root) / "evidence.csv").read_bytes()
+    assert main(["reconcile", "--review", NAME, "--evidence", "E003", "--field", "n", "--take", "second"]) == 2
+    assert "give the reason" in capsys.readouterr().err
+    assert (data(root) / "evidence.csv").read_bytes() == before
+    assert main(["reconcile", "--review", NAME, "--evidence", "E003", "--field", "n", "--take", "first",
+                 "--reason", "The abstract says 504."]) == 0
+    assert "consensus written" in capsys.readouterr().out
+    settled = Review.load(NAME).reconciliation.set_index(["evidence_id", "field"]).loc[("E003", "n")]
+    assert (settled["consensus"], settled["settled_by"]) == ("504", "first-kept")
+    assert main(["reconcile", "--review", NAME]) == 0
+    assert "no conflict to settle" in capsys.readouterr().out
