@@ -136,9 +136,15 @@ def test_a_reviewer_sees_only_their_own_extraction(root):
     mine = double.own_extraction(rv, "E002", "reviewer B")
     assert mine["direction"] == "no-effect" and mine["reviewer"] == "reviewer B"
     assert double.own_extraction(rv, "E002", "reviewer C") is None
-    listed = double.rows_to_extract(rv, "reviewer C")
+    assert double.rows_to_extract(rv, "reviewer C") == []  # every row has its two extractions
+    listed = double.rows_to_extract(rv, "reviewer B")
     assert [r["evidence_id"] for r in listed] == ["E001", "E002", "E003", "E004"]
-    assert all(set(r) == {"evidence_id", "claim_id", "study_key", "mine"} and not r["mine"] for r in listed)
+    assert all(set(r) == {"evidence_id", "claim_id", "study_key", "mine"} and r["mine"] for r in listed)
+    with open(data(root) / "evidence.csv", "a") as handle:  # a row nobody has extracted yet
+        handle.write(E004.replace("E004", "E005", 1))
+    listed = double.rows_to_extract(Review.load(NAME), "reviewer C")
+    assert listed == [{"evidence_id": "E005", "claim_id": "M02", "study_key": "dupuy2018evidencebased",
+                       "mine": False}]
 
 
 def test_saving_an_extraction_numbers_a_new_row_and_replaces_ones_own(root):

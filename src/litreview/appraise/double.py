@@ -192,7 +192,8 @@ def own_extraction(review: Review, evidence_id: str, reviewer: str) -> dict | No
 
 def rows_to_extract(review: Review, reviewer: str) -> list[dict]:
     """The rows ``reviewer`` can extract: every evidence row of evidence.csv and every row
-    another reviewer has begun in extractions.csv, each as ``evidence_id``, ``claim_id``,
+    another reviewer has begun in extractions.csv, but for rows two others have extracted
+    already (their own ones listed too, to edit), each as ``evidence_id``, ``claim_id``,
     ``study_key`` and ``mine`` (whether this reviewer has extracted it already). Nothing of
     anyone's answers."""
     seen: dict[str, dict] = {}
@@ -200,10 +201,13 @@ def rows_to_extract(review: Review, reviewer: str) -> list[dict]:
         for r in frame.to_dict("records"):
             seen.setdefault(r["evidence_id"], {"evidence_id": r["evidence_id"], "claim_id": r["claim_id"],
                                                "study_key": r["study_key"], "mine": False})
+    count: Counter = Counter()
     for r in review.extractions.to_dict("records"):
+        count[r["evidence_id"]] += 1
         if r["reviewer"] == reviewer:
             seen[r["evidence_id"]]["mine"] = True
-    return sorted(seen.values(), key=lambda r: _id_number(r["evidence_id"]))
+    return sorted((r for r in seen.values() if r["mine"] or count[r["evidence_id"]] < 2),
+                  key=lambda r: _id_number(r["evidence_id"]))
 
 
 def _id_number(evidence_id: str) -> int:
@@ -573,3 +577,26 @@ def frame(review: Review) -> pd.DataFrame:
     return pd.DataFrame([{"evidence_id": c.evidence_id, "claim_id": c.claim_id, "field": c.field, "first": c.first,
                           "second": c.second, "consensus": (c.settled or {}).get("consensus"),
                           "settled_by": (c.settled or {}).get("settled_by")} for c in conflicts(review)])
+
+
+# --- between the extraction form's row and a reviewer's extraction -----------------------------------
+
+def extraction_of(row: Mapping[str, object], answers: Mapping[str, str | None], evidence_id: str | None) -> dict:
+    """A reviewer's extraction from an evidence row as the extraction form holds it (evidence.csv
+    columns) and the four indirectness answers: the compared fields as they are, the PICO text,
+    finding and locator in their ``*_text`` / own columns, the indirectness note as the note."""
+    out = {c: row.get(c) for c in EXTRACTION_EVIDENCE_FIELDS}
+    out.update({q: answers.get(q) or None for q in QUESTIONS})
+    out.update({column: row.get(target) for column, target in EXTRACTION_TEXT.items()})
+    out.update(evidence_id=evidence_id, claim_id=row.get("claim_id"), study_key=row.get("study_key"),
+               note=row.get("indirectness_note"))
+    return out
+
+
+def form_row_of(extraction: Mapping[str, object]) -> tuple[dict, dict]:
+    """The inverse of :func:`extraction_of`: evidence.csv columns to fill the form with, and the answers."""
+    row = {c: extraction.get(c) for c in EXTRACTION_EVIDENCE_FIELDS}
+    row.update({target: extraction.get(column) for column, target in EXTRACTION_TEXT.items()})
+    row.update(claim_id=extraction.get("claim_id"), study_key=extraction.get("study_key"),
+               indirectness_note=extraction.get("note"))
+    return row, {q: extraction.get(q) for q in QUESTIONS}

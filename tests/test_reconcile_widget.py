@@ -1,0 +1,69 @@
+"""The extraction form with two extraction reviewers and the reconcile view of notebook 04, driven
+headless on the double-extraction fixture of tests/test_double_extraction.py."""
+
+from __future__ import annotations
+
+from litreview.checks import check_review
+from litreview.tables.review import Review
+from litreview.workbook.extraction_form import ExtractionForm
+from litreview.workbook.reconcile_view import ReconcileView
+from test_double_extraction import NAME, data, root  # noqa: F401  (fixture)
+
+
+def test_the_form_hides_the_other_reviewers_answers_and_saves_under_the_name(root):  # noqa: F811
+    path = data(root) / "extractions.csv"
+    path.write_text("".join(line for line in path.read_text().splitlines(keepends=True)
+                            if not line.startswith("E002,M01,dupuy2018evidencebased,reviewer B")))
+    form = ExtractionForm(NAME, reviewer="reviewer C")
+    assert form.reviewer.value == "reviewer C" and form.copy_from.layout.display == "none"
+    assert [v for _, v in form.extract_row.options] == [None, "E002"]  # the others have two extractions
+    evidence = (data(root) / "evidence.csv").read_bytes()
+    form.extract_row.value = "E002"  # extracted by reviewer A: their answers stay hidden
+    assert form.claim.value == "M01" and form.fields["study_key"].value == "dupuy2018evidencebased"
+    assert form.fields["direction"].value is None and form.fields["design"].value is None
+    assert all(w.value is None for w in form.questions.values())
+    form.fields["design"].value = "meta-analysis"
+    form.fields["direction"].value = "mixed"
+    form.save.click()
+    assert "Saved your extraction of E002" in form.message.value, form.message.value
+    rv = Review.load(NAME)
+    mine = rv.extractions[(rv.extractions["evidence_id"] == "E002") & (rv.extractions["reviewer"] == "reviewer C")]
+    assert list(mine["direction"]) == ["mixed"]
+    assert (data(root) / "evidence.csv").read_bytes() == evidence  # the consensus is written only by reconciling
+    # the reviewer's own answers come back; reviewer B sees their own, and not E002, extracted twice now
+    form.extract_row.value = "E002"
+    assert form.fields["direction"].value == "mixed"
+    form.reviewer.value = "reviewer B"
+    assert [v for _, v in form.extract_row.options] == [None, "E001", "E003", "E004"]
+    form.extract_row.value = "E003"
+    assert form.fields["design"].value == "systematic-review" and form.fields["n"].value == "540"
+
+
+def test_the_form_with_one_reviewer_is_unchanged(tmp_path, monkeypatch):
+    from conftest import copy_project
+    from test_double_extraction import FIXTURE
+
+    copy_project(FIXTURE, tmp_path, monkeypatch)
+    form = ExtractionForm(NAME)
+    assert not form.double and not hasattr(form, "extract_row")
+
+
+def test_the_reconcile_view_settles_the_open_conflict_and_writes_the_consensus(root):  # noqa: F811
+    view = ReconcileView(NAME)
+    assert view.row.value == "E003"  # the row with a conflict to settle comes first
+    assert "540" in view.table.value and "504" in view.table.value
+    take, third, reason = view.takes["n"]
+    assert set(view.takes) == {"design", "n"}  # design settled already, shown with its settlement
+    assert view.takes["design"][2].value == "It pools eleven trials."
+    take.value = "third"
+    third.value = "522"
+    view.settle()
+    assert "Not settled" not in view.message.value  # no reason given: n stays open
+    assert "1 left" in view.message.value
+    reason.value = "The full text reports 522 randomised."
+    view.settle()
+    assert "the consensus is in" in view.message.value, view.message.value
+    rv = Review.load(NAME)
+    assert rv.evidence.set_index("evidence_id").loc["E003", "n"] == 522
+    assert rv.reconciliation.set_index(["evidence_id", "field"]).loc[("E003", "n"), "settled_by"] == "third-answer"
+    assert check_review(rv) == []
