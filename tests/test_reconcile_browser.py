@@ -85,8 +85,13 @@ def test_two_reviewers_extract_a_row_and_the_reconcile_view_settles_it(workbook)
             form.locator("button:has-text('Save row')").click()
             until(lambda: f"E001 to extractions.csv as {reviewer}" in form.inner_text(), f"{reviewer}'s save confirmed")
 
-        extract("reviewer A", "15", rows=1)
-        extract("reviewer B", "16", rows=2)
+        try:
+            extract("reviewer A", "15", rows=1)
+            extract("reviewer B", "16", rows=2)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "reconcile-extraction-failed.png"), full_page=True)
+            (ARTIFACTS / "reconcile-extraction-failed.html").write_text(form.inner_html(), encoding="utf-8")
+            raise
         assert not (data / "evidence.csv").read_text().count("\n") > 1  # nothing in evidence.csv before reconciling
 
         view.locator("button:text-is('Reload')").click()

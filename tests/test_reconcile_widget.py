@@ -16,6 +16,8 @@ def test_the_form_hides_the_other_reviewers_answers_and_saves_under_the_name(roo
                             if not line.startswith("E002,M01,dupuy2018evidencebased,reviewer B")))
     form = ExtractionForm(NAME, reviewer="reviewer C")
     assert form.reviewer.value == "reviewer C" and form.copy_from.layout.display == "none"
+    shown = [form.claim, *form.fields.values(), *form.questions.values()]
+    assert all(w.layout.display != "none" for w in shown)  # hiding the copy picker hides nothing else
     assert [v for _, v in form.extract_row.options] == [None, "E002"]  # the others have two extractions
     evidence = (data(root) / "evidence.csv").read_bytes()
     form.extract_row.value = "E002"  # extracted by reviewer A: their answers stay hidden

@@ -257,7 +257,7 @@ class ExtractionForm:
         self.extract_row = w.Dropdown(description="row", layout=w.Layout(width="46em"))
         self.extract_row.style.description_width = "9em"
         for hidden in (self.copy_from, self.override, self.override_reason):
-            hidden.layout.display = "none"
+            hidden.layout = w.Layout(display="none")  # its own: the fields share their width's layout
         note = w.HTML("<i>Two reviewers extract independently: your answers go to <code>extractions.csv</code> "
                       "under your name, the other reviewer's stay hidden, and the reconcile view below settles "
                       "the differences into <code>evidence.csv</code>.</i>")
