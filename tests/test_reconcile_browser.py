@@ -94,16 +94,21 @@ def test_two_reviewers_extract_a_row_and_the_reconcile_view_settles_it(workbook)
             raise
         assert not (data / "evidence.csv").read_text().count("\n") > 1  # nothing in evidence.csv before reconciling
 
-        view.locator("button:text-is('Reload')").click()
-        until(lambda: "1 to settle" in view.locator("select").first.inner_text(), "the row with its conflict")
-        until(lambda: view.locator(".widget-dropdown:has(label:text-is('n')) select").count() == 1,
-              "the choice for n")
-        select(view, "n", "second")
-        fill(view, "reason", "The results table counts 16 participants.")
-        view.locator("button:has-text('Settle')").scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "reconcile-view.png"))
-        view.locator("button:has-text('Settle')").click()
-        until(lambda: "the consensus is in" in view.inner_text(), "the view to confirm the consensus")
+        try:
+            view.locator("button:text-is('Reload')").click()
+            until(lambda: view.locator(".widget-dropdown:has(label:text-is('n')) select").count() == 1,
+                  "the row's one conflict, n, to settle")
+            assert "reviewer A" in view.inner_text() and "reviewer B" in view.inner_text()
+            select(view, "n", "second")
+            fill(view, "reason", "The results table counts 16 participants.")
+            view.locator("button:has-text('Settle')").scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "reconcile-view.png"))
+            view.locator("button:has-text('Settle')").click()
+            until(lambda: "the consensus is in" in view.inner_text(), "the view to confirm the consensus")
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "reconcile-view-failed.png"), full_page=True)
+            (ARTIFACTS / "reconcile-view-failed.html").write_text(view.inner_html(), encoding="utf-8")
+            raise
         browser.close()
 
     assert errors == []
