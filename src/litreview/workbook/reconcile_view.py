@@ -30,7 +30,7 @@ class ReconcileView:
         self.reload = w.Button(description="Reload")
         self.table = w.HTML()
         self.choices = w.VBox()
-        self.settle_button = w.Button(description="Settle", button_style="success")
+        self.settle_button = w.Button(description="Settle", button_style="success", layout=w.Layout(width="auto"))
         self.message = w.HTML()
         self.takes: dict[str, tuple] = {}
         self.row.observe(lambda _: self.show(), names="value")
