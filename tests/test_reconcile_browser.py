@@ -11,7 +11,18 @@ import os
 from conftest import ROOT, needs_chromium
 from litreview.cli import main
 from litreview.tables.review import Review
-from test_workbook_browser import ARTIFACTS, CHROMIUM, FLAGS, REVIEW, WAIT, open_and_run, until, workbook  # noqa: F401
+from test_workbook_browser import (  # noqa: F401  (workbook: the fixture)
+    ARTIFACTS,
+    CHROMIUM,
+    FLAGS,
+    REVIEW,
+    WAIT,
+    fill_in,
+    open_and_run,
+    select_in,
+    until,
+    workbook,
+)
 
 pytestmark = needs_chromium
 STUDY = "iwamoto2017effects"
@@ -48,40 +59,32 @@ def test_two_reviewers_extract_a_row_and_the_reconcile_view_settles_it(workbook)
         form = page.locator(".widget-vbox").filter(has=page.locator("button:has-text('Save row')")).last
         view = page.locator(".widget-vbox").filter(has=page.locator("button:text-is('Reload')")).last
 
-        def select(box, label: str, value: str | None = None, index: int | None = None) -> None:
-            menu = box.locator(f".widget-dropdown:has(label:text-is('{label}')) select")
-            menu.select_option(label=value) if value else menu.select_option(index=index)
-
-        def fill(box, label: str, text: str) -> None:
-            box.locator(f":is(.widget-text, .widget-textarea):has(label:text-is('{label}')) "
-                        ":is(input, textarea):visible").fill(text)
-
         def extract(reviewer: str, n: str, rows: int) -> None:
-            fill(form, "reviewer", reviewer)
+            fill_in(form, "reviewer", reviewer)
             options = form.locator(".widget-dropdown:has(label:text-is('row')) option")
             until(lambda: options.count() == rows, f"the rows offered to {reviewer}")
             if rows == 1:  # a new row
-                select(form, "claim", index=1)
-                select(form, "study", index=1)
+                select_in(form, "claim", index=1)
+                select_in(form, "study", index=1)
             else:  # the row reviewer A began: its claim and study, none of A's answers
-                select(form, "row", index=1)
+                select_in(form, "row", index=1)
                 study = form.locator(".widget-dropdown:has(label:text-is('study')) select")
                 until(lambda: STUDY in study.evaluate("s => s.options[s.selectedIndex].text"),
                       "the row's study in the form")
                 assert form.locator(".widget-text:has(label:text-is('n')) input").input_value() == ""
-            select(form, "design", "mechanistic-human")
-            fill(form, "n", n)
-            fill(form, "population", "healthy male university students")
-            fill(form, "intervention", "friction massage of the popliteal fossa")
-            fill(form, "outcome", "popliteal vein blood flow velocity")
-            select(form, "direction", "supports")
-            select(form, "population", "same")
-            select(form, "intervention", "related")
-            select(form, "comparator", "none")
-            select(form, "outcome", "same")
-            fill(form, "indirectness note", "friction behind the knee, not calf kneading")
-            fill(form, "finding", "Popliteal vein velocity rose after friction massage behind the knee.")
-            fill(form, "locator", "abstract, results")
+            select_in(form, "design", "mechanistic-human")
+            fill_in(form, "n", n)
+            fill_in(form, "population", "healthy male university students")
+            fill_in(form, "intervention", "friction massage of the popliteal fossa")
+            fill_in(form, "outcome", "popliteal vein blood flow velocity")
+            select_in(form, "direction", "supports")
+            select_in(form, "population", "same")
+            select_in(form, "intervention", "related")
+            select_in(form, "comparator", "none")
+            select_in(form, "outcome", "same")
+            fill_in(form, "indirectness note", "friction behind the knee, not calf kneading")
+            fill_in(form, "finding", "Popliteal vein velocity rose after friction massage behind the knee.")
+            fill_in(form, "locator", "abstract, results")
             form.locator("button:has-text('Save row')").click()
             until(lambda: f"E001 to extractions.csv as {reviewer}" in form.inner_text(), f"{reviewer}'s save confirmed")
 
@@ -99,8 +102,8 @@ def test_two_reviewers_extract_a_row_and_the_reconcile_view_settles_it(workbook)
             until(lambda: view.locator(".widget-dropdown:has(label:text-is('n')) select").count() == 1,
                   "the row's one conflict, n, to settle")
             assert "reviewer A" in view.inner_text() and "reviewer B" in view.inner_text()
-            select(view, "n", "second")
-            fill(view, "reason", "The results table counts 16 participants.")
+            select_in(view, "n", "second")
+            fill_in(view, "reason", "The results table counts 16 participants.")
             view.locator("button:has-text('Settle')").scroll_into_view_if_needed()
             page.screenshot(path=str(ARTIFACTS / "reconcile-view.png"))
             view.locator("button:has-text('Settle')").click()
