@@ -21,7 +21,7 @@ from litreview.checks import check_review
 from litreview.cli import main
 from litreview.grade.assessment import Assessment
 from litreview.report.missing import gaps
-from litreview.report.sections import extraction_agreement_methods
+from litreview.report.sections import extraction_agreement_methods, report_context
 from litreview.tables.review import Review
 from litreview.tables.schema import EXTRACTIONS, RECONCILIATION, SchemaError
 
@@ -305,6 +305,7 @@ def test_methods_report_the_agreement_from_the_tables(root):
                     "design identical in 75% and n in 75% of the rows. 4 fields differed; 3 were settled with a "
                     "reason (2 by keeping the first reviewer's answer, 1 by taking the second's); 1 is not settled "
                     "yet. The consensus is what was graded.")
+    assert text in report_context(Assessment.of(Review.load(NAME)), with_figures=False)["methods"]
 
 
 # --- the command ------------------------------------------------------------------------------------

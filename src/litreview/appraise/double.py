@@ -144,14 +144,18 @@ def pair(review: Review, evidence_id: str) -> RowPair:
     """The extractions of ``evidence_id`` compared (:class:`KeyError` naming extractions.csv
     when it has none; :class:`ValueError` when it has more than two)."""
     mine = [r for r in review.extractions.to_dict("records") if r["evidence_id"] == evidence_id]
+    return _compared(review, evidence_id, mine, _settlements(review))
+
+
+def _compared(review: Review, evidence_id: str, mine: list[dict], settled: dict[tuple[str, str], dict]) -> RowPair:
+    """:func:`pair` of the extractions ``mine`` of one row, given the review's settlements."""
     if not mine:
         raise KeyError(f"no extraction of {evidence_id!r} in {_label(review, EXTRACTIONS)}")
     if len(mine) > 2:
         raise ValueError(f"{_label(review, EXTRACTIONS)}: {evidence_id} has {len(mine)} extractions "
                          f"({', '.join(r['reviewer'] for r in mine)}); reconciling compares two")
-    mine.sort(key=lambda r: r["reviewer"])
+    mine = sorted(mine, key=lambda r: r["reviewer"])
     out = RowPair(evidence_id, [r["reviewer"] for r in mine], mine)
-    settled = _settlements(review)
     for name in EXTRACTION_FIELDS:
         values = [_cell(r.get(name)) for r in mine]
         if len(values) == 1 or values[0] == values[1]:
@@ -167,12 +171,11 @@ def pair(review: Review, evidence_id: str) -> RowPair:
 def pairs(review: Review) -> list[RowPair]:
     """Every evidence row with an extraction, compared (rows with more than two are left to
     :func:`problems`)."""
-    ids = list(dict.fromkeys(review.extractions["evidence_id"]))
-    out = []
-    for eid in ids:
-        with contextlib.suppress(ValueError):
-            out.append(pair(review, eid))
-    return out
+    grouped: dict[str, list[dict]] = {}
+    for r in review.extractions.to_dict("records"):
+        grouped.setdefault(r["evidence_id"], []).append(r)
+    settled = _settlements(review)
+    return [_compared(review, eid, rows, settled) for eid, rows in grouped.items() if len(rows) <= 2]
 
 
 def conflicts(review: Review, unsettled_only: bool = False) -> list[Conflict]:
@@ -310,7 +313,8 @@ def problems(review: Review) -> list[Problem]:
         return []  # already reported by the schema
     found = _extraction_problems(review)
     label, rows = review.rows_of(RECONCILIATION)
-    twice = {eid for eid, n in Counter(review.extractions["evidence_id"]).items() if n == 2}
+    compared = {p.evidence_id: p for p in pairs(review)}
+    twice = {eid for eid, p in compared.items() if len(p.rows) == 2}
     evidence = review.evidence.set_index("evidence_id", drop=False)
     ev_lines = dict(zip(review.evidence["evidence_id"], review.evidence.attrs.get("lines", [])))
     answers = review.indirectness.set_index("evidence_id", drop=False)
@@ -321,7 +325,7 @@ def problems(review: Review) -> list[Problem]:
             found.append(Problem(label, line, "evidence_id", f"{eid}: settles a conflict, but extractions.csv "
                                                              "has no two extractions of it"))
             continue
-        current = next((c for c in pair(review, eid).conflicts if c.field == name), None)
+        current = next((c for c in compared[eid].conflicts if c.field == name), None)
         if current is None or current.settled is None or eid not in evidence.index:
             continue  # stale (the answers changed) or the consensus not written yet: gaps
         if name in QUESTIONS:

@@ -476,7 +476,7 @@ def extraction_agreement_methods(review: Review) -> str | None:
         return None
     share = review.extraction_share
     if review.reviewers_needed("extraction") < 2:
-        plan = "review.toml names one extraction reviewer"
+        plan = "a check beyond the review's plan, whose review.toml names one extraction reviewer"
     elif share >= 1:
         plan = "every row to be extracted twice"
     else:
