@@ -35,6 +35,8 @@ from .schema import (
     RECONCILIATION,
     REFERENCE_AUDIT,
     ROB,
+    ROB_EXTRACTIONS,
+    ROB_RECONCILIATION,
     SCREENING,
     SEARCH_LOG,
     STUDY_STATUS,
@@ -66,9 +68,10 @@ REVIEWER_STAGES = ("screening", "extraction", "rob")
 
 ROB_MISSING = "rob-missing"  # the code of the problem: a study with evidence and no rob.csv rows
 REQUIRED_TABLES = (ARTICLES, CLAIMS)
-# a review extracted by two reviewers has these (litreview.appraise.double); one with one reviewer
+# a review extracted or appraised by two reviewers has these (litreview.appraise.double,
+# litreview.appraise.double_rob); one with one reviewer
 # never needs them, so their absence is not listed as missing
-DOUBLE_EXTRACTION_TABLES = (EXTRACTIONS, RECONCILIATION)
+DOUBLE_EXTRACTION_TABLES = (EXTRACTIONS, RECONCILIATION, ROB_EXTRACTIONS, ROB_RECONCILIATION)
 OPTIONAL_TABLES = (SEARCH_LOG, SCREENING, EVIDENCE, INDIRECTNESS_ANSWERS, ROB, REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS,
                    STUDY_STATUS, *DOUBLE_EXTRACTION_TABLES)
 
@@ -252,6 +255,16 @@ class Review:
         return self.tables[RECONCILIATION.filename]
 
     @property
+    def rob_extractions(self) -> pd.DataFrame:
+        """Each reviewer's own risk-of-bias rows (:mod:`litreview.appraise.double_rob`)."""
+        return self.tables[ROB_EXTRACTIONS.filename]
+
+    @property
+    def rob_reconciliation(self) -> pd.DataFrame:
+        """The conflicts between two reviewers' risk-of-bias judgements, each settled with a reason."""
+        return self.tables[ROB_RECONCILIATION.filename]
+
+    @property
     def rob(self) -> pd.DataFrame:
         return self.tables[ROB.filename]
 
@@ -396,6 +409,7 @@ class Review:
         dangling(ROB, "study_key", study_keys, "study (not in library.bib)")
         dangling(EXTRACTIONS, "claim_id", claim_ids, "claim (not in claims.csv)")
         dangling(EXTRACTIONS, "study_key", study_keys, "study (not in library.bib)")
+        dangling(ROB_EXTRACTIONS, "study_key", study_keys, "study (not in library.bib)")
         dangling(INDIRECTNESS_ANSWERS, "evidence_id", evidence_ids, "evidence row (not in evidence.csv)")
         dangling(SEARCH_LOG, "claim_ids", claim_ids, "claim (not in claims.csv)", many=True)
         dangling(SCREENING, "search_id", search_ids, "search (not in search_log.csv)")

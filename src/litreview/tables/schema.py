@@ -859,6 +859,35 @@ RECONCILIATION = TableSchema(
     description="One row per settled conflict between two extractions of an evidence row.",
 )
 
+# Risk of bias by two reviewers: each reviewer's rows beside the other's, then the conflicts settled
+# (litreview.appraise.double_rob) into rob.csv, which stays the table the grade reads. A conflict
+# is a domain judged differently, or the tool itself when the two chose different tools.
+ROB_FIELDS = ("tool", *ROB2_DOMAINS, *AMSTAR2_DOMAINS, "overall")
+
+ROB_EXTRACTIONS = TableSchema(
+    "rob_extractions.csv",
+    (
+        _like(ROB, "study_key"),
+        Column("reviewer", description="who judged (LITREVIEW_REVIEWER, else the login name)"),
+        *(_like(ROB, c) for c in ("tool", "domain", "judgement", "support")),
+    ),
+    key=("study_key", "reviewer", "domain"),
+    row_checks=(_rob_domain_fits_tool,),
+    description="Each reviewer's own risk-of-bias rows of a study; the consensus goes to rob.csv by reconciling.",
+)
+
+ROB_RECONCILIATION = TableSchema(
+    "rob_reconciliation.csv",
+    (
+        _like(ROB, "study_key"),
+        Column("field", vocab=ROB_FIELDS, description="the domain judged differently, or the tool"),
+        *(_like(RECONCILIATION, c) for c in ("first", "second", "consensus", "settled_by", "reason")),
+    ),
+    key=("study_key", "field"),
+    row_checks=(settled_by_problem,),
+    description="One row per settled conflict between two reviewers' risk-of-bias judgements of a study.",
+)
+
 # --- study status: retractions, corrections, expressions of concern (litreview.collect.status) ----------
 
 # Most serious first. A study's status is the most serious notice any source shows.
