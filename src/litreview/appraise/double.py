@@ -161,11 +161,15 @@ def _compared(review: Review, evidence_id: str, mine: list[dict], settled: dict[
         if len(values) == 1 or values[0] == values[1]:
             out.agreed[name] = values[0]
             continue
-        row = settled.get((evidence_id, name))
-        # a settlement of answers since changed no longer settles the conflict
-        still = row if row is not None and (row["first"] or "", row["second"] or "") == tuple(values) else None
+        still = still_settles(settled.get((evidence_id, name)), values[0], values[1])
         out.conflicts.append(Conflict(evidence_id, out.claim_id, name, values[0], values[1], still))
     return out
+
+
+def still_settles(row: dict | None, first: str, second: str) -> dict | None:
+    """The settlement ``row`` if it settles the conflict between ``first`` and ``second`` as they
+    are now; a settlement of answers since changed settles nothing."""
+    return row if row is not None and (row["first"] or "", row["second"] or "") == (first, second) else None
 
 
 def pairs(review: Review) -> list[RowPair]:
@@ -229,7 +233,7 @@ def _label(review: Review, schema) -> str:
     return review.label(paths.data_dir(review.name, review.root) / schema.filename)
 
 
-def _table_text(schema, rows: list[dict], names: list[str] | None = None) -> str:
+def table_text(schema, rows: list[dict], names: list[str] | None = None) -> str:
     names = names or schema.names
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
@@ -266,7 +270,7 @@ def save_extraction(review: str, reviewer: str, row: Mapping[str, object], root:
             at = len(rows) - 1
         else:
             rows[at] = new
-        text = _table_text(EXTRACTIONS, rows)
+        text = table_text(EXTRACTIONS, rows)
         frame = parse_table(text, EXTRACTIONS, label)  # raises SchemaError naming row and column
         probe = dataclasses.replace(rv, tables={**rv.tables, EXTRACTIONS.filename: frame})
         found = [p for p in _extraction_problems(probe) if p.row == at + 2]
@@ -426,13 +430,13 @@ def settle(review: str, evidence_id: str, decisions: Mapping[str, tuple[str, str
             consensus = {"first": c.first, "second": c.second}.get(take) if take in TAKE_WORDS else _parsed(name, take)
             row = {"evidence_id": evidence_id, "claim_id": before.claim_id, "field": name, "first": c.first,
                    "second": c.second, "consensus": consensus, "settled_by": "", "reason": reason}
-            row["settled_by"] = _settled_by(row)
+            row["settled_by"] = settled_by(row)
             new_rows[(evidence_id, name)] = row
         kept = [r for r in rv.reconciliation.to_dict("records") if r["evidence_id"] != evidence_id]
         order = {f: i for i, f in enumerate(EXTRACTION_FIELDS)}
         table = kept + sorted(new_rows.values(), key=lambda r: order[r["field"]])
         table.sort(key=lambda r: (_id_number(r["evidence_id"]), order[r["field"]]))
-        writes = {RECONCILIATION.filename: _table_text(RECONCILIATION, table)}
+        writes = {RECONCILIATION.filename: table_text(RECONCILIATION, table)}
         parse_table(writes[RECONCILIATION.filename], RECONCILIATION, _label(rv, RECONCILIATION))
         after = RowPair(before.evidence_id, before.reviewers, before.rows, before.agreed,
                         [Conflict(c.evidence_id, c.claim_id, c.field, c.first, c.second,
@@ -447,7 +451,7 @@ def settle(review: str, evidence_id: str, decisions: Mapping[str, tuple[str, str
         return after
 
 
-def _settled_by(row: dict) -> str:
+def settled_by(row: dict) -> str:
     for word in ("first-kept", "second-taken", "third-answer"):
         if settled_by_problem({**row, "settled_by": word}) is None:
             return word

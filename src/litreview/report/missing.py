@@ -4,7 +4,7 @@ report show these instead of failing on an empty table."""
 from __future__ import annotations
 
 from .. import paths
-from ..appraise import double
+from ..appraise import double, double_rob
 from ..claims.scaffold import SUGGESTED
 from ..grade.assessment import Assessment, blocking
 from ..grade.certainty_rules import without_n
@@ -47,7 +47,7 @@ def gaps(review: Review, assessment: Assessment | None = None) -> list[str]:
         found.append(f"{counted(len(unjudged), 'study', 'studies')} with evidence but no risk-of-bias judgement "
                     f"in rob.csv yet: {', '.join(unjudged)}. Until judged (notebook 04's risk-of-bias form), "
                     f"{'its' if len(unjudged) == 1 else 'their'} evidence rows are set aside from every grade.")
-    found += _double_extraction_gaps(review, assessment)
+    found += _double_extraction_gaps(review, assessment) + double_rob.gaps(review)
     unexplained = review.unexplained_claims()
     if unexplained:
         found.append(f"{counted(len(unexplained), 'graded claim')} without the reviewer's explanation in "

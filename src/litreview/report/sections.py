@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..appraise import double, indirectness
+from ..appraise import double, double_rob, indirectness
 from ..collect.status import report_section as status_section
 from ..grade import grading, verdicts
 from ..grade.assessment import Assessment
@@ -418,7 +418,7 @@ def _methods(review: Review, judged: pd.DataFrame, c, pooled, method: str) -> li
          f"{c.assessed} distinct records were read beyond the title and {c.included_records} included. "
          + review.settings.get("search_strategy", "")).strip(),
         _indirectness_methods(review, judged),
-        *filter(None, [extraction_agreement_methods(review)]),
+        *filter(None, [extraction_agreement_methods(review), rob_agreement_methods(review)]),
         ("Risk of bias. RoB 2 domains for randomised trials, the main AMSTAR 2 items for systematic reviews, and "
          "one design-based judgement for other designs; the overall judgement is derived from the domains."),
         ("Certainty. GRADE, computed, by the standard of each claim's kind: for an intervention, GRADE as its "
@@ -497,6 +497,24 @@ def extraction_agreement_methods(review: Review) -> str | None:
             + (f"; {settled} {'was' if settled == 1 else 'were'} settled with a reason ({ways})" if settled else "")
             + (f"; {open_} {'is' if open_ == 1 else 'are'} not settled yet" if open_ else "")
             + ". The consensus is what was graded.")
+
+
+def rob_agreement_methods(review: Review) -> str | None:
+    """Risk of bias judged by two reviewers: kappa per domain and how their conflicts were settled
+    (:func:`litreview.appraise.double_rob.agreement`); None when no study was judged twice."""
+    lines = double_rob.agreement(review)
+    if lines is None:
+        return None
+    *domains, total = lines
+    per = "; ".join(f"{d['domain'].replace('-', ' ')} {_kappa(d['kappa'])} "
+                    f"({counted(d['studies'], 'study', 'studies')})" for d in domains)
+    settled = sum(total["settled"].values())
+    return (f"Risk of bias by two reviewers. {counted(total['studies'], 'study', 'studies')} were judged by two "
+            f"reviewers independently (review.toml: {review.reviewers_needed('rob')} risk-of-bias "
+            f"reviewer{'s' if review.reviewers_needed('rob') > 1 else ''}). Agreement per domain, over the studies "
+            f"both judged with the same tool: {per or 'none judged with the same tool'}. "
+            f"{counted(total['conflicts'], 'judgement')} differed; {settled} settled with a reason"
+            + (f" ({', '.join(f'{v} {k}' for k, v in sorted(total['settled'].items()))})" if settled else "") + ".")
 
 
 def _kappa(value: float | None) -> str:
