@@ -488,8 +488,14 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
     from .tables.review import Review
     from .tables.schema import SchemaError
 
+    if args.field and not args.take:
+        print("litreview reconcile: --field needs --take first|second|VALUE and --reason", file=sys.stderr)
+        return 2
     review = Review.load(args.review)
+    if args.study:
+        return _reconcile_rob(args)
     if not args.evidence:
+        _list_rob_conflicts(review)
         compared = [p for p in double.pairs(review) if p.unsettled or (len(p.rows) == 2 and not p.unsettled
                                                                         and p.evidence_id not in
                                                                         set(review.evidence["evidence_id"]))]
@@ -500,9 +506,6 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
             print(f"{p.evidence_id} {p.claim_id} {p.study_key} [{' / '.join(p.reviewers)}]: "
                   + (fields if fields else "settled; write the consensus with --evidence {p.evidence_id} --write"))
         return 0
-    if args.field and not args.take:
-        print("litreview reconcile: --field needs --take first|second|VALUE and --reason", file=sys.stderr)
-        return 2
     try:
         if args.field or args.write:
             after = double.settle(args.review, args.evidence, {args.field: (args.take, args.reason)} if args.field
@@ -524,6 +527,47 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
         print(f"  {len(after.unsettled)} conflict(s) left; the consensus is written once all are settled")
     elif args.field or args.write:
         print(f"  consensus written to data/{args.review}/evidence.csv and indirectness.csv")
+    return 0
+
+
+def _list_rob_conflicts(review) -> None:
+    from .appraise import double_rob
+
+    written = set(review.rob["study_key"])
+    for p in double_rob.pairs(review):
+        if p.unsettled or (len(p.rows) == 2 and p.study_key not in written):
+            said = ", ".join(f"{c.field} ({c.first} / {c.second})" for c in p.unsettled)
+            print(f"risk of bias {p.study_key} [{' / '.join(p.reviewers)}]: "
+                  + (said or f"settled; write the consensus with --study {p.study_key} --write"))
+
+
+def _reconcile_rob(args: argparse.Namespace) -> int:
+    """One study's two risk-of-bias assessments: show them, settle a domain (or the tool), write."""
+    from .appraise import double_rob
+    from .tables.review import Review
+    from .tables.schema import SchemaError
+
+    try:
+        if args.field or args.write:
+            after = double_rob.settle(args.review, args.study, {args.field: (args.take, args.reason)} if args.field
+                                      else {})
+        else:
+            after = double_rob.pair(Review.load(args.review), args.study)
+    except SchemaError as exc:
+        return _problems(exc)
+    except (KeyError, ValueError) as exc:  # a refusal: nothing was written
+        print(f"{exc.args[0] if exc.args else exc}; nothing was written", file=sys.stderr)
+        return 2
+    print(f"{after.study_key}: first {after.reviewers[0]}"
+          + (f", second {after.reviewers[1]}" if len(after.reviewers) > 1 else " (one reviewer)"))
+    for c in after.conflicts:
+        settled = (f"-> {c.settled['consensus']} ({c.settled['settled_by']}: {c.settled['reason']})"
+                   if c.settled else "-> not settled")
+        print(f"  {c.field}: {c.first or '(none)'} / {c.second or '(none)'} {settled}")
+    if after.consensus() is None:
+        print(f"  {len(after.unsettled)} conflict(s) left; rob.csv is written once all are settled")
+    elif args.field or args.write:
+        print(f"  consensus written to data/{args.review}/rob.csv")
     return 0
 
 
@@ -637,7 +681,10 @@ def parser() -> argparse.ArgumentParser:
     rc = with_review(sub.add_parser("reconcile", help="two reviewers' extractions: list the rows that differ, "
                                                      "show one side by side, settle a field with a reason"))
     rc.add_argument("--evidence", default="", help="the evidence row, e.g. E012 (without it: list the conflicts)")
-    rc.add_argument("--field", default="", help="the field to settle (design, n, direction, population, ...)")
+    rc.add_argument("--study", default="", help="a study judged for risk of bias by two reviewers (instead of "
+                                               "--evidence)")
+    rc.add_argument("--field", default="", help="the field to settle (design, n, direction, population, ...; with "
+                                               "--study a domain such as randomisation, or tool)")
     rc.add_argument("--take", default="", help="first, second, or the answer to record (a third answer)")
     rc.add_argument("--reason", default="", help="why, in one sentence")
     rc.add_argument("--write", action="store_true",

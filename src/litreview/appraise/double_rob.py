@@ -31,6 +31,7 @@ from ..tables.schema import (
     Problem,
     SchemaError,
     parse_table,
+    rob_row_problem,
 )
 from .agreement import kappa
 from .double import TAKE_WORDS, _counted, _first, settled_by, still_settles, table_text
@@ -205,9 +206,10 @@ def settle(review: str, study_key: str, decisions: Mapping[str, tuple[str, str]]
                 raise ValueError(f"{study_key} {name}: give the reason for the consensus")
             if take not in TAKE_WORDS and name == TOOL:
                 raise ValueError(f"{study_key} tool: take first or second (one reviewer's whole assessment)")
-            if take not in TAKE_WORDS and take not in (*ROB_JUDGEMENTS, *AMSTAR2_JUDGEMENTS):
-                raise ValueError(f"{study_key} {name}: expected first, second or a judgement "
-                                 f"({', '.join(ROB_JUDGEMENTS)}; AMSTAR 2: {', '.join(AMSTAR2_JUDGEMENTS)})")
+            wrong = None if take in TAKE_WORDS else rob_row_problem({"tool": before.tool(0), "domain": name,
+                                                                     "judgement": take})
+            if wrong:
+                raise ValueError(f"{study_key} {name}: {wrong[1]}")
             row = {"study_key": study_key, "field": name, "first": c.first, "second": c.second,
                    "consensus": {"first": c.first, "second": c.second}.get(take, take), "settled_by": "",
                    "reason": reason}

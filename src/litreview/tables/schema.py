@@ -531,7 +531,9 @@ def _screened_le_hits(r: dict) -> tuple[str, str] | None:
     return None
 
 
-def _rob_domain_fits_tool(r: dict) -> tuple[str, str] | None:
+def rob_row_problem(r: dict) -> tuple[str, str] | None:
+    """A domain of the row's tool, judged in that tool's words (the one rule, for rob.csv and
+    for settling two reviewers' judgements)."""
     domains = {"rob2": ROB2_DOMAINS, "amstar2": AMSTAR2_DOMAINS, "design": ("overall",)}[r["tool"]]
     if r["domain"] not in domains:
         return "domain", f"for tool {r['tool']} expected one of {', '.join(domains)}; found {r['domain']!r}"
@@ -719,7 +721,7 @@ ROB = TableSchema(
         Column("support"),
     ),
     key=("study_key", "domain"),
-    row_checks=(_rob_domain_fits_tool,),
+    row_checks=(rob_row_problem,),
     description="Risk of bias per study and domain (RoB 2, AMSTAR 2, or one design-based judgement).",
 )
 
@@ -872,7 +874,7 @@ ROB_EXTRACTIONS = TableSchema(
         *(_like(ROB, c) for c in ("tool", "domain", "judgement", "support")),
     ),
     key=("study_key", "reviewer", "domain"),
-    row_checks=(_rob_domain_fits_tool,),
+    row_checks=(rob_row_problem,),
     description="Each reviewer's own risk-of-bias rows of a study; the consensus goes to rob.csv by reconciling.",
 )
 
