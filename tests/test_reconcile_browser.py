@@ -16,9 +16,8 @@ from test_workbook_browser import (  # noqa: F401  (workbook: the fixture)
     CHROMIUM,
     FLAGS,
     REVIEW,
-    WAIT,
     fill_in,
-    open_and_run,
+    run_until,
     select_in,
     until,
     workbook,
@@ -50,12 +49,7 @@ def test_two_reviewers_extract_a_row_and_the_reconcile_view_settles_it(workbook)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("dialog", lambda d: d.accept())
-        open_and_run(page, base, "04-evidence-table")
-        try:
-            page.wait_for_selector("button:has-text('Reload')", timeout=WAIT * 1000)
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "reconcile-notebook-failed.png"))
-            raise
+        run_until(page, base, "04-evidence-table", "button:has-text('Reload')", "reconcile-notebook-failed.png")
         form = page.locator(".widget-vbox").filter(has=page.locator("button:has-text('Save row')")).last
         view = page.locator(".widget-vbox").filter(has=page.locator("button:text-is('Reload')")).last
 

@@ -170,6 +170,16 @@ def press(page, box, key: str) -> None:
     until(lambda: box.input_value() == "", f"the widget to act on {key!r}")
 
 
+def run_until(page, base: str, notebook: str, selector: str, failed: str) -> None:
+    """Run the notebook and wait for ``selector``; a screenshot named ``failed`` when it never shows."""
+    open_and_run(page, base, notebook)
+    try:
+        page.wait_for_selector(selector, timeout=WAIT * 1000)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / failed))
+        raise
+
+
 def select_in(box, label: str, value: str | None = None, index: int | None = None) -> None:
     """Choose ``value`` (or the option at ``index``) in the dropdown labelled ``label`` inside ``box``."""
     menu = box.locator(f".widget-dropdown:has(label:text-is('{label}')) select")
@@ -218,12 +228,7 @@ def test_screen_include_extract_and_appraise_in_jupyterlab(workbook):
         page.screenshot(path=str(ARTIFACTS / "full-text-widget.png"))
 
         # notebook 04: the extraction form for the included study, then its risk of bias
-        open_and_run(page, base, "04-evidence-table")
-        try:
-            page.wait_for_selector("button:has-text('Save row')", timeout=WAIT * 1000)
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "notebook-04-failed.png"))
-            raise
+        run_until(page, base, "04-evidence-table", "button:has-text('Save row')", "notebook-04-failed.png")
         form = page.locator(".widget-vbox").filter(has=page.locator("button:has-text('Save row')")).last
 
         def select(label: str, value: str | None = None, index: int | None = None) -> None:

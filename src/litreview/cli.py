@@ -486,7 +486,6 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
     """List the rows whose two extractions differ; show one row side by side; settle one field."""
     from .appraise import double
     from .tables.review import Review
-    from .tables.schema import SchemaError
 
     if args.field and not args.take:
         print("litreview reconcile: --field needs --take first|second|VALUE and --reason", file=sys.stderr)
@@ -506,19 +505,27 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
             print(f"{p.evidence_id} {p.claim_id} {p.study_key} [{' / '.join(p.reviewers)}]: "
                   + (fields if fields else "settled; write the consensus with --evidence {p.evidence_id} --write"))
         return 0
+    return _reconcile_one(args, lambda d: double.settle(args.review, args.evidence, d),
+                          lambda: double.pair(review, args.evidence),
+                          f"data/{args.review}/evidence.csv and indirectness.csv")
+
+
+def _reconcile_one(args: argparse.Namespace, settle, show, written_to: str) -> int:
+    """Show one row's (or study's) two extractions and their conflicts, settling one field or
+    writing the consensus first when asked; a refusal is one line, nothing written."""
+    from .tables.schema import SchemaError
+
     try:
-        if args.field or args.write:
-            after = double.settle(args.review, args.evidence, {args.field: (args.take, args.reason)} if args.field
-                                  else {})
-        else:
-            after = double.pair(review, args.evidence)
+        after = (settle({args.field: (args.take, args.reason)} if args.field else {}) if args.field or args.write
+                 else show())
     except SchemaError as exc:
         return _problems(exc)
     except (KeyError, ValueError) as exc:  # a refusal: nothing was written
         print(f"{exc.args[0] if exc.args else exc}; nothing was written", file=sys.stderr)
         return 2
-    print(f"{after.evidence_id} {after.claim_id} {after.study_key}: first {after.reviewers[0]}"
-          + (f", second {after.reviewers[1]}" if len(after.reviewers) > 1 else " (one extraction)"))
+    name = getattr(after, "evidence_id", None) or after.study_key
+    print(f"{name}: first {after.reviewers[0]}"
+          + (f", second {after.reviewers[1]}" if len(after.reviewers) > 1 else " (one reviewer)"))
     for c in after.conflicts:
         settled = (f"-> {c.settled['consensus'] or '(empty)'} ({c.settled['settled_by']}: {c.settled['reason']})"
                    if c.settled else "-> not settled")
@@ -526,7 +533,7 @@ def _cmd_reconcile(args: argparse.Namespace) -> int:
     if after.consensus() is None:
         print(f"  {len(after.unsettled)} conflict(s) left; the consensus is written once all are settled")
     elif args.field or args.write:
-        print(f"  consensus written to data/{args.review}/evidence.csv and indirectness.csv")
+        print(f"  consensus written to {written_to}")
     return 0
 
 
@@ -545,30 +552,9 @@ def _reconcile_rob(args: argparse.Namespace) -> int:
     """One study's two risk-of-bias assessments: show them, settle a domain (or the tool), write."""
     from .appraise import double_rob
     from .tables.review import Review
-    from .tables.schema import SchemaError
 
-    try:
-        if args.field or args.write:
-            after = double_rob.settle(args.review, args.study, {args.field: (args.take, args.reason)} if args.field
-                                      else {})
-        else:
-            after = double_rob.pair(Review.load(args.review), args.study)
-    except SchemaError as exc:
-        return _problems(exc)
-    except (KeyError, ValueError) as exc:  # a refusal: nothing was written
-        print(f"{exc.args[0] if exc.args else exc}; nothing was written", file=sys.stderr)
-        return 2
-    print(f"{after.study_key}: first {after.reviewers[0]}"
-          + (f", second {after.reviewers[1]}" if len(after.reviewers) > 1 else " (one reviewer)"))
-    for c in after.conflicts:
-        settled = (f"-> {c.settled['consensus']} ({c.settled['settled_by']}: {c.settled['reason']})"
-                   if c.settled else "-> not settled")
-        print(f"  {c.field}: {c.first or '(none)'} / {c.second or '(none)'} {settled}")
-    if after.consensus() is None:
-        print(f"  {len(after.unsettled)} conflict(s) left; rob.csv is written once all are settled")
-    elif args.field or args.write:
-        print(f"  consensus written to data/{args.review}/rob.csv")
-    return 0
+    return _reconcile_one(args, lambda d: double_rob.settle(args.review, args.study, d),
+                          lambda: double_rob.pair(Review.load(args.review), args.study), f"data/{args.review}/rob.csv")
 
 
 def _cmd_run_notebooks(args: argparse.Namespace) -> int:

@@ -243,6 +243,23 @@ def table_text(schema, rows: list[dict], names: list[str] | None = None) -> str:
     return text.getvalue()
 
 
+def named(reviewer: str | None) -> str:
+    """The reviewer's name as recorded (white space squashed); ValueError when there is none."""
+    reviewer = " ".join((reviewer or "").split())
+    if not reviewer:
+        raise ValueError("no reviewer name: set LITREVIEW_REVIEWER to the name to record")
+    return reviewer
+
+
+def loaded_for(review: str, schema, root: Path | None = None) -> Review:
+    """The review loaded to write one reviewer's rows of ``schema``'s table: SchemaError when that
+    table does not read (nothing is written over rows that do not parse)."""
+    rv = Review.load(review, root)
+    if schema.filename in rv.failed:
+        raise SchemaError([p for p in rv.problems if p.path == _label(rv, schema)])
+    return rv
+
+
 def save_extraction(review: str, reviewer: str, row: Mapping[str, object], root: Path | None = None) -> str:
     """Write ``reviewer``'s extraction of one evidence row to ``extractions.csv`` and return its
     evidence id: in place of their earlier extraction of that row, else appended; a row without
@@ -251,15 +268,11 @@ def save_extraction(review: str, reviewer: str, row: Mapping[str, object], root:
     when the table would not pass its schema, the claim or study is unknown, or the row names
     another claim or study than evidence.csv or the other reviewer's extraction gives it.
     The file is swapped in whole under its lock."""
-    reviewer = " ".join((reviewer or "").split())
-    if not reviewer:
-        raise ValueError("no reviewer name: set LITREVIEW_REVIEWER to the name to record")
+    reviewer = named(reviewer)
     path = extractions_path(review, root)
     with paths.locked(path):
-        rv = Review.load(review, root)
+        rv = loaded_for(review, EXTRACTIONS, root)
         label = _label(rv, EXTRACTIONS)
-        if EXTRACTIONS.filename in rv.failed:
-            raise SchemaError([p for p in rv.problems if p.path == label])
         new = {**{c: row.get(c) for c in EXTRACTIONS.names}, "reviewer": reviewer}
         new["evidence_id"] = new["evidence_id"] or _next_id(rv)
         rows = rv.extractions.to_dict("records")

@@ -34,7 +34,7 @@ from ..tables.schema import (
     rob_row_problem,
 )
 from .agreement import kappa
-from .double import TAKE_WORDS, _counted, _first, settled_by, still_settles, table_text
+from .double import TAKE_WORDS, _counted, _first, loaded_for, named, settled_by, still_settles, table_text
 from .rob import assessment_of, library_keys, rob_rows, rob_text
 
 TOOL = "tool"
@@ -56,18 +56,14 @@ def save_rob_extraction(review: str, reviewer: str, study_key: str, tool: str, a
     their earlier rows of it), derived from the answers as :func:`litreview.appraise.rob.save_rob`
     derives them; rob.csv is written only by :func:`settle`. Refuses, writing nothing, what
     save_rob refuses, and a third reviewer of one study."""
-    reviewer = " ".join((reviewer or "").split())
-    if not reviewer:
-        raise ValueError("no reviewer name: set LITREVIEW_REVIEWER to the name to record")
+    reviewer = named(reviewer)
     if study_key not in library_keys(review, root):
         raise ValueError(f"references/{review}/library.bib: no study {study_key!r}")
     rows = [{**r, "reviewer": reviewer} for r in rob_rows(study_key, tool, answers, note)]
     path = rob_extractions_path(review, root)
     with paths.locked(path):
-        rv = Review.load(review, root)
+        rv = loaded_for(review, ROB_EXTRACTIONS, root)
         label = _label(rv, ROB_EXTRACTIONS)
-        if ROB_EXTRACTIONS.filename in rv.failed:
-            raise SchemaError([p for p in rv.problems if p.path == label])
         kept = [r for r in rv.rob_extractions.to_dict("records")
                 if (r["study_key"], r["reviewer"]) != (study_key, reviewer)]
         others = {r["reviewer"] for r in kept if r["study_key"] == study_key}
