@@ -49,11 +49,11 @@ EXTRACTED = [
 ]
 SETTLED = [
     ("E002", "M01", "direction", "supports", "no-effect", "supports", "first-kept",
-     "The pooled soreness result favours massage."),
+     "a test settlement: the first reading kept"),
     ("E002", "M01", "intervention", "related", "same", "same", "second-taken",
-     "Post-exercise massage is the claim's intervention."),
+     "a test settlement: the second reading taken"),
     ("E003", "M01", "design", "meta-analysis", "systematic-review", "meta-analysis", "first-kept",
-     "It pools eleven trials."),
+     "a test settlement: the first design kept"),
 ]
 # the consensus answers, as indirectness.csv holds them
 CONSENSUS_ANSWERS = {"E001": ANSWERS["some"], "E002": ANSWERS["none"], "E003": ANSWERS["none"],
@@ -186,7 +186,7 @@ def test_conflicts_are_the_fields_that_differ(root):
 
 def test_settling_the_last_conflict_writes_the_consensus_and_its_settlement(root):
     evidence = (data(root) / "evidence.csv").read_text().splitlines(keepends=True)
-    after = double.settle(NAME, "E003", {"n": ("540", "The full text reports 540 participants.")})
+    after = double.settle(NAME, "E003", {"n": ("540", "a test settlement: the second count taken")})
     assert not after.unsettled
     rv = Review.load(NAME)
     row = rv.evidence.set_index("evidence_id").loc["E003"]
@@ -204,11 +204,11 @@ def test_a_partial_settlement_leaves_the_consensus_row_alone(root):
     row = extraction_row("E001", "M01", "davis2020effect", "", "meta-analysis", "1012", "mixed", "serious")
     double.save_extraction(NAME, "reviewer B", row)
     before = {p: (data(root) / p).read_bytes() for p in ("evidence.csv", "indirectness.csv")}
-    after = double.settle(NAME, "E001", {"direction": ("first", "The soreness result favours massage.")})
+    after = double.settle(NAME, "E001", {"direction": ("first", "a test settlement: the first reading kept")})
     assert [c.field for c in after.unsettled] == ["outcome"]
     assert {p: (data(root) / p).read_bytes() for p in before} == before
     assert any("not yet settled" in g for g in gaps(Review.load(NAME)))
-    after = double.settle(NAME, "E001", {"outcome": ("surrogate", "Soreness ratings stand in for soreness.")})
+    after = double.settle(NAME, "E001", {"outcome": ("surrogate", "a test settlement: a third answer")})
     rv = Review.load(NAME)
     answers = rv.indirectness.set_index("evidence_id").loc["E001"]
     assert answers["outcome"] == "surrogate"
@@ -221,15 +221,15 @@ def test_a_partial_settlement_leaves_the_consensus_row_alone(root):
 def test_a_new_row_is_appended_from_the_extractions(root):
     row = extraction_row("", "M04", "guo2017massage", "reviewer A", "meta-analysis", "504", "no-effect", "some")
     row.update(population_text="adults after exercise", intervention_text="massage", outcome_text="soreness",
-               finding="No dose-response was reported.", locator="abstract")
+               finding="A finding typed for the test.", locator="abstract")
     eid = double.save_extraction(NAME, "reviewer A", row)
     double.save_extraction(NAME, "reviewer B", {**row, "evidence_id": eid, "n": "500", "finding": "Other words.",
                                                     "note": "B's words"})
-    double.settle(NAME, eid, {"n": ("first", "The abstract says 504.")})
+    double.settle(NAME, eid, {"n": ("first", "a test settlement: the first count kept")})
     rv = Review.load(NAME)
     new = rv.evidence.set_index("evidence_id").loc[eid]
     assert (new["claim_id"], new["n"], new["indirectness"], new["finding"]) == \
-        ("M04", 504, "some", "No dose-response was reported.")
+        ("M04", 504, "some", "A finding typed for the test.")
     assert new["indirectness_note"] == "reviewer A's reading"
     assert check_review(rv) == []
 
@@ -319,7 +319,7 @@ def test_reconcile_command_lists_settles_and_refuses(root, capsys):
     assert "give the reason" in capsys.readouterr().err
     assert (data(root) / "evidence.csv").read_bytes() == before
     assert main(["reconcile", "--review", NAME, "--evidence", "E003", "--field", "n", "--take", "first",
-                 "--reason", "The abstract says 504."]) == 0
+                 "--reason", "a test settlement: the first count kept"]) == 0
     assert "consensus written" in capsys.readouterr().out
     settled = Review.load(NAME).reconciliation.set_index(["evidence_id", "field"]).loc[("E003", "n")]
     assert (settled["consensus"], settled["settled_by"]) == ("504", "first-kept")

@@ -49,11 +49,11 @@ def test_conflicts_are_the_domains_judged_differently(root):
 
 def test_settling_writes_rob_csv_only_once_every_conflict_is_settled(root):
     before = rob_file(root).read_bytes()
-    double_rob.settle(NAME, "guo2017massage", {"protocol": ("first", "No registration is cited.")})
+    double_rob.settle(NAME, "guo2017massage", {"protocol": ("first", "a test settlement: the first judgement kept")})
     assert rob_file(root).read_bytes() == before
     assert any("risk-of-bias conflict between two reviewers not yet settled (guo2017massage)" in g
                for g in gaps(Review.load(NAME)))
-    double_rob.settle(NAME, "guo2017massage", {"rob-in-interpretation": ("second", "The discussion weighs it.")})
+    double_rob.settle(NAME, "guo2017massage", {"rob-in-interpretation": ("second", "a test settlement: the second judgement taken")})
     rv = Review.load(NAME)
     guo = rv.rob[rv.rob["study_key"] == "guo2017massage"].set_index("domain")
     assert guo.loc["protocol", "judgement"] == "no" and guo.loc["protocol", "support"] == "2 no | A's note"
@@ -76,14 +76,14 @@ def test_a_tool_conflict_takes_one_reviewers_whole_assessment(root):
     assert [(c.field, c.first, c.second) for c in p.conflicts] == [("tool", "amstar2", "design")]
     with pytest.raises(ValueError, match="take first or second"):
         double_rob.settle(NAME, "dupuy2018evidencebased", {"tool": ("rob2", "neither")})
-    double_rob.settle(NAME, "dupuy2018evidencebased", {"tool": ("second", "Its methods are not reported.")})
+    double_rob.settle(NAME, "dupuy2018evidencebased", {"tool": ("second", "a test settlement: the second tool taken")})
     rows = Review.load(NAME).rob
     assert list(rows.loc[rows["study_key"] == "dupuy2018evidencebased", "judgement"]) == ["high"]
 
 
 def test_check_refuses_rob_csv_that_contradicts_a_settlement(root):
-    double_rob.settle(NAME, "guo2017massage", {"protocol": ("first", "No registration."),
-                                               "rob-in-interpretation": ("first", "Not discussed.")})
+    double_rob.settle(NAME, "guo2017massage", {"protocol": ("first", "a test settlement"),
+                                               "rob-in-interpretation": ("first", "a test settlement")})
     path = rob_file(root)
     lines = path.read_text().splitlines(keepends=True)
     at = next(i for i, line in enumerate(lines) if line.startswith("guo2017massage,amstar2,protocol,"))

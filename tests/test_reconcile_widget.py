@@ -52,20 +52,38 @@ def test_the_form_with_one_reviewer_is_unchanged(tmp_path, monkeypatch):
 
 def test_the_reconcile_view_settles_the_open_conflict_and_writes_the_consensus(root):  # noqa: F811
     view = ReconcileView(NAME)
-    assert view.row.value == "E003"  # the row with a conflict to settle comes first
+    assert view.row.value == ("evidence", "E003")  # the row with a conflict to settle comes first
     assert "540" in view.table.value and "504" in view.table.value
     take, third, reason = view.takes["n"]
     assert set(view.takes) == {"design", "n"}  # design settled already, shown with its settlement
-    assert view.takes["design"][2].value == "It pools eleven trials."
+    assert view.takes["design"][2].value == "a test settlement: the first design kept"
     take.value = "third"
     third.value = "522"
     view.settle()
     assert "Not settled" not in view.message.value  # no reason given: n stays open
     assert "1 left" in view.message.value
-    reason.value = "The full text reports 522 randomised."
+    reason.value = "a test settlement: a third count"
     view.settle()
     assert "the consensus is in" in view.message.value, view.message.value
     rv = Review.load(NAME)
     assert rv.evidence.set_index("evidence_id").loc["E003", "n"] == 522
     assert rv.reconciliation.set_index(["evidence_id", "field"]).loc[("E003", "n"), "settled_by"] == "third-answer"
     assert check_review(rv) == []
+
+
+def test_the_reconcile_view_settles_a_studys_risk_of_bias(root):  # noqa: F811
+    from litreview.appraise import double_rob
+
+    (data(root) / "review.toml").write_text("[reviewers]\nrob = 2\n")
+    answers = {"2": "no", "4": "partial-yes", "7": "no", "9": "partial-yes", "11": "yes", "13": "no", "15": "no"}
+    double_rob.save_rob_extraction(NAME, "reviewer A", "guo2017massage", "amstar2", answers)
+    double_rob.save_rob_extraction(NAME, "reviewer B", "guo2017massage", "amstar2", {**answers, "2": "yes"})
+    view = ReconcileView(NAME)
+    view.row.value = ("rob", "guo2017massage")
+    assert set(view.takes) == {"protocol"} and "amstar2" in view.table.value
+    take, _, reason = view.takes["protocol"]
+    take.value, reason.value = "second", "a test settlement: the second judgement taken"
+    view.settle()
+    assert "the consensus is in <code>rob.csv</code>" in view.message.value, view.message.value
+    rob = Review.load(NAME).rob.set_index(["study_key", "domain"])
+    assert rob.loc[("guo2017massage", "protocol"), "judgement"] == "yes"

@@ -1,17 +1,19 @@
-"""The reconcile view of notebook 04: two reviewers' extractions of one evidence row side by side,
+"""The reconcile view of notebook 04: two reviewers' extractions of one evidence row (or their
+risk-of-bias judgements of one study, domain by domain) side by side,
 field by field (design, n, direction, effect and interval, comparator and outcome type, the four
 indirectness answers and the indirectness each reviewer's answers give). For each field they
 answered differently: take the first's answer, the second's, or type a third, with a reason.
 Settle writes the reconciliation rows and, once every conflict of the row is settled, the
-consensus row of ``evidence.csv`` and ``indirectness.csv``
-(:func:`litreview.appraise.double.settle`); fields the two agree on are copied without asking."""
+consensus row of ``evidence.csv`` and ``indirectness.csv`` (:func:`litreview.appraise.double.settle`;
+for a study, its rows of ``rob.csv``: :func:`litreview.appraise.double_rob.settle`); fields the
+two agree on are copied without asking."""
 
 from __future__ import annotations
 
 import html
 from pathlib import Path
 
-from ..appraise import double
+from ..appraise import double, double_rob
 from ..appraise.extraction import cell_text
 from ..tables.review import Review
 from ..tables.schema import EXTRACTION_FIELDS, SchemaError
@@ -46,38 +48,47 @@ class ReconcileView:
         display(self.box)
 
     def load(self) -> None:
-        """The rows extracted twice, those with conflicts to settle first."""
+        """The rows extracted twice and the studies judged for risk of bias twice, those with
+        conflicts to settle first."""
         rv = Review.load(self.review, self.root)
-        present = set(rv.evidence["evidence_id"])
-        pairs = [p for p in double.pairs(rv) if len(p.rows) == 2]
-        pairs.sort(key=lambda p: (not p.unsettled, p.evidence_id in present))
-        options = []
-        for p in pairs:
-            state = (f"{len(p.unsettled)} to settle" if p.unsettled
-                     else "settled" if p.evidence_id in present else "agreed: consensus to write")
-            options.append((f"{p.evidence_id} · {p.claim_id} · {p.study_key} · {state}", p.evidence_id))
+        present, judged = set(rv.evidence["evidence_id"]), set(rv.rob["study_key"])
+        items = [(("evidence", p.evidence_id), f"{p.evidence_id} · {p.claim_id} · {p.study_key}", p,
+                  p.evidence_id in present) for p in double.pairs(rv) if len(p.rows) == 2]
+        items += [(("rob", p.study_key), f"risk of bias · {p.study_key}", p, p.study_key in judged)
+                  for p in double_rob.pairs(rv) if len(p.rows) == 2]
+        items.sort(key=lambda i: (not i[2].unsettled, i[3]))
+        options = [(f"{label} · " + (f"{len(p.unsettled)} to settle" if p.unsettled else "settled" if written
+                                     else "agreed: consensus to write"), value)
+                   for value, label, p, written in items]
         self.row.options = options or [("no row extracted by two reviewers yet", None)]
         self.row.value = options[0][1] if options else None
         self.show()
 
+    def _pair(self):
+        kind, key = self.row.value
+        rv = Review.load(self.review, self.root)
+        return double.pair(rv, key) if kind == "evidence" else double_rob.pair(rv, key)
+
     def show(self) -> None:
-        """The row's two extractions side by side, and a choice per conflict."""
+        """The row's (or study's) two extractions side by side, and a choice per conflict."""
         import ipywidgets as w
 
         self.takes = {}
         if self.row.value is None:
             self.table.value, self.choices.children = "", ()
             return
-        p = double.pair(Review.load(self.review, self.root), self.row.value)
-        conflicting = {c.field: c for c in p.conflicts}
-        lines = []
-        for name in EXTRACTION_FIELDS:
-            first, second = cell_text(p.rows[0].get(name)), cell_text(p.rows[1].get(name))
-            mark = "background:#fef3c7" if name in conflicting else ""
-            lines.append(f"<tr style='{mark}'><td><b>{html.escape(name)}</b></td><td>{html.escape(first)}</td>"
-                         f"<td>{html.escape(second)}</td></tr>")
-        derived = [p.derived(0) or "", p.derived(1) or ""]
-        lines.append(f"<tr><td><i>indirectness (derived)</i></td><td>{derived[0]}</td><td>{derived[1]}</td></tr>")
+        p = self._pair()
+        conflicting = {c.field for c in p.conflicts}
+        if self.row.value[0] == "evidence":
+            compared = [(name, cell_text(p.rows[0].get(name)), cell_text(p.rows[1].get(name)))
+                        for name in EXTRACTION_FIELDS]
+            compared.append(("indirectness (derived)", p.derived(0) or "", p.derived(1) or ""))
+        else:
+            first, second = p.judgements(0), p.judgements(1)
+            compared = [("tool", p.tool(0), p.tool(1)),
+                        *((d, first.get(d, ""), second.get(d, "")) for d in dict.fromkeys([*first, *second]))]
+        lines = [f"<tr style='{'background:#fef3c7' if name in conflicting else ''}'><td><b>{html.escape(name)}</b>"
+                 f"</td><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>" for name, a, b in compared]
         head = (f"<tr><th>field</th><th>first: {html.escape(p.reviewers[0])}</th>"
                 f"<th>second: {html.escape(p.reviewers[1])}</th></tr>")
         self.table.value = f"<table class='lr-reconcile'>{head}{''.join(lines)}</table>"
@@ -103,11 +114,12 @@ class ReconcileView:
                 for name, (take, third, reason) in self.takes.items() if reason.value.strip()}
 
     def settle(self) -> None:
-        eid = self.row.value
-        if eid is None:
+        if self.row.value is None:
             return
+        kind, key = self.row.value
+        settle = double.settle if kind == "evidence" else double_rob.settle
         try:
-            after = double.settle(self.review, eid, self.decisions(), self.root)
+            after = settle(self.review, key, self.decisions(), self.root)
         except SchemaError as exc:
             self.message.value = "<b>Not settled</b>:<ul>" + "".join(
                 f"<li><code>{html.escape(str(p))}</code></li>" for p in exc.problems) + "</ul>"
@@ -115,11 +127,11 @@ class ReconcileView:
         except (KeyError, ValueError) as exc:
             self.message.value = f"<b>Not settled</b>: {html.escape(str(exc.args[0] if exc.args else exc))}"
             return
-        written = after.consensus() is not None
-        self.message.value = (f"Settled {len(after.conflicts)} conflict(s) of {html.escape(eid)} in "
-                              "<code>reconciliation.csv</code>"
-                              + ("; the consensus is in <code>evidence.csv</code> and <code>indirectness.csv</code>."
-                                 if written else f"; {len(after.unsettled)} left."))
+        written = ("<code>evidence.csv</code> and <code>indirectness.csv</code>" if kind == "evidence"
+                   else "<code>rob.csv</code>")
+        self.message.value = (f"Settled {len(after.conflicts)} conflict(s) of {html.escape(key)}"
+                              + (f"; the consensus is in {written}." if after.consensus() is not None
+                                 else f"; {len(after.unsettled)} left."))
 
 
 __all__ = ["ReconcileView"]
