@@ -325,3 +325,14 @@ def test_reconcile_command_lists_settles_and_refuses(root, capsys):
     assert (settled["consensus"], settled["settled_by"]) == ("504", "first-kept")
     assert main(["reconcile", "--review", NAME]) == 0
     assert "no conflict to settle" in capsys.readouterr().out
+
+
+def test_an_unknown_claim_in_an_extraction_is_reported_once(root):
+    # once as unknown (the review's link check), once as not the claim evidence.csv gives the row
+    path = data(root) / "extractions.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    lines[1] = lines[1].replace("E001,M01,", "E001,M09,", 1)
+    path.write_text("".join(lines))
+    problems = check_review(Review.load(NAME))
+    assert [(p.row, p.column) for p in problems] == [(2, "claim_id"), (2, "claim_id")]
+    assert "unknown claim (not in claims.csv) 'M09'" in problems[0].message and "evidence.csv gives 'M01'" in problems[1].message

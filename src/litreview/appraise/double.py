@@ -29,8 +29,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from .. import paths
 from ..collect.screening import reviewer_name
 from ..tables.review import Review
@@ -286,7 +284,7 @@ def save_extraction(review: str, reviewer: str, row: Mapping[str, object], root:
         text = table_text(EXTRACTIONS, rows)
         frame = parse_table(text, EXTRACTIONS, label)  # raises SchemaError naming row and column
         probe = dataclasses.replace(rv, tables={**rv.tables, EXTRACTIONS.filename: frame})
-        found = [p for p in _extraction_problems(probe) if p.row == at + 2]
+        found = [p for p in _extraction_problems(probe, links=True) if p.row == at + 2]
         if found:
             raise SchemaError(found)
         with paths.replacing(path) as file:
@@ -296,13 +294,13 @@ def save_extraction(review: str, reviewer: str, row: Mapping[str, object], root:
 
 # --- the check: errors and gaps ---------------------------------------------------------------------
 
-def _extraction_problems(review: Review) -> list[Problem]:
-    """Errors of extractions.csv: an unknown claim or study (Review's own link check), more than
-    two extractions of one row, and a row naming another claim or study than evidence.csv or
-    the row's other extraction."""
+def _extraction_problems(review: Review, links: bool = False) -> list[Problem]:
+    """Errors of extractions.csv: more than two extractions of one row, a row naming another
+    claim or study than evidence.csv or the row's other extraction, and with ``links`` an unknown
+    claim or study (Review's own link check, which ``litreview check`` runs already)."""
     label, rows = review.rows_of(EXTRACTIONS)
     evidence = {r["evidence_id"]: r for r in review.evidence.to_dict("records")}
-    problems = [p for p in review._check_links() if p.path == label]
+    problems = [p for p in review._check_links() if p.path == label] if links else []
     first: dict[str, dict] = {}
     count: Counter = Counter()
     for line, r in rows:
@@ -590,14 +588,6 @@ def agreement(review: Review) -> Agreement | None:
     settled = Counter(c.settled["settled_by"] for c in found if c.settled)
     return Agreement(len(both), len(review.evidence), direction[0], direction[1], derived[0], derived[1],
                      same["design"], same["n"], len(found), dict(settled))
-
-
-def frame(review: Review) -> pd.DataFrame:
-    """The conflicts of every row, one line each (for a view): evidence id, claim, field, first,
-    second, consensus, settled by."""
-    return pd.DataFrame([{"evidence_id": c.evidence_id, "claim_id": c.claim_id, "field": c.field, "first": c.first,
-                          "second": c.second, "consensus": (c.settled or {}).get("consensus"),
-                          "settled_by": (c.settled or {}).get("settled_by")} for c in conflicts(review)])
 
 
 # --- between the extraction form's row and a reviewer's extraction -----------------------------------
