@@ -87,3 +87,26 @@ def test_the_reconcile_view_settles_a_studys_risk_of_bias(root):  # noqa: F811
     assert "the consensus is in <code>rob.csv</code>" in view.message.value, view.message.value
     rob = Review.load(NAME).rob.set_index(["study_key", "domain"])
     assert rob.loc[("guo2017massage", "protocol"), "judgement"] == "yes"
+
+
+def test_a_row_one_reviewer_extracted_is_written_unless_it_is_in_the_sample(root):  # noqa: F811
+    from litreview.appraise import double
+    from test_double_extraction import extraction_row
+
+    row = extraction_row("", "M04", "guo2017massage", "reviewer A", "meta-analysis", "504", "no-effect", "some")
+    row.update(population_text="adults", intervention_text="massage", outcome_text="soreness",
+               finding="A finding typed for the test.", locator="abstract")
+    for share, eid in ((1, "E005"), (0, "E005")):
+        (data(root) / "review.toml").write_text(f"[reviewers]\nextraction = 2\nextraction_share = {share}\n")
+        assert double.save_extraction(NAME, "reviewer A", {**row, "evidence_id": eid if share == 0 else None}) == eid
+        view = ReconcileView(NAME)
+        assert ("evidence", eid) in [v for _, v in view.row.options]
+        view.row.value = ("evidence", eid)
+        assert "(none yet)" in view.table.value and not view.takes
+        view.settle()
+        if share == 1:  # every row is in the sample: it waits for the second reviewer
+            assert "a second reviewer extracts it first" in view.message.value
+            assert eid not in set(Review.load(NAME).evidence["evidence_id"])
+        else:
+            assert "the consensus is in" in view.message.value, view.message.value
+            assert eid in set(Review.load(NAME).evidence["evidence_id"])

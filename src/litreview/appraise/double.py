@@ -415,7 +415,9 @@ def settle(review: str, evidence_id: str, decisions: Mapping[str, tuple[str, str
     the row is settled, the consensus (agreed fields copied, settled fields as settled) is written
     to evidence.csv (the row updated in place, or appended with the text of the first extraction
     that has it) and its four answers to indirectness.csv, with the reconciliation rows, all
-    checked by their schemas before any file is swapped in. Returns the row as now compared."""
+    checked by their schemas before any file is swapped in. A row with one extraction is written as
+    it is, unless it is in the review's sample to be extracted twice (:func:`sampled`). Returns
+    the row as now compared."""
     data = paths.data_dir(review, root)
     with paths.locked(data / EVIDENCE.filename), paths.locked(data / INDIRECTNESS_ANSWERS.filename), \
             paths.locked(data / RECONCILIATION.filename):
@@ -427,6 +429,11 @@ def settle(review: str, evidence_id: str, decisions: Mapping[str, tuple[str, str
         before = pair(rv, evidence_id)
         if len(before.rows) < 2 and decisions:
             raise ValueError(f"{evidence_id}: one extraction ({before.reviewers[0]}); there is nothing to settle")
+        if len(before.rows) < 2 and rv.reviewers_needed("extraction") == 2 \
+                and sampled(rv.name, evidence_id, rv.extraction_share):
+            raise ValueError(f"{evidence_id}: one extraction ({before.reviewers[0]}), and the row is in the review's "
+                             f"sample of {rv.extraction_share:.0%} extracted twice: a second reviewer extracts it "
+                             "first")
         by_field = {c.field: c for c in before.conflicts}
         new_rows = {(c.evidence_id, c.field): c.settled for c in before.conflicts if c.settled}
         for name, (take, reason) in decisions.items():

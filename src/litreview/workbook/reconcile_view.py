@@ -52,8 +52,10 @@ class ReconcileView:
         conflicts to settle first."""
         rv = Review.load(self.review, self.root)
         present, judged = set(rv.evidence["evidence_id"]), set(rv.rob["study_key"])
-        items = [(("evidence", p.evidence_id), f"{p.evidence_id} · {p.claim_id} · {p.study_key}", p,
-                  p.evidence_id in present) for p in double.pairs(rv) if len(p.rows) == 2]
+        # a new row one reviewer extracted is listed too: outside the sample it is written as it is
+        items = [(("evidence", p.evidence_id), f"{p.evidence_id} · {p.claim_id} · {p.study_key}"
+                  + ("" if len(p.rows) == 2 else f" · one extraction ({p.reviewers[0]})"), p, p.evidence_id in present)
+                 for p in double.pairs(rv) if len(p.rows) == 2 or p.evidence_id not in present]
         items += [(("rob", p.study_key), f"risk of bias · {p.study_key}", p, p.study_key in judged)
                   for p in double_rob.pairs(rv) if len(p.rows) == 2]
         items.sort(key=lambda i: (not i[2].unsettled, i[3]))
@@ -80,17 +82,20 @@ class ReconcileView:
         p = self._pair()
         conflicting = {c.field for c in p.conflicts}
         if self.row.value[0] == "evidence":
-            compared = [(name, cell_text(p.rows[0].get(name)), cell_text(p.rows[1].get(name)))
+            rows = [p.rows[0], p.rows[-1]] if len(p.rows) == 2 else [p.rows[0], {}]
+            compared = [(name, cell_text(rows[0].get(name)), cell_text(rows[1].get(name)))
                         for name in EXTRACTION_FIELDS]
-            compared.append(("indirectness (derived)", p.derived(0) or "", p.derived(1) or ""))
+            second_derived = (p.derived(1) or "") if len(p.rows) == 2 else ""
+            compared.append(("indirectness (derived)", p.derived(0) or "", second_derived))
         else:
             first, second = p.judgements(0), p.judgements(1)
             compared = [("tool", p.tool(0), p.tool(1)),
                         *((d, first.get(d, ""), second.get(d, "")) for d in dict.fromkeys([*first, *second]))]
         lines = [f"<tr style='{'background:#fef3c7' if name in conflicting else ''}'><td><b>{html.escape(name)}</b>"
                  f"</td><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>" for name, a, b in compared]
+        second = p.reviewers[1] if len(p.reviewers) == 2 else "(none yet)"
         head = (f"<tr><th>field</th><th>first: {html.escape(p.reviewers[0])}</th>"
-                f"<th>second: {html.escape(p.reviewers[1])}</th></tr>")
+                f"<th>second: {html.escape(second)}</th></tr>")
         self.table.value = f"<table class='lr-reconcile'>{head}{''.join(lines)}</table>"
         boxes = []
         for c in p.conflicts:
