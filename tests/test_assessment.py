@@ -116,7 +116,7 @@ def test_a_notebook_run_by_the_build_reads_the_builds_assessment_and_grades_noth
         raise AssertionError("graded again")
 
     monkeypatch.setattr(module, "grade_claims", no_grading)
-    monkeypatch.setattr(notebook, "show_gaps", lambda review: None)
+    monkeypatch.setattr(notebook, "show_gaps", lambda review, assessment=None: None)
     again = notebook.open_assessment("calf-massage", str(tmp_path))
     assert again.grades.equals(a.grades) and again.prisma == a.prisma
     with pytest.raises(AssertionError, match="graded again"):  # a notebook run by hand assesses for itself

@@ -180,6 +180,28 @@ def press(page, box, key: str) -> None:
     until(lambda: box.input_value() == "", f"the widget to act on {key!r}")
 
 
+def run_until(page, base: str, notebook: str, selector: str, failed: str) -> None:
+    """Run the notebook and wait for ``selector``; a screenshot named ``failed`` when it never shows."""
+    open_and_run(page, base, notebook)
+    try:
+        page.wait_for_selector(selector, timeout=WAIT * 1000)
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / failed))
+        raise
+
+
+def select_in(box, label: str, value: str | None = None, index: int | None = None) -> None:
+    """Choose ``value`` (or the option at ``index``) in the dropdown labelled ``label`` inside ``box``."""
+    menu = box.locator(f".widget-dropdown:has(label:text-is('{label}')) select")
+    menu.select_option(label=value) if value else menu.select_option(index=index)
+
+
+def fill_in(box, label: str, text: str) -> None:
+    """Type ``text`` into the visible text field or area labelled ``label`` inside ``box``."""
+    box.locator(f":is(.widget-text, .widget-textarea):has(label:text-is('{label}')) "
+                ":is(input, textarea):visible").fill(text)
+
+
 def test_screen_include_extract_and_appraise_in_jupyterlab(workbook):
     from playwright.sync_api import sync_playwright
 
@@ -216,21 +238,14 @@ def test_screen_include_extract_and_appraise_in_jupyterlab(workbook):
         page.screenshot(path=str(ARTIFACTS / "full-text-widget.png"))
 
         # notebook 04: the extraction form for the included study, then its risk of bias
-        open_and_run(page, base, "04-evidence-table")
-        try:
-            page.wait_for_selector("button:has-text('Save row')", timeout=WAIT * 1000)
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "notebook-04-failed.png"))
-            raise
+        run_until(page, base, "04-evidence-table", "button:has-text('Save row')", "notebook-04-failed.png")
         form = page.locator(".widget-vbox").filter(has=page.locator("button:has-text('Save row')")).last
 
         def select(label: str, value: str | None = None, index: int | None = None) -> None:
-            menu = form.locator(f".widget-dropdown:has(label:text-is('{label}')) select")
-            menu.select_option(label=value) if value else menu.select_option(index=index)
+            select_in(form, label, value, index)
 
         def fill(label: str, text: str) -> None:
-            form.locator(f":is(.widget-text, .widget-textarea):has(label:text-is('{label}')) "
-                         ":is(input, textarea)").fill(text)
+            fill_in(form, label, text)
 
         select("claim", index=1)
         select("study", index=1)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import paths
+from .appraise import double, double_rob
 from .collect.status import dangling
 from .collect.status import warnings as status_warnings
 from .grade.assessment import Assessment, blocking
@@ -31,7 +32,7 @@ def check_review(review: Review, assessment: Assessment | None = None, explanati
     review's assessment when the caller has it (the explanations are checked against its
     grades); otherwise it is computed when there are explanations to check. Without the checks
     of the explanations against the grades when ``explanations`` is false."""
-    return (review.check() + study_status_problems(review)
+    return (review.check() + double.problems(review) + double_rob.problems(review) + study_status_problems(review)
             + (explanation_problems(review, assessment) if explanations else []))
 
 

@@ -1,6 +1,6 @@
 """The ``litreview`` command: ``new``, ``check``, ``build``, ``import``, ``undo-import``, ``dedup``,
 ``verify-refs``, ``verify-library``, ``search``, ``log-search``, ``screen``, ``include``, ``indirectness``,
-``claims``, ``lab``, ``run-notebooks``."""
+``claims``, ``reconcile``, ``lab``, ``run-notebooks``."""
 
 from __future__ import annotations
 
@@ -525,6 +525,81 @@ def _cmd_lab(args: argparse.Namespace) -> int:
     return subprocess.call(command(args.review))
 
 
+def _cmd_reconcile(args: argparse.Namespace) -> int:
+    """List the rows whose two extractions differ; show one row side by side; settle one field."""
+    from .appraise import double
+    from .tables.review import Review
+
+    if args.field and not args.take:
+        print("litreview reconcile: --field needs --take first|second|VALUE and --reason", file=sys.stderr)
+        return 2
+    review = Review.load(args.review)
+    if args.study:
+        return _reconcile_rob(args)
+    if not args.evidence:
+        _list_rob_conflicts(review)
+        compared = [p for p in double.pairs(review) if p.unsettled or (len(p.rows) == 2 and not p.unsettled
+                                                                        and p.evidence_id not in
+                                                                        set(review.evidence["evidence_id"]))]
+        if not compared:
+            print(f"review {args.review}: no conflict to settle and no consensus left to write")
+        for p in compared:
+            fields = ", ".join(f"{c.field} ({c.first} / {c.second})" for c in p.unsettled)
+            print(f"{p.evidence_id} {p.claim_id} {p.study_key} [{' / '.join(p.reviewers)}]: "
+                  + (fields if fields else "settled; write the consensus with --evidence {p.evidence_id} --write"))
+        return 0
+    return _reconcile_one(args, lambda d: double.settle(args.review, args.evidence, d),
+                          lambda: double.pair(review, args.evidence),
+                          f"data/{args.review}/evidence.csv and indirectness.csv")
+
+
+def _reconcile_one(args: argparse.Namespace, settle, show, written_to: str) -> int:
+    """Show one row's (or study's) two extractions and their conflicts, settling one field or
+    writing the consensus first when asked; a refusal is one line, nothing written."""
+    from .tables.schema import SchemaError
+
+    try:
+        after = (settle({args.field: (args.take, args.reason)} if args.field else {}) if args.field or args.write
+                 else show())
+    except SchemaError as exc:
+        return _problems(exc)
+    except (KeyError, ValueError) as exc:  # a refusal: nothing was written
+        print(f"{exc.args[0] if exc.args else exc}; nothing was written", file=sys.stderr)
+        return 2
+    name = getattr(after, "evidence_id", None) or after.study_key
+    print(f"{name}: first {after.reviewers[0]}"
+          + (f", second {after.reviewers[1]}" if len(after.reviewers) > 1 else " (one reviewer)"))
+    for c in after.conflicts:
+        settled = (f"-> {c.settled['consensus'] or '(empty)'} ({c.settled['settled_by']}: {c.settled['reason']})"
+                   if c.settled else "-> not settled")
+        print(f"  {c.field}: {c.first or '(empty)'} / {c.second or '(empty)'} {settled}")
+    if after.consensus() is None:
+        print(f"  {len(after.unsettled)} conflict(s) left; the consensus is written once all are settled")
+    elif args.field or args.write:
+        print(f"  consensus written to {written_to}")
+    return 0
+
+
+def _list_rob_conflicts(review) -> None:
+    from .appraise import double_rob
+
+    written = set(review.rob["study_key"])
+    for p in double_rob.pairs(review):
+        if p.unsettled or (len(p.rows) == 2 and p.study_key not in written):
+            said = ", ".join(f"{c.field} ({c.first} / {c.second})" for c in p.unsettled)
+            print(f"risk of bias {p.study_key} [{' / '.join(p.reviewers)}]: "
+                  + (said or f"settled; write the consensus with --study {p.study_key} --write"))
+
+
+def _reconcile_rob(args: argparse.Namespace) -> int:
+    """One study's two risk-of-bias assessments: show them, settle a domain (or the tool), write."""
+    from .appraise import double_rob
+    from .tables.review import Review
+
+    return _reconcile_one(args, lambda d: double_rob.settle(args.review, args.study, d),
+                          lambda: double_rob.pair(Review.load(args.review), args.study), f"data/{args.review}/rob.csv")
+
+
 def _cmd_run_notebooks(args: argparse.Namespace) -> int:
     from .report.build import run_in_place
 
@@ -640,6 +715,18 @@ def parser() -> argparse.ArgumentParser:
                      help="a judgement other than the derived one (needs --reason)")
     ind.add_argument("--reason", default="", help="why the derived judgement does not fit")
     ind.set_defaults(func=_cmd_indirectness)
+    rc = with_review(sub.add_parser("reconcile", help="two reviewers' extractions: list the rows that differ, "
+                                                     "show one side by side, settle a field with a reason"))
+    rc.add_argument("--evidence", default="", help="the evidence row, e.g. E012 (without it: list the conflicts)")
+    rc.add_argument("--study", default="", help="a study judged for risk of bias by two reviewers (instead of "
+                                               "--evidence)")
+    rc.add_argument("--field", default="", help="the field to settle (design, n, direction, population, ...; with "
+                                               "--study a domain such as randomisation, or tool)")
+    rc.add_argument("--take", default="", help="first, second, or the answer to record (a third answer)")
+    rc.add_argument("--reason", default="", help="why, in one sentence")
+    rc.add_argument("--write", action="store_true",
+                    help="write the consensus of a row whose extractions agree (or are all settled)")
+    rc.set_defaults(func=_cmd_reconcile)
     _claims_parser(sub, with_review)
     lab = with_review(sub.add_parser("lab", help="open JupyterLab on the review's own copies of the notebooks "
                                                  "(lab/<review>/), never on the shipped ones"))

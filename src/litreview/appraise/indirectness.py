@@ -199,19 +199,27 @@ def save_answers(review: str, evidence_id: str, answers: Mapping[str, str], note
     row = {"evidence_id": evidence_id, **{q: answers[q].strip() for q in QUESTIONS}, "override": override.strip(),
            "override_reason": " ".join(override_reason.split()), "note": " ".join(note.split())}
     with paths.locked(path):
-        old = read_table(path, INDIRECTNESS_ANSWERS, label) if path.is_file() else INDIRECTNESS_ANSWERS.empty()
-        rows = {r["evidence_id"]: r for r in old.to_dict("records")}
-        rows[evidence_id] = row
-        text = io.StringIO()
-        writer = csv.writer(text, lineterminator="\n")
-        writer.writerow(INDIRECTNESS_ANSWERS.names)
-        for eid in sorted(rows, key=lambda e: (len(e), e)):
-            writer.writerow(["" if rows[eid].get(c) is None else rows[eid][c] for c in INDIRECTNESS_ANSWERS.names])
-        parse_table(text.getvalue(), INDIRECTNESS_ANSWERS, label)  # raises SchemaError naming row and column
+        text = answers_text(path, label, row)
         with paths.replacing(path) as new:
-            new.write_text(text.getvalue(), encoding="utf-8")
+            new.write_text(text, encoding="utf-8")
     return row["override"] or derive(row)
 
 
-__all__ = ["AnswerError", "SchemaError", "agreement", "check_answers", "derive", "effective", "kappa",
+def answers_text(path: Path, label: str, row: Mapping[str, str]) -> str:
+    """The text of ``indirectness.csv`` (at ``path``, named ``label`` in messages) with ``row``
+    put in place of its evidence row's earlier answers, rows in evidence-id order; checked by
+    the table's schema (:class:`SchemaError` naming row and column). Call it under the file's lock."""
+    old = read_table(path, INDIRECTNESS_ANSWERS, label) if path.is_file() else INDIRECTNESS_ANSWERS.empty()
+    rows = {r["evidence_id"]: r for r in old.to_dict("records")}
+    rows[row["evidence_id"]] = dict(row)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(INDIRECTNESS_ANSWERS.names)
+    for eid in sorted(rows, key=lambda e: (len(e), e)):
+        writer.writerow(["" if rows[eid].get(c) is None else rows[eid][c] for c in INDIRECTNESS_ANSWERS.names])
+    parse_table(text.getvalue(), INDIRECTNESS_ANSWERS, label)  # raises SchemaError naming row and column
+    return text.getvalue()
+
+
+__all__ = ["AnswerError", "SchemaError", "agreement", "answers_text", "check_answers", "derive", "effective", "kappa",
            "overrides", "save_answers", "why"]

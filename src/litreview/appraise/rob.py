@@ -26,7 +26,17 @@ from pathlib import Path
 
 from .. import paths
 from ..tables.bib import load_bib
-from ..tables.schema import ROB, ROB2_DOMAINS, ROB_JUDGEMENTS, ROB_TOOLS, Problem, SchemaError, read_table, read_text
+from ..tables.schema import (
+    ROB,
+    ROB2_DOMAINS,
+    ROB_JUDGEMENTS,
+    ROB_TOOLS,
+    Problem,
+    SchemaError,
+    parse_table,
+    read_table,
+    read_text,
+)
 from .rob2 import AMSTAR2_ITEMS, QUESTIONS, AnswerError, check_answers, check_items, judge
 
 TOOLS = ROB_TOOLS
@@ -152,31 +162,41 @@ def save_rob(review: str, study_key: str, tool: str, answers: Mapping[str, str],
         raise ValueError(f"references/{review}/library.bib: no study {study_key!r}; rob.csv rows are for "
                          "studies in the library")
     rows = rob_rows(study_key, tool, answers, note)
-    label = f"data/{review}/{ROB.filename}"
     with locked(review, root) as path:
-        text = read_text(path, label) if path.is_file() else ""
-        records = _records(text) if text.strip() else [(ROB.names, ROB.header())]
-        header = [h.lstrip("\ufeff").strip() for h in records[0][0]]
-        if "study_key" not in header:
-            raise SchemaError([Problem(label, 1, "study_key", "missing column")])
-        at = header.index("study_key")
-        parts, placed = [records[0][1]], False
-        for row, raw in records[1:]:
-            if len(row) > at and row[at].strip() == study_key:
-                if not placed:
-                    parts.append(_csv_text(rows))
-                    placed = True
-                continue
-            parts.append(raw)
-        if not placed:
-            parts.append(_csv_text(rows))
-        for i, part in enumerate(parts[:-1]):   # a last line without its newline gets one
-            if part and not part.endswith(("\n", "\r")):
-                parts[i] = part + "\n"
+        text = rob_text(review, study_key, rows, root)
         with paths.replacing(path) as new:
-            new.write_text("".join(parts), encoding="utf-8", newline="")
-            read_table(new, ROB, label)  # a table the schema refuses is never swapped in
+            new.write_text(text, encoding="utf-8", newline="")
     return rows
+
+
+def rob_text(review: str, study_key: str, rows: list[dict[str, str]], root: Path | None = None) -> str:
+    """The text of ``rob.csv`` with ``study_key``'s rows replaced by ``rows`` (in their place; a
+    new study goes last), every other row byte for byte; checked by the schema
+    (:class:`~litreview.tables.schema.SchemaError`). Call it under the file's lock."""
+    label = f"data/{review}/{ROB.filename}"
+    path = rob_path(review, root)
+    text = read_text(path, label) if path.is_file() else ""
+    records = _records(text) if text.strip() else [(ROB.names, ROB.header())]
+    header = [h.lstrip("\ufeff").strip() for h in records[0][0]]
+    if "study_key" not in header:
+        raise SchemaError([Problem(label, 1, "study_key", "missing column")])
+    at = header.index("study_key")
+    parts, placed = [records[0][1]], False
+    for row, raw in records[1:]:
+        if len(row) > at and row[at].strip() == study_key:
+            if not placed:
+                parts.append(_csv_text(rows))
+                placed = True
+            continue
+        parts.append(raw)
+    if not placed:
+        parts.append(_csv_text(rows))
+    for i, part in enumerate(parts[:-1]):   # a last line without its newline gets one
+        if part and not part.endswith(("\n", "\r")):
+            parts[i] = part + "\n"
+    out = "".join(parts)
+    parse_table(out, ROB, label)  # a table the schema refuses is never swapped in
+    return out
 
 
 def load_rob(review: str, study_key: str,
@@ -187,7 +207,12 @@ def load_rob(review: str, study_key: str,
     path = rob_path(review, root)
     if not path.is_file():
         return None, {}, {}
-    table = read_table(path, ROB, f"data/{review}/{ROB.filename}")
+    return assessment_of(read_table(path, ROB, f"data/{review}/{ROB.filename}"), study_key)
+
+
+def assessment_of(table, study_key: str) -> tuple[str | None, dict[str, str], dict[str, str]]:
+    """:func:`load_rob` of a table of rob.csv's columns already read (one reviewer's rows of
+    rob_extractions.csv, say)."""
     mine = table[table["study_key"] == study_key]
     if mine.empty:
         return None, {}, {}

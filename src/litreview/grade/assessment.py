@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import paths
+from ..appraise.double import sampled
 from ..appraise.indirectness import effective
 from ..collect.audit import audit_table
 from ..collect.prisma import PrismaCounts, counts_of
@@ -29,6 +30,7 @@ from .pooling import POOLED_COLUMNS, Pooled
 # the tables a grade is computed from: a problem in any of them blocks grading
 GRADED_FROM = frozenset({CLAIMS.filename, EVIDENCE.filename, INDIRECTNESS_ANSWERS.filename, ROB.filename,
                          OVERRIDES.filename, STUDY_STATUS.filename})
+UNSUPPORTED = "unsupported"  # the verdict (litreview.tables.schema.VERDICTS) of a claim no evidence supports
 SET_ASIDE_COLUMNS = ["claim_id", "evidence_id", "study_key", "why"]
 # the file the build leaves in its staging folder while the notebooks run, so that each reads
 # the assessment the build computed instead of computing its own; removed before the swap
@@ -111,6 +113,21 @@ class Assessment:
         return pd.DataFrame([{"claim_id": cid, "evidence_id": eid, "study_key": keys.get(eid), "why": why}
                              for cid, g in self.by_claim.items() for eid, why in g.set_aside.items()],
                             columns=SET_ASIDE_COLUMNS)
+
+    def double_extraction_due(self) -> list[str]:
+        """The evidence rows that need two independent extractions: none with one extraction
+        reviewer (review.toml's ``[reviewers] extraction``); with two, the rows in the review's
+        deterministic sample of ``extraction_share`` (:func:`litreview.appraise.double.sampled`)
+        and always every row that grades a claim: a row not set aside (nor of a retracted study),
+        or any row of a claim whose verdict is not "unsupported". The one rule."""
+        rv = self.review
+        if rv.reviewers_needed("extraction") < 2:
+            return []
+        aside = {eid for g in self.by_claim.values() for eid in g.set_aside} | set(self.retracted["evidence_id"])
+        verdicts = dict(zip(self.grades["claim_id"], self.grades["verdict"]))
+        return [eid for eid, cid in zip(rv.evidence["evidence_id"], rv.evidence["claim_id"])
+                if sampled(rv.name, eid, rv.extraction_share) or eid not in aside
+                or verdicts.get(cid, UNSUPPORTED) != UNSUPPORTED]
 
     # --- the rest of the review --------------------------------------------------------------
 

@@ -4,13 +4,17 @@ report show these instead of failing on an empty table."""
 from __future__ import annotations
 
 from .. import paths
+from ..appraise import double, double_rob
 from ..claims.scaffold import SUGGESTED
+from ..grade.assessment import Assessment, blocking
 from ..grade.certainty_rules import without_n
 from ..tables.review import Review
 
 
-def gaps(review: Review) -> list[str]:
-    """What the review does not have yet, in plain words, most basic first."""
+def gaps(review: Review, assessment: Assessment | None = None) -> list[str]:
+    """What the review does not have yet, in plain words, most basic first. ``assessment``:
+    the review's, when the caller has it (which rows need a second extraction depends on the
+    grades; it is computed here only for a review extracted by two reviewers)."""
     claims = review.claims
     if claims.empty:
         suggested = paths.data_dir(review.name, review.root) / SUGGESTED
@@ -44,6 +48,7 @@ def gaps(review: Review) -> list[str]:
         found.append(f"{counted(len(unjudged), 'study', 'studies')} with evidence but no risk-of-bias judgement "
                     f"in rob.csv yet: {', '.join(unjudged)}. Until judged (notebook 04's risk-of-bias form), "
                     f"{'its' if len(unjudged) == 1 else 'their'} evidence rows are set aside from every grade.")
+    found += _double_extraction_gaps(review, assessment) + double_rob.gaps(review)
     unexplained = review.unexplained_claims()
     if unexplained:
         found.append(f"{counted(len(unexplained), 'graded claim')} without the reviewer's explanation in "
@@ -72,6 +77,16 @@ def _screening_gaps(review: Review) -> list[str]:
                      "two reviewers decided differently; settle each in notebook 03's Conflicts view or with "
                      "litreview screen settle. Until settled, a conflict has no final decision.")
     return found
+
+
+def _double_extraction_gaps(review: Review, assessment: Assessment | None) -> list[str]:
+    """Rows still owed a second extraction, conflicts not yet settled (:func:`litreview.appraise.double.gaps`)."""
+    due: list[str] = []
+    if review.reviewers_needed("extraction") == 2 and not blocking(review):
+        due = (assessment or Assessment.of(review)).double_extraction_due()
+    if not due and review.extractions.empty:
+        return []
+    return double.gaps(review, due)
 
 
 def _first(ids: list[str], shown: int = 10) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..appraise import indirectness
+from ..appraise import double, double_rob, indirectness
 from ..appraise.agreement import screening_agreement
 from ..collect.status import report_section as status_section
 from ..grade import certainty_rules, grading, verdicts
@@ -232,7 +232,7 @@ def report_context(assessment: Assessment, with_figures: bool = True) -> dict:
         grades.drop(columns=["article_id", "group", "category", "kind", "testable"]), on="claim_id", how="left"))
     ev = review.evidence
     testable = grades[grades["testable"]]
-    gaps = missing_gaps(review)
+    gaps = missing_gaps(review, assessment)
     c = assessment.prisma
     verdict_tab = grading.verdict_table()
     return {
@@ -447,6 +447,7 @@ def _methods(review: Review, judged: pd.DataFrame, c, pooled, method: str) -> li
         _searches_methods(review, c),
         *_screening_agreement_methods(review),
         _indirectness_methods(review, judged),
+        *filter(None, [extraction_agreement_methods(review), rob_agreement_methods(review)]),
         ("Risk of bias. RoB 2 domains for randomised trials, the main AMSTAR 2 items for systematic reviews, and "
          "one design-based judgement for other designs; the overall judgement is derived from the domains."),
         ("Certainty. GRADE, computed, by the standard of each claim's kind: for an intervention, GRADE as its "
@@ -522,6 +523,61 @@ def _indirectness_methods(review: Review, judged: pd.DataFrame) -> str:
         return text + " No derived judgement was overridden."
     listed = "; ".join(f"{r.evidence_id} {r.derived} → {r.override} ({r.reason})" for r in over.itertuples())
     return text + f" Overridden by the reviewer, with the reason: {listed}."
+
+
+def extraction_agreement_methods(review: Review) -> str | None:
+    """How the rows were extracted by two reviewers and how well they agreed, from extractions.csv
+    and reconciliation.csv (:func:`litreview.appraise.double.agreement`) and review.toml's
+    ``[reviewers]``; None when no row was extracted twice."""
+    a = double.agreement(review)
+    if a is None:
+        return None
+    share = review.extraction_share
+    if review.reviewers_needed("extraction") < 2:
+        plan = "a check beyond the review's plan, whose review.toml names one extraction reviewer"
+    elif share >= 1:
+        plan = "every row to be extracted twice"
+    else:
+        plan = (f"a sample of {share:.0%} of the rows, drawn by hashing each row's id, and every row that grades a "
+                "claim, to be extracted twice")
+    settled = sum(a.settled.values())
+    ways = ", ".join(f"{a.settled[k]} {what}" for k, what in (("first-kept", "by keeping the first reviewer's answer"),
+                                                                ("second-taken", "by taking the second's"),
+                                                                ("third-answer", "by a third answer"))
+                     if a.settled.get(k))
+    open_ = a.conflicts - settled
+    return (f"Double extraction. Two reviewers extracted {a.rows} of {a.evidence_rows} evidence rows independently "
+            f"({plan}), each blind to the other's answers. Agreement: direction {_kappa(a.direction_kappa)} over "
+            f"{counted(a.direction_rows, 'row')} both judged; indirectness, derived from each reviewer's four "
+            f"answers, {_kappa(a.indirectness_kappa)} over {counted(a.indirectness_rows, 'row')}; design identical in "
+            f"{a.design_agreement:.0%} and n in {a.n_agreement:.0%} of the rows. "
+            f"{counted(a.conflicts, 'field')} differed"
+            + (f"; {settled} {'was' if settled == 1 else 'were'} settled with a reason ({ways})" if settled else "")
+            + (f"; {open_} {'is' if open_ == 1 else 'are'} not settled yet" if open_ else "")
+            + ". The consensus is what was graded.")
+
+
+def rob_agreement_methods(review: Review) -> str | None:
+    """Risk of bias judged by two reviewers: kappa per domain and how their conflicts were settled
+    (:func:`litreview.appraise.double_rob.agreement`); None when no study was judged twice."""
+    lines = double_rob.agreement(review)
+    if lines is None:
+        return None
+    *domains, total = lines
+    per = "; ".join(f"{d['domain'].replace('-', ' ')} {_kappa(d['kappa'])} "
+                    f"({counted(d['studies'], 'study', 'studies')})" for d in domains)
+    settled = sum(total["settled"].values())
+    return (f"Risk of bias by two reviewers. {counted(total['studies'], 'study', 'studies')} were judged by two "
+            f"reviewers independently (review.toml: {review.reviewers_needed('rob')} risk-of-bias "
+            f"reviewer{'s' if review.reviewers_needed('rob') > 1 else ''}). Agreement per domain, over the studies "
+            f"both judged with the same tool: {per or 'none judged with the same tool'}. "
+            f"{counted(total['conflicts'], 'judgement')} differed; {settled} settled with a reason"
+            + (f" ({', '.join(f'{v} {k}' for k, v in sorted(total['settled'].items()))})" if settled else "") + ".")
+
+
+def _kappa(value: float | None) -> str:
+    """Cohen's kappa as the Methods print it."""
+    return "κ undefined (one answer throughout)" if value is None else f"κ {value:.2f}"
 
 
 def rated_down(grades: pd.DataFrame) -> dict[str, int]:

@@ -30,10 +30,14 @@ from .schema import (
     CLAIMS,
     EVIDENCE,
     EXPLANATIONS,
+    EXTRACTIONS,
     INDIRECTNESS_ANSWERS,
     OVERRIDES,
+    RECONCILIATION,
     REFERENCE_AUDIT,
     ROB,
+    ROB_EXTRACTIONS,
+    ROB_RECONCILIATION,
     SCREENING,
     SCREENING_SETTLEMENTS,
     SEARCH_LOG,
@@ -66,11 +70,16 @@ REVIEWER_STAGES = ("screening", "extraction", "rob")
 
 ROB_MISSING = "rob-missing"  # the code of the problem: a study with evidence and no rob.csv rows
 REQUIRED_TABLES = (ARTICLES, CLAIMS)
+# a review extracted or appraised by two reviewers has these (litreview.appraise.double,
+# litreview.appraise.double_rob)
+DOUBLE_EXTRACTION_TABLES = (EXTRACTIONS, RECONCILIATION, ROB_EXTRACTIONS, ROB_RECONCILIATION)
 OPTIONAL_TABLES = (SEARCH_LOG, SCREENING, EVIDENCE, INDIRECTNESS_ANSWERS, ROB, REFERENCE_AUDIT, OVERRIDES, EXPLANATIONS,
                    STUDY_STATUS)
-# tables a review has only when it uses what they hold (settlements: two screening reviewers); an
-# absent one is not loaded (its accessor gives an empty frame) and is not listed as missing
-WHEN_USED_TABLES = (SCREENING_SETTLEMENTS,)
+# tables a review has only when it uses what they hold (two reviewers: screening settlements, each
+# reviewer's extraction and risk of bias and their reconciliation); a review with one reviewer never
+# needs them, so an absent one is not loaded (its accessor gives an empty frame, :meth:`Review.table`)
+# and is not listed as missing
+WHEN_USED_TABLES = (SCREENING_SETTLEMENTS, *DOUBLE_EXTRACTION_TABLES)
 
 
 @dataclass
@@ -252,6 +261,26 @@ class Review:
         return [e for e in self.evidence["evidence_id"] if e not in answered]
 
     @property
+    def extractions(self) -> pd.DataFrame:
+        """Each reviewer's own extraction of an evidence row (:mod:`litreview.appraise.double`)."""
+        return self.table(EXTRACTIONS)
+
+    @property
+    def reconciliation(self) -> pd.DataFrame:
+        """The conflicts between two extractions, each settled with a reason."""
+        return self.table(RECONCILIATION)
+
+    @property
+    def rob_extractions(self) -> pd.DataFrame:
+        """Each reviewer's own risk-of-bias rows (:mod:`litreview.appraise.double_rob`)."""
+        return self.table(ROB_EXTRACTIONS)
+
+    @property
+    def rob_reconciliation(self) -> pd.DataFrame:
+        """The conflicts between two reviewers' risk-of-bias judgements, each settled with a reason."""
+        return self.table(ROB_RECONCILIATION)
+
+    @property
     def rob(self) -> pd.DataFrame:
         return self.tables[ROB.filename]
 
@@ -266,7 +295,12 @@ class Review:
     @property
     def settlements(self) -> pd.DataFrame:
         """How conflicting screening decisions of two reviewers were settled."""
-        return self.tables.get(SCREENING_SETTLEMENTS.filename, SCREENING_SETTLEMENTS.empty())
+        return self.table(SCREENING_SETTLEMENTS)
+
+    def table(self, schema: TableSchema) -> pd.DataFrame:
+        """A table as loaded; an empty one of ``schema`` for a table of :data:`WHEN_USED_TABLES`
+        the review does not have."""
+        return self.tables.get(schema.filename, schema.empty())
 
     @property
     def final_screening(self) -> pd.DataFrame:
@@ -363,7 +397,7 @@ class Review:
 
     def rows_of(self, schema: TableSchema):
         """``(file label, (line, row) pairs)`` of one table, for messages naming file:row:column."""
-        frame = self.tables.get(schema.filename, schema.empty())  # a table of WHEN_USED_TABLES may be absent
+        frame = self.table(schema)
         label = frame.attrs.get("path", schema.filename)
         return label, zip(frame.attrs.get("lines", []), frame.to_dict("records"))
 
@@ -417,6 +451,9 @@ class Review:
         dangling(EVIDENCE, "claim_id", claim_ids, "claim (not in claims.csv)")
         dangling(EVIDENCE, "study_key", study_keys, "study (not in library.bib)")
         dangling(ROB, "study_key", study_keys, "study (not in library.bib)")
+        dangling(EXTRACTIONS, "claim_id", claim_ids, "claim (not in claims.csv)")
+        dangling(EXTRACTIONS, "study_key", study_keys, "study (not in library.bib)")
+        dangling(ROB_EXTRACTIONS, "study_key", study_keys, "study (not in library.bib)")
         dangling(INDIRECTNESS_ANSWERS, "evidence_id", evidence_ids, "evidence row (not in evidence.csv)")
         dangling(SEARCH_LOG, "claim_ids", claim_ids, "claim (not in claims.csv)", many=True)
         dangling(SCREENING, "search_id", search_ids, "search (not in search_log.csv)")

@@ -19,7 +19,7 @@ import io
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -552,7 +552,9 @@ def _screened_le_hits(r: dict) -> tuple[str, str] | None:
     return None
 
 
-def _rob_domain_fits_tool(r: dict) -> tuple[str, str] | None:
+def rob_row_problem(r: dict) -> tuple[str, str] | None:
+    """A domain of the row's tool, judged in that tool's words (the one rule, for rob.csv and
+    for settling two reviewers' judgements)."""
     domains = {"rob2": ROB2_DOMAINS, "amstar2": AMSTAR2_DOMAINS, "design": ("overall",)}[r["tool"]]
     if r["domain"] not in domains:
         return "domain", f"for tool {r['tool']} expected one of {', '.join(domains)}; found {r['domain']!r}"
@@ -770,7 +772,7 @@ ROB = TableSchema(
         Column("support"),
     ),
     key=("study_key", "domain"),
-    row_checks=(_rob_domain_fits_tool,),
+    row_checks=(rob_row_problem,),
     description="Risk of bias per study and domain (RoB 2, AMSTAR 2, or one design-based judgement).",
 )
 
@@ -815,6 +817,128 @@ EXPLANATIONS = TableSchema(
     row_checks=(_explanation_length,),
     description=("The reviewer's explanation of each graded claim, two to four sentences in the reviewer's "
                  "own words; the report leads the claim with it and ClaimReview carries it."),
+)
+
+# --- double extraction: each reviewer's own extraction, and how conflicts were settled -------------
+# (litreview.appraise.double). The consensus of the two is what grades: evidence.csv and
+# indirectness.csv stay the tables the grade reads.
+
+def _like(schema: TableSchema, column_name: str, **changes) -> Column:
+    """A column of ``schema`` as another table uses it: the same type, vocabulary and bounds
+    (one definition of each), with ``changes`` (``required``, ``description``...)."""
+    [column] = [c for c in schema.columns if c.name == column_name]
+    return replace(column, **changes)
+
+
+# the fields two extractions of a row are compared on, field by field: what the row's grade reads
+# (design, n, direction, effect and interval, comparator and outcome type) and the four
+# indirectness answers, from which each reviewer's indirectness is derived
+EXTRACTION_EVIDENCE_FIELDS = ("design", "n", "direction", "effect_measure", "effect", "ci_low", "ci_high",
+                              "comparator_type", "outcome_type")
+EXTRACTION_FIELDS = (*EXTRACTION_EVIDENCE_FIELDS, *INDIRECTNESS_QUESTIONS)
+# how a conflict was settled: the first reviewer's answer kept, the second's taken, or an answer
+# neither gave (benchmarks/agreement/reconciliation.csv, the same words)
+SETTLED_BY = ("first-kept", "second-taken", "third-answer")
+# the text an evidence row needs beside the compared fields, carried from an extraction into a new
+# consensus row (extractions.csv column -> evidence.csv column); never compared
+EXTRACTION_TEXT = {"population_text": "population", "intervention_text": "intervention",
+                   "comparator_text": "comparator", "outcome_text": "outcome", "finding": "finding",
+                   "locator": "locator"}
+
+
+def _answers_all_or_none(r: dict) -> tuple[str, str] | None:
+    given = [q for q in INDIRECTNESS_QUESTIONS if r.get(q)]
+    if given and len(given) != len(INDIRECTNESS_QUESTIONS):
+        absent = [q for q in INDIRECTNESS_QUESTIONS if q not in given]
+        return absent[0], ("answer all four indirectness questions (population, intervention, comparator, "
+                           "outcome) or none")
+    return None
+
+
+def settled_by_problem(r: dict) -> tuple[str, str] | None:
+    """``settled_by`` says which answer the consensus is: the first's, the second's, or neither's.
+    One rule, for the file and for the writer (:func:`litreview.appraise.double.settle`)."""
+    first, second, consensus = (r.get(k) or "" for k in ("first", "second", "consensus"))
+    if first == second:
+        return "second", f"first and second agree ({first!r}): there is no conflict to settle"
+    expected = ("first-kept" if consensus == first else "second-taken" if consensus == second else "third-answer")
+    if r["settled_by"] != expected:
+        return "settled_by", (f"consensus {consensus!r} with first {first!r} and second {second!r} is "
+                              f"{expected}, found {r['settled_by']!r}")
+    return None
+
+
+EXTRACTIONS = TableSchema(
+    "extractions.csv",
+    (
+        _like(EVIDENCE, "evidence_id", description="the row of evidence.csv both reviewers extract"),
+        _like(EVIDENCE, "claim_id"),
+        _like(EVIDENCE, "study_key"),
+        Column("reviewer", description="who extracted (LITREVIEW_REVIEWER, else the login name)"),
+        _like(EVIDENCE, "design"),
+        _like(EVIDENCE, "n"),
+        _like(EVIDENCE, "direction", required=False),
+        *(_like(EVIDENCE, c, may_be_absent=False) for c in ("effect_measure", "effect", "ci_low", "ci_high",
+                                                            "comparator_type", "outcome_type")),
+        *(_like(INDIRECTNESS_ANSWERS, q, required=False) for q in INDIRECTNESS_QUESTIONS),
+        Column("note", required=False, description="what the study did and why the answers apply, in the "
+                                                   "reviewer's words"),
+        Column("url", required=False, may_be_absent=True, pattern=r"https?://\S+",
+               description="the public page where the record was read"),
+        *(_like(EVIDENCE, e, name=c, required=False, may_be_absent=True,
+                description=f"evidence.csv's {e} as this reviewer wrote it (a new row's consensus takes it)")
+          for c, e in EXTRACTION_TEXT.items()),
+    ),
+    key=("evidence_id", "reviewer"),
+    row_checks=(_effect_complete, _answers_all_or_none),
+    description=("Each reviewer's independent extraction of an evidence row, one row per (evidence_id, reviewer); "
+                 "the consensus goes to evidence.csv and indirectness.csv through reconciling."),
+)
+
+RECONCILIATION = TableSchema(
+    "reconciliation.csv",
+    (
+        _like(EVIDENCE, "evidence_id"),
+        _like(EVIDENCE, "claim_id"),
+        Column("field", vocab=EXTRACTION_FIELDS),
+        Column("first", required=False, description="the first reviewer's answer (reviewers in alphabetical order)"),
+        Column("second", required=False, description="the second reviewer's answer"),
+        Column("consensus", required=False, description="the answer now in evidence.csv / indirectness.csv"),
+        Column("settled_by", vocab=SETTLED_BY),
+        Column("reason", description="one sentence on why"),
+    ),
+    key=("evidence_id", "field"),
+    row_checks=(settled_by_problem,),
+    description="One row per settled conflict between two extractions of an evidence row.",
+)
+
+# Risk of bias by two reviewers: each reviewer's rows beside the other's, then the conflicts settled
+# (litreview.appraise.double_rob) into rob.csv, which stays the table the grade reads. A conflict
+# is a domain judged differently, or the tool itself when the two chose different tools.
+ROB_FIELDS = ("tool", *ROB2_DOMAINS, *AMSTAR2_DOMAINS, "overall")
+
+ROB_EXTRACTIONS = TableSchema(
+    "rob_extractions.csv",
+    (
+        _like(ROB, "study_key"),
+        Column("reviewer", description="who judged (LITREVIEW_REVIEWER, else the login name)"),
+        *(_like(ROB, c) for c in ("tool", "domain", "judgement", "support")),
+    ),
+    key=("study_key", "reviewer", "domain"),
+    row_checks=(rob_row_problem,),
+    description="Each reviewer's own risk-of-bias rows of a study; the consensus goes to rob.csv by reconciling.",
+)
+
+ROB_RECONCILIATION = TableSchema(
+    "rob_reconciliation.csv",
+    (
+        _like(ROB, "study_key"),
+        Column("field", vocab=ROB_FIELDS, description="the domain judged differently, or the tool"),
+        *(_like(RECONCILIATION, c) for c in ("first", "second", "consensus", "settled_by", "reason")),
+    ),
+    key=("study_key", "field"),
+    row_checks=(settled_by_problem,),
+    description="One row per settled conflict between two reviewers' risk-of-bias judgements of a study.",
 )
 
 # --- study status: retractions, corrections, expressions of concern (litreview.collect.status) ----------

@@ -36,7 +36,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from ..appraise import indirectness
+from ..appraise import double, indirectness
 from ..appraise.extraction import REJUDGED, RowRefused, append_row, blank_row, cell_text, evidence_path, prefill_from
 from ..appraise.extraction import _header_of as header_of
 from ..checks import still_needed
@@ -92,7 +92,7 @@ class ExtractionForm:
     ``claim_id`` pick the study and claim to start with (e.g. the study just included)."""
 
     def __init__(self, review: str, study_key: str | None = None, claim_id: str | None = None,
-                 root: Path | None = None):
+                 root: Path | None = None, reviewer: str | None = None):
         import ipywidgets as w
 
         self.review, self.root = review, root
@@ -170,6 +170,9 @@ class ExtractionForm:
             self.save, self.message, self.grade])
         self._copy_sources(rv)
         self._show_grade(rv)
+        self.double = rv.reviewers_needed("extraction") == 2
+        if self.double:
+            self._two_reviewers(rv, reviewer)
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -281,7 +284,75 @@ class ExtractionForm:
         self.grade.value = (f"<p>Now: <b>{html.escape(g.short())}</b> ({html.escape(g.expert_verdict)}). "
                             f"{html.escape(g.rationale)}</p>")
 
+    # --- two extraction reviewers: each saves their own extraction (litreview.appraise.double) ----------
+    def _two_reviewers(self, rv: Review, reviewer: str | None) -> None:
+        """With ``[reviewers] extraction = 2`` a save goes to extractions.csv under the reviewer's
+        name, and the form shows only that reviewer's own answers; the consensus row is written by
+        reconciling. Copying from evidence.csv (the consensus) and the override are hidden."""
+        import ipywidgets as w
+
+        self.reviewer = w.Text(value=reviewer or double.reviewer_name(), description="reviewer",
+                               placeholder="your name (LITREVIEW_REVIEWER)")
+        self.reviewer.style.description_width = "9em"
+        self.extract_row = w.Dropdown(description="row", layout=w.Layout(width="46em"))
+        self.extract_row.style.description_width = "9em"
+        for hidden in (self.copy_from, self.override, self.override_reason):
+            hidden.layout = w.Layout(display="none")  # its own: the fields share their width's layout
+        note = w.HTML("<i>Two reviewers extract independently: your answers go to <code>extractions.csv</code> "
+                      "under your name, the other reviewer's stay hidden, and the reconcile view below settles "
+                      "the differences into <code>evidence.csv</code>.</i>")
+        self.box.children = (self.reviewer, self.extract_row, note, *self.box.children)
+        self.reviewer.observe(lambda _: self._extract_rows(), names="value")
+        self.extract_row.observe(lambda _: self._pick_row(), names="value")
+        self._extract_rows(rv)
+
+    def _extract_rows(self, rv: Review | None = None) -> None:
+        rv = rv or Review.load(self.review, self.root)
+        me = self.reviewer.value.strip()
+        listed = [(f"{r['evidence_id']} · {r['claim_id']} · {r['study_key']}" + (" (yours: edit)" if r["mine"] else ""),
+                   r["evidence_id"]) for r in double.rows_to_extract(rv, me)]
+        self.extract_row.options = [("new row", None), *listed]
+        self.extract_row.value = None
+
+    def _pick_row(self) -> None:
+        """Put the row's claim and study in the form, with this reviewer's own answers if saved."""
+        eid = self.extract_row.value
+        self.clear()
+        if eid is None:
+            return
+        rv = Review.load(self.review, self.root)
+        [known] = [r for r in double.rows_to_extract(rv, self.reviewer.value.strip()) if r["evidence_id"] == eid]
+        self.claim.value = known["claim_id"] if known["claim_id"] in {v for _, v in self.claim.options} else None
+        own = double.own_extraction(rv, eid, self.reviewer.value.strip())
+        row, answers = double.form_row_of(own) if own else ({"study_key": known["study_key"]}, {})
+        self.fill({**row, "study_key": known["study_key"]})
+        for q, widget in self.questions.items():
+            widget.value = answers.get(q)
+
+    def _save_extraction(self) -> None:
+        refused = self._answers_problem()
+        if refused:
+            self.message.value = f"<b>Not saved</b>: {html.escape(refused)}."
+            return
+        extraction = double.extraction_of(self.row(), self.answers(), self.extract_row.value)
+        try:
+            eid = double.save_extraction(self.review, self.reviewer.value, extraction, self.root)
+        except SchemaError as exc:
+            self.message.value = f"<b>Not saved</b> ({len(exc.problems)} problem(s)):" + _list(
+                [str(p) for p in exc.problems])
+            return
+        except ValueError as exc:
+            self.message.value = f"<b>Not saved</b>: {html.escape(str(exc))}."
+            return
+        self.clear()
+        self._extract_rows()
+        self.message.value = (f"Saved your extraction of {html.escape(eid)} to <code>extractions.csv</code> as "
+                              f"{html.escape(self.reviewer.value.strip())}; reconcile it once both reviewers have.")
+
     def _save(self) -> None:
+        if self.double:
+            self._save_extraction()
+            return
         row = self.row()
         claim = row["claim_id"]
         refused = self._answers_problem()

@@ -50,7 +50,7 @@ def open_assessment(review: str, output_dir: str | Path = "", root: Path | None 
         if problems:
             raise ReviewProblems(problems)
         _show_stale(stale)
-    show_gaps(assessment.review)
+    show_gaps(assessment.review, assessment)
     return assessment
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+from ..appraise.double import reviewer_name
+from ..appraise.double_rob import load_own, save_rob_extraction
 from ..appraise.rob import DESIGN_DOMAIN, TOOLS, library_keys, load_rob, save_rob
 from ..appraise.rob2 import (
     AMSTAR2_ITEMS,
@@ -20,6 +22,7 @@ from ..appraise.rob2 import (
     judge,
     overall,
 )
+from ..tables.review import Review
 from ..tables.schema import ROB2_DOMAINS, ROB_JUDGEMENTS, SchemaError
 
 # --- the widget ------------------------------------------------------------------------------------
@@ -36,10 +39,16 @@ class RobForm:
     of the review's library.bib) and a tool; only the questions the flow asks are shown, each
     domain's judgement follows the answers, and Save writes the study's rows."""
 
-    def __init__(self, review: str, root: Path | None = None, study_key: str | None = None, tool: str = "rob2"):
+    def __init__(self, review: str, root: Path | None = None, study_key: str | None = None, tool: str = "rob2",
+                 reviewer: str | None = None):
         import ipywidgets as w
 
         self.review, self.root = review, root
+        # two risk-of-bias reviewers: each one's rows go to rob_extractions.csv under their name, the
+        # other's stay hidden, and `litreview reconcile --study` writes the consensus to rob.csv
+        self.double = Review.load(review, root).reviewers_needed("rob") == 2
+        self.reviewer = w.Text(value=reviewer or reviewer_name(), description="Reviewer",
+                               placeholder="your name (LITREVIEW_REVIEWER)")
         keys = library_keys(review, root)
         if not keys:  # a review in progress: say what comes first instead of failing the notebook
             self.box = w.HTML(f"<p>No study in <code>references/{html.escape(review)}/library.bib</code> yet: "
@@ -84,7 +93,10 @@ class RobForm:
                                                    "cannot rule out; give the reason in the note", ROB_JUDGEMENTS)])
         self.study.observe(lambda _: self.load(), names="value")
         self.tool.observe(lambda _: self.load(), names="value")
-        self.box = w.VBox([w.HBox([self.study, self.tool]), self.rob2_box, self.amstar2_box, self.design_box,
+        self.reviewer.layout.display = "" if self.double else "none"
+        self.reviewer.observe(lambda _: self.load(), names="value")
+        self.box = w.VBox([self.reviewer, w.HBox([self.study, self.tool]), self.rob2_box, self.amstar2_box,
+                           self.design_box,
                            self.overall,
                            w.HBox([self.save_button]), self.message])
         self.load()
@@ -150,7 +162,8 @@ class RobForm:
 
     def load(self) -> None:
         """Fill the form with the study's saved answers for the chosen tool (blank if none)."""
-        tool, answers, notes = load_rob(self.review, self.study.value, self.root)
+        tool, answers, notes = (load_own(self.review, self.study.value, self.reviewer.value.strip(), self.root)
+                                if self.double else load_rob(self.review, self.study.value, self.root))
         mine = tool == self.tool.value
         for key, menu in self.questions.items():
             value = answers.get(key, "") if mine else ""
@@ -170,14 +183,19 @@ class RobForm:
     def save(self, _=None) -> None:
         """Write the study's rows (the Save button)."""
         try:
-            rows = save_rob(self.review, self.study.value, self.tool.value, self.answers(), self.notes_by_domain(),
-                            self.root)
+            if self.double:
+                rows = save_rob_extraction(self.review, self.reviewer.value, self.study.value, self.tool.value,
+                                           self.answers(), self.notes_by_domain(), self.root)
+            else:
+                rows = save_rob(self.review, self.study.value, self.tool.value, self.answers(),
+                                self.notes_by_domain(), self.root)
         except (ValueError, SchemaError) as exc:
             self.message.value = f"<b>not saved:</b> {html.escape(str(exc))}"
             return
         summary = ", ".join(f"{r['domain']} {r['judgement']}" for r in rows)
+        where = f" as {self.reviewer.value.strip()} in rob_extractions.csv" if self.double else ""
         self.message.value = html.escape(f"saved {len(rows)} row{'s' if len(rows) != 1 else ''} for "
-                                         f"{self.study.value}: {summary}")
+                                         f"{self.study.value}{where}: {summary}")
 
 
 __all__ = ["RobForm"]

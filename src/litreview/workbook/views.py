@@ -90,10 +90,10 @@ def notice(text: str) -> str:
             f"{html.escape(text)}</div>")
 
 
-def show_gaps(review) -> None:
+def show_gaps(review, assessment=None) -> None:
     """Display what the review does not have yet; nothing when it is complete. Plain text
     rides along, so a text-only front end says the same."""
-    show_notes(gaps(review))
+    show_notes(gaps(review, assessment))
 
 
 def show_notes(notes: list[str]) -> None:
