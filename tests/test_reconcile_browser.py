@@ -1,8 +1,10 @@
-"""Double extraction as two reviewers do it in JupyterLab (headless Chromium, Playwright, the
-machinery of tests/test_workbook_browser.py): with ``[reviewers] extraction = 2``, reviewer A
-extracts a new row in notebook 04's form, reviewer B extracts the same row with one field
-different (n), and the reconcile view settles that field, writing the consensus row and its
-settlement. The files on disk are then checked, and ``litreview check`` must pass."""
+"""Double extraction and double risk of bias as two reviewers do them in JupyterLab (headless
+Chromium, Playwright, the machinery of tests/test_workbook_browser.py): with ``[reviewers]
+extraction = 2`` and ``rob = 2``, reviewer A extracts a new row in notebook 04's form, reviewer B
+extracts the same row with one field different (n), and the reconcile view settles that field,
+writing the consensus row and its settlement; then each judges the study's risk of bias in the
+risk-of-bias form, differently, and the reconcile view settles that too, writing rob.csv. The
+files on disk are then checked, and ``litreview check`` must pass."""
 
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ def test_two_reviewers_extract_a_row_and_the_reconcile_view_settles_it(workbook)
 
     root, base = workbook
     data = root / "data" / REVIEW
-    (data / "review.toml").write_text("[reviewers]\nextraction = 2\n", encoding="utf-8")
+    (data / "review.toml").write_text("[reviewers]\nextraction = 2\nrob = 2\n", encoding="utf-8")
     with open(root / "references" / REVIEW / "library.bib", "a", encoding="utf-8") as handle:
         handle.write("\n" + library_entry(STUDY))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -106,6 +108,39 @@ def test_two_reviewers_extract_a_row_and_the_reconcile_view_settles_it(workbook)
             page.screenshot(path=str(ARTIFACTS / "reconcile-view-failed.png"), full_page=True)
             (ARTIFACTS / "reconcile-view-failed.html").write_text(view.inner_html(), encoding="utf-8")
             raise
+
+        # risk of bias, twice: each reviewer's own judgement, then the one conflict settled
+        rob = page.locator(".widget-vbox").filter(has=page.locator("button:text-is('Save')")).filter(
+            has=page.locator(".widget-text:has(label:text-is('Reviewer'))")).last
+        try:
+            for reviewer, judgement in (("reviewer A", "high"), ("reviewer B", "some-concerns")):
+                fill_in(rob, "Reviewer", reviewer)
+                select_in(rob, "Study", STUDY)
+                rob.locator(".widget-toggle-buttons button:text-is('design')").click()
+                select_in(rob, "overall", judgement)
+                fill_in(rob, "Note", f"uncontrolled before-after measurement ({reviewer})")
+                rob.locator("button:text-is('Save')").click()
+                until(lambda reviewer=reviewer: (data / "rob_extractions.csv").is_file()
+                      and reviewer in (data / "rob_extractions.csv").read_text(encoding="utf-8"),
+                      f"{reviewer}'s risk of bias on disk")
+            assert not (data / "rob.csv").is_file() or STUDY not in (data / "rob.csv").read_text(encoding="utf-8")
+            view.locator("button:text-is('Reload')").click()
+            menu = view.locator(".widget-dropdown:has(label:text-is('row')) select")
+            [item] = until(lambda: [o for o in menu.locator("option").all_inner_texts() if "risk of bias" in o.replace("\xa0", " ")],
+                           "the study's two judgements in the view")
+            menu.select_option(label=item)
+            until(lambda: view.locator(".widget-dropdown:has(label:text-is('overall')) select").count() == 1,
+                  "the one risk-of-bias conflict, overall, to settle")
+            select_in(view, "overall", "first")
+            fill_in(view, "reason", "a test settlement: the first judgement kept")
+            view.locator("button:has-text('Settle')").click()
+            until(lambda: (data / "rob.csv").is_file() and STUDY in (data / "rob.csv").read_text(encoding="utf-8"),
+                  "the consensus judgement in rob.csv")
+            view.locator("button:has-text('Settle')").scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "reconcile-rob.png"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "reconcile-rob-failed.png"), full_page=True)
+            raise
         browser.close()
 
     assert errors == []
@@ -120,6 +155,12 @@ def test_two_reviewers_extract_a_row_and_the_reconcile_view_settles_it(workbook)
     [row] = rv.evidence.to_dict("records")
     assert (row["evidence_id"], row["study_key"], row["n"], row["direction"], row["indirectness"]) == (
         "E001", STUDY, 16, "supports", "some")
+    assert sorted(zip(rv.rob_extractions["reviewer"], rv.rob_extractions["judgement"])) == [
+        ("reviewer A", "high"), ("reviewer B", "some-concerns")]
+    [rob_settled] = rv.rob_reconciliation.to_dict("records")
+    assert (rob_settled["study_key"], rob_settled["first"], rob_settled["second"], rob_settled["consensus"],
+            rob_settled["settled_by"]) == (STUDY, "high", "some-concerns", "high", "first-kept")
+    assert list(rv.rob["judgement"]) == ["high"]
     [answers] = rv.indirectness.to_dict("records")
     assert [answers[q] for q in ("population", "intervention", "comparator", "outcome")] == [
         "same", "related", "none", "same"]
