@@ -298,9 +298,9 @@ def test_methods_report_the_agreement_from_the_tables(root):
     # derived indirectness: A some x2, none, serious; B some, none x2, serious; 3 of 4 alike.
     # pe = (2*1 + 1*2 + 1*1) / 16 = 5/16, kappa = (0.75 - 5/16) / (11/16) = 7/11 = 0.64
     text = extraction_agreement_methods(Review.load(NAME))
-    assert text == ("Double extraction. Two reviewers extracted 4 of 4 evidence rows independently (a sample of "
-                    "50% of the rows, drawn by hashing each row's id, and every row that grades a claim, to be "
-                    "extracted twice), each blind to the other's answers. Agreement: direction κ 0.50 over 4 rows "
+    assert text == ("Double extraction. Two reviewers extracted 4 of 4 evidence rows independently (the plan: "
+                    "every row that grades a claim, and a 50% sample of the rest drawn by hashing each row's id), "
+                    "each blind to the other's answers. Agreement: direction κ 0.50 over 4 rows "
                     "both judged; indirectness, derived from each reviewer's four answers, κ 0.64 over 4 rows; "
                     "design identical in 75% and n in 75% of the rows. 4 fields differed; 3 were settled with a "
                     "reason (2 by keeping the first reviewer's answer, 1 by taking the second's); 1 is not settled "

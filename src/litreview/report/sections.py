@@ -538,8 +538,8 @@ def extraction_agreement_methods(review: Review) -> str | None:
     elif share >= 1:
         plan = "every row to be extracted twice"
     else:
-        plan = (f"a sample of {share:.0%} of the rows, drawn by hashing each row's id, and every row that grades a "
-                "claim, to be extracted twice")
+        plan = (f"the plan: every row that grades a claim, and a {share:.0%} sample of the rest drawn by hashing "
+                "each row's id")
     settled = sum(a.settled.values())
     ways = ", ".join(f"{a.settled[k]} {what}" for k, what in (("first-kept", "by keeping the first reviewer's answer"),
                                                                 ("second-taken", "by taking the second's"),
