@@ -15,10 +15,9 @@ from litreview.cli import main
 from litreview.tables.review import Review
 from test_workbook_browser import (  # noqa: F401  (workbook: the fixture)
     ARTIFACTS,
-    CHROMIUM,
-    FLAGS,
     REVIEW,
     fill_in,
+    lab_page,
     run_until,
     select_in,
     until,
@@ -37,8 +36,6 @@ def library_entry(key: str) -> str:
 
 
 def test_two_reviewers_extract_a_row_and_the_reconcile_view_settles_it(workbook):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
     root, base = workbook
     data = root / "data" / REVIEW
     (data / "review.toml").write_text("[reviewers]\nextraction = 2\nrob = 2\n", encoding="utf-8")
@@ -46,11 +43,7 @@ def test_two_reviewers_extract_a_row_and_the_reconcile_view_settles_it(workbook)
         handle.write("\n" + library_entry(STUDY))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("dialog", lambda d: d.accept())
+    with lab_page(errors) as page:
         run_until(page, base, "04-evidence-table", "button:has-text('Reload')", "reconcile-notebook-failed.png")
         form = page.locator(".widget-vbox").filter(has=page.locator("button:has-text('Save row')")).last
         view = page.locator(".widget-vbox").filter(has=page.locator("button:text-is('Reload')")).last
@@ -141,7 +134,6 @@ def test_two_reviewers_extract_a_row_and_the_reconcile_view_settles_it(workbook)
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "reconcile-rob-failed.png"), full_page=True)
             raise
-        browser.close()
 
     assert errors == []
     rv = Review.load(REVIEW, root)

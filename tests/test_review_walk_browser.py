@@ -24,13 +24,13 @@ import shutil
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_FLAGS, ROOT, needs_chromium
+from conftest import ROOT, needs_chromium
 from litreview.cli import main
 from litreview.collect.screening import read_decisions
 from litreview.grade.assessment import claim_grade
 from litreview.tables.bib import load_bib
 from litreview.tables.review import Review
-from test_workbook_browser import ARTIFACTS, KEYS, WAIT, open_and_run, press, serve_lab, until
+from test_workbook_browser import ARTIFACTS, KEYS, WAIT, lab_page, open_and_run, press, serve_lab, until
 
 pytestmark = needs_chromium
 REVIEW = "run"
@@ -87,19 +87,13 @@ def shot(page, name: str) -> None:
 
 
 def test_a_new_review_from_its_article_to_its_report_in_jupyterlab(project):
-    from playwright.sync_api import sync_playwright
-
     from litreview.tables.schema import CATEGORY_MEANINGS, KIND_MEANINGS
 
     root, base = project
     data = root / "data" / REVIEW
     shipped = digest(root / "notebooks")
     errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("dialog", lambda d: d.accept())
+    with lab_page(errors) as page:
 
         # --- notebook 01: claims confirmed in the form, one bundled sentence split in two ---------
         open_and_run(page, base, "01-articles-and-claims")
@@ -261,7 +255,6 @@ def test_a_new_review_from_its_article_to_its_report_in_jupyterlab(project):
               and "C02" in (data / "explanations.csv").read_text(encoding="utf-8"), "the explanation on disk")
         explorer.locator("button:has-text('Save explanation')").scroll_into_view_if_needed()
         shot(page, "explanation")
-        browser.close()
 
     assert errors == []
     # claims: offsets computed from the article, never typed

@@ -10,6 +10,7 @@ Screenshots of the widgets go to ``reports/test-artifacts/``."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -127,6 +128,23 @@ def serve_lab(root, folder):
     log.close()
 
 
+@contextlib.contextmanager
+def lab_page(errors: list[str]):
+    """A Chromium page for JupyterLab, closed afterwards: the page's script errors go to
+    ``errors``, and "leave the page?" (moving to the next notebook) is answered yes."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: d.accept())
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
 def open_and_run(page, base: str, notebook: str) -> None:
     """Open the notebook, wait for its kernel, and Run > Run All Cells (again, should the
     first click come before the notebook could take it)."""
@@ -203,17 +221,11 @@ def fill_in(box, label: str, text: str) -> None:
 
 
 def test_screen_include_extract_and_appraise_in_jupyterlab(workbook):
-    from playwright.sync_api import sync_playwright
-
     root, base = workbook
     data = root / "data" / REVIEW
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("dialog", lambda d: d.accept())  # "leave the page?" when moving to the next notebook
+    with lab_page(errors) as page:
 
         # notebook 03: three records at title/abstract with the keyboard, one of them included
         open_and_run(page, base, "03-search-and-screening")
@@ -283,7 +295,6 @@ def test_screen_include_extract_and_appraise_in_jupyterlab(workbook):
               "the risk-of-bias row on disk")
         rob.locator("button:text-is('Save')").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "rob-form.png"))
-        browser.close()
     (ARTIFACTS / "dialogs.txt").write_text("\n---\n".join(DIALOGS) + "\n", encoding="utf-8")
 
     assert errors == []
@@ -324,8 +335,6 @@ def test_split_a_bundled_sentence_in_the_claims_form(workbook):
     """Notebook 01: a suggestion that bundles two claims ("help with post-surgery recovery, or in
     general improves your health") is split in the claims form into two claims, each chosen by
     its words; the offsets written are computed from the article, never typed."""
-    from playwright.sync_api import sync_playwright
-
     from litreview.tables.schema import CATEGORY_MEANINGS
 
     root, base = workbook
@@ -333,12 +342,8 @@ def test_split_a_bundled_sentence_in_the_claims_form(workbook):
     before = Review.load(REVIEW, root).claims
     parts = [("help with post-surgery recovery", "Calf massage helps recovery after surgery.", "recovery"),
              ("in general improves your health", "Calf massage improves general health.", "general-health")]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("dialog", lambda d: d.accept())
+    errors: list[str] = []
+    with lab_page(errors) as page:
         open_and_run(page, base, "01-articles-and-claims")
         form = page.locator(".lr-claims-form")
         try:
@@ -371,7 +376,6 @@ def test_split_a_bundled_sentence_in_the_claims_form(workbook):
             except AssertionError:
                 page.screenshot(path=str(ARTIFACTS / "claims-form-failed.png"))
                 raise AssertionError(form.locator(".lr-claims-message").inner_text()) from None
-        browser.close()
     assert errors == []
     text = (data / "articles" / "calf-massage-benefits.txt").read_text(encoding="utf-8")
     new = Review.load(REVIEW, root).claims

@@ -11,13 +11,13 @@ import re
 
 import nbformat
 
-from conftest import CHROMIUM, needs_chromium
+from conftest import needs_chromium
 from litreview.collect.screening import conflicts_of, final, read_decisions
 from test_workbook_browser import (  # noqa: F401  (workbook: the fixture)
     ARTIFACTS,
-    FLAGS,
     KEYS,
     REVIEW,
+    lab_page,
     open_and_run,
     press,
     until,
@@ -40,8 +40,6 @@ def reviewer_notebook(folder, name: str) -> str:
 
 
 def test_two_reviewers_screen_apart_and_settle_a_conflict_in_jupyterlab(workbook):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
     root, base = workbook
     data = root / "data" / REVIEW
     with open(data / "review.toml", "a", encoding="utf-8") as settings:
@@ -49,11 +47,7 @@ def test_two_reviewers_screen_apart_and_settle_a_conflict_in_jupyterlab(workbook
     ann, bob = (reviewer_notebook(root / "notebooks", n) for n in ("ann", "bob"))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("dialog", lambda d: d.accept())
+    with lab_page(errors) as page:
 
         # ann includes the first record and excludes the next
         open_and_run(page, base, ann)
@@ -95,7 +89,6 @@ def test_two_reviewers_screen_apart_and_settle_a_conflict_in_jupyterlab(workbook
         until(lambda: (data / "screening_settlements.csv").is_file(), "the settlement on disk")
         until(lambda: "include (consensus): popliteal friction" in table.inner_text(), "the settlement shown")
         page.screenshot(path=str(ARTIFACTS / "screening-conflicts-settled.png"))
-        browser.close()
 
     assert errors == []
     rows = read_decisions(REVIEW, root)
