@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -45,6 +46,7 @@ def _screening_module():
 
 
 bench = _screening_module()
+WORDS = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 JSON_OUT = bench.ROOT / "reports" / "benchmarks" / "screening_candidates.json"
 
 
@@ -68,7 +70,7 @@ class NaiveBayes(Ranker):
 
     def _model_scores(self, included, excluded):
         rows, y = _fit_rows(included, excluded)
-        weights = balanced_weights(y) if self.ratio == ranking.BALANCE_RATIO else _weights(y, self.ratio)
+        weights = balanced_weights(y, self.ratio)
         model = (ComplementNB if self.complement else MultinomialNB)(alpha=self.alpha)
         model.fit(self._training[rows], y, sample_weight=weights)
         joint = model.predict_joint_log_proba(self.features)
@@ -80,15 +82,6 @@ class ComplementBayes(NaiveBayes):
     defaults (alpha 1), the SVM's balanced weights."""
 
     alpha, ratio, complement = 1.0, ranking.BALANCE_RATIO, True
-
-
-def _weights(y: np.ndarray, ratio: float) -> np.ndarray:
-    saved = ranking.BALANCE_RATIO
-    try:
-        ranking.BALANCE_RATIO = ratio
-        return balanced_weights(y)
-    finally:
-        ranking.BALANCE_RATIO = saved
 
 
 class Logistic(Ranker):
@@ -142,33 +135,31 @@ def _truncated(length: int) -> type[Ranker]:
     """Each word cut to its first ``length`` characters before the uni- and bigrams are made:
     truncation as a stemmer (McNamee, Nicholas & Mayfield 2009, "Addressing morphological
     variation in alphabetic languages", SIGIR '09)."""
-    import re
-
-    words = re.compile(r"(?u)\b\w\w+\b")
-
     def tokenize(text: str) -> list[str]:
-        return [w[:length] for w in words.findall(text)]
+        return [w[:length] for w in WORDS.findall(text)]
 
     class Truncated(Ranker):
-        def __init__(self, texts, query="", seed=ranking.SEED):
-            saved = ranking.TFIDF
-            ranking.TFIDF = dict(saved, tokenizer=tokenize, token_pattern=None)
-            try:
-                super().__init__(texts, query, seed)
-            finally:
-                ranking.TFIDF = saved
+        tfidf = dict(ranking.TFIDF, tokenizer=tokenize, token_pattern=None)
     return Truncated
+
+
+def _truncated_unigrams(length: int) -> type[Ranker]:
+    """Unigrams of words cut to their first ``length`` characters (McNamee, Nicholas &
+    Mayfield 2009), bigrams of whole words: as many features per record as the words'."""
+    def analyse(text: str) -> list[str]:
+        tokens = WORDS.findall(text.lower())
+        return [w[:length] for w in tokens] + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+    class Mixed(Ranker):
+        tfidf = dict(sublinear_tf=True, max_df=0.95, analyzer=analyse)
+    return Mixed
 
 
 def _with_truncated(length: int, bigrams: bool = False) -> type[Ranker]:
     """The word features plus a second block: the words cut to their first ``length``
     characters (McNamee, Nicholas & Mayfield 2009), unigrams (and bigrams), TF-IDF as the words."""
-    import re
-
-    words = re.compile(r"(?u)\b\w\w+\b")
-
     def tokenize(text: str) -> list[str]:
-        return [w[:length] for w in words.findall(text)]
+        return [w[:length] for w in WORDS.findall(text)]
 
     class Both(Ranker):
         def __init__(self, texts, query="", seed=ranking.SEED):
@@ -218,19 +209,23 @@ def _question_variants(length: int, expand: bool = False) -> type[Ranker]:
 
 
 def _question_copies(copies: int) -> type[Ranker]:
+    """The question as ``copies`` relevant documents instead of one (its weight as a count of
+    pseudo-documents)."""
+
     class Copies(Ranker):
         def _model_scores(self, included, excluded):
             if self.query is not None and included and included[-1] == self.n:
                 included = included + [self.n] * (copies - 1)
             return Ranker._model_scores(self, included, excluded)
-    Copies.__doc__ = f"the question as {copies} relevant documents"
     return Copies
 
 
 def _rocchio_share(alpha: float, beta: float) -> type[Ranker]:
     """The question keeps the share alpha / (alpha + beta) of the relevant class's weight
     however many relevant records are found, as Rocchio's query weight alpha does against the
-    relevant documents' mean weighted beta."""
+    relevant documents' mean weighted beta (Rocchio 1971; alpha 8, beta 16 from Buckley, Salton
+    & Allan 1994, "The effect of adding relevance information in a relevance feedback
+    environment", SIGIR '94)."""
 
     class Share(Ranker):
         def _model_scores(self, included, excluded):
@@ -254,7 +249,8 @@ def _rocchio_share(alpha: float, beta: float) -> type[Ranker]:
 def _bm25_blend(base: type[Ranker], pseudo: float) -> type[Ranker]:
     """The model's ranks plus the question's BM25 ranks (k1 1.2, b 0.75: Robertson & Zaragoza
     2009), the latter weighted pseudo / (pseudo + decisions): the question's ranking counts as
-    ``pseudo`` decisions' worth of evidence, fading as real decisions accumulate."""
+    ``pseudo`` decisions' worth of evidence, fading as real decisions accumulate (an
+    m-estimate-like prior; ``pseudo`` 10 is not from a source, and was the only value tried)."""
 
     class Blend(base):
         def __init__(self, texts, query="", seed=ranking.SEED):
@@ -283,13 +279,12 @@ def _question_feature(scale: float, bm25: bool = False) -> type[Ranker]:
             if bm25:
                 similarity = _bm25(texts, query)
                 similarity = similarity / max(similarity.max(), 1e-12)
-                own = 1.0
             else:
                 similarity = self.features @ self._cold
-                own = 1.0
             column = sparse.csr_matrix(scale * similarity[:, None])
             self.features = sparse.hstack([self.features, column]).tocsr()
-            self.query = sparse.hstack([self.query, sparse.csr_matrix([[scale * own]])]).tocsr()
+            # the question's own similarity to itself: 1 (the largest a record can have)
+            self.query = sparse.hstack([self.query, sparse.csr_matrix([[scale]])]).tocsr()
             self._cold = np.append(self._cold, 0.0)
             self._training = sparse.vstack([self.features, self.query]).tocsr()
     return Feature
@@ -312,27 +307,47 @@ def _bm25(texts: list[str], query: str, k1: float = 1.2, b: float = 0.75) -> np.
     return score
 
 
+class WordsAndTruncated(Ranker):
+    """The SVM on words and the SVM on words cut to 6 characters, their scores averaged as
+    ranks (two fits per decision)."""
+
+    def __init__(self, texts, query="", seed=ranking.SEED):
+        super().__init__(texts, query, seed)
+        self._other = _truncated(6)(texts, query, seed)
+
+    def _model_scores(self, included, excluded):
+        other = [i if i < self.n else self._other.n for i in included]
+        return _rank(Ranker._model_scores(self, included, excluded)) + _rank(
+            Ranker._model_scores(self._other, other, excluded))
+
+
 CANDIDATES: dict[str, Callable] = {
-    "svm": Ranker,
+    # the model (features: word uni- and bigrams)
+    "svm": Ranker,  # the default: ASReview LAB's ELAS u4
     "nb": NaiveBayes,
     "cnb": ComplementBayes,
     "logistic": Logistic,
     "svm+nb": SvmNb,
     "svm+logistic": SvmLogistic,
+    # the features (SVM)
     "svm+chars": CharGrams,
     "prefix4": _truncated(4),
-    "words+prefix5": _with_truncated(5),
-    "q variants5": _question_variants(5),
-    "q variants5 expanded": _question_variants(5, expand=True),
     "prefix5": _truncated(5),
     "prefix6": _truncated(6),
+    "prefix7": _truncated(7),
+    "prefix6 unigrams": _truncated_unigrams(6),
+    "words+prefix5": _with_truncated(5),
+    "svm words+svm prefix6": WordsAndTruncated,
+    # the question (SVM on words)
     "question x3": _question_copies(3),
-    "rocchio share": _rocchio_share(8, 16),
+    "rocchio share": _rocchio_share(8, 16),  # Buckley, Salton & Allan 1994's alpha 8, beta 16
     "svm+bm25": _bm25_blend(Ranker, 10),
+    "svm+nb+bm25": _bm25_blend(SvmNb, 10),
     "q feature 1": _question_feature(1.0),
     "q feature 2": _question_feature(2.0),
     "q bm25 feature 2": _question_feature(2.0, bm25=True),
-    "svm+nb+bm25": _bm25_blend(SvmNb, 10),
+    "q variants5": _question_variants(5),
+    "q variants5 expanded": _question_variants(5, expand=True),
 }
 
 
