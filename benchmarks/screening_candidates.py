@@ -38,6 +38,7 @@ from scipy.stats import rankdata
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import ComplementNB, MultinomialNB
+from sklearn.preprocessing import normalize
 
 from litreview.collect import ranking
 from litreview.collect.ranking import EXCLUDE, INCLUDE, Ranker, balanced_weights
@@ -130,14 +131,22 @@ class CharGrams(Ranker):
                                          max_df=0.95), texts, query)
 
 
-def _add_block(ranker: Ranker, vectorizer: TfidfVectorizer, texts, query: str) -> None:
+def _add_block(ranker: Ranker, vectorizer: TfidfVectorizer, texts, query: str,
+               scaled: list[str] | None = None) -> None:
     """A second block of features beside the ranker's words (the question's too); the cold
-    start still reads the words alone."""
+    start still reads the words alone. ``scaled``: the block's terms given the question's
+    wider prior too (times ``QUERY_TERM_SCALE``, as the question's words)."""
     extra = vectorizer.fit_transform(list(texts))
+    own = vectorizer.transform([query]) if ranker.query is not None else None
+    if scaled and ranker.query is not None:
+        scale = np.ones(extra.shape[1])
+        scale[[vectorizer.vocabulary_[t] for t in scaled if t in vectorizer.vocabulary_]] = ranking.QUERY_TERM_SCALE
+        extra = (extra @ sparse.diags(scale)).tocsr()
+        own = normalize(own @ sparse.diags(scale)).tocsr()
     ranker.features = sparse.hstack([ranker.features, extra]).tocsr()
     blocks = [ranker.features]
     if ranker.query is not None:
-        ranker.query = sparse.hstack([ranker.query, vectorizer.transform([query])]).tocsr()
+        ranker.query = sparse.hstack([ranker.query, own]).tocsr()
         blocks.append(ranker.query)
         ranker._cold = np.concatenate([ranker._cold, np.zeros(extra.shape[1])])
     ranker._training = sparse.vstack(blocks).tocsr()
@@ -167,7 +176,7 @@ def _truncated_unigrams(length: int) -> type[Ranker]:
     return Mixed
 
 
-def _with_truncated(length: int, bigrams: bool = False) -> type[Ranker]:
+def _with_truncated(length: int, bigrams: bool = False, scaled: bool = False) -> type[Ranker]:
     """The word features plus a second block: the words cut to their first ``length``
     characters (McNamee, Nicholas & Mayfield 2009), unigrams (and bigrams), TF-IDF as the words."""
     def tokenize(text: str) -> list[str]:
@@ -178,8 +187,10 @@ def _with_truncated(length: int, bigrams: bool = False) -> type[Ranker]:
             super().__init__(texts, query, seed)
             if self.features is None:
                 return
+            terms = [w[:length] for w in WORDS.findall(query.lower()) if w not in ranking.ENGLISH_STOP_WORDS]
             _add_block(self, TfidfVectorizer(tokenizer=tokenize, token_pattern=None, sublinear_tf=True,
-                                             max_df=0.95, ngram_range=(1, 2 if bigrams else 1)), texts, query)
+                                             max_df=0.95, ngram_range=(1, 2 if bigrams else 1)), texts, query,
+                       terms if scaled else None)
     return Both
 
 
@@ -341,6 +352,7 @@ CANDIDATES: dict[str, Callable] = {
     "prefix7": _truncated(7),
     "prefix6 unigrams": _truncated_unigrams(6),
     "words+prefix5": _with_truncated(5),
+    "words+prefix5 both scaled": _with_truncated(5, scaled=True),
     "svm words+svm prefix6": WordsAndTruncated,
     # the question (SVM on words)
     "question x3": _question_copies(3),
