@@ -10,6 +10,7 @@ from litreview.collect.ranking import (
     EXCLUDE,
     INCLUDE,
     QUERY_TERM_SCALE,
+    TFIDF,
     Ranker,
     balanced_weights,
     record_text,
@@ -103,6 +104,18 @@ def test_balanced_weights_give_the_included_ratio_times_the_weight_of_the_exclud
     assert w[y == 1].sum() / w[y == 0].sum() == pytest.approx(BALANCE_RATIO)
     assert w.sum() == pytest.approx(len(y))
     assert len(set(w[y == 0])) == 1 and len(set(w[y == 1])) == 1
+    other = balanced_weights(y, ratio=1.2)  # ASReview's ELAS u3 ratio, for its naive Bayes
+    assert other[y == 1].sum() / other[y == 0].sum() == pytest.approx(1.2)
+    assert other.sum() == pytest.approx(len(y))
+
+
+def test_a_variant_of_the_ranker_sets_its_own_features():
+    class Unigrams(Ranker):
+        tfidf = dict(TFIDF, ngram_range=(1, 1))
+
+    assert "muscle soreness" in Ranker(TEXTS).vectorizer.vocabulary_
+    assert "muscle soreness" not in Unigrams(TEXTS).vectorizer.vocabulary_
+    assert "muscle" in Unigrams(TEXTS).vectorizer.vocabulary_
 
 
 def test_records_without_text_do_not_break_the_queue():

@@ -17,6 +17,9 @@ change makes a refit quick enough to run on every decision: the solver stops at 
 own tolerance for its dual solvers (``SVM_TOL``) instead of scikit-learn's thousand times
 tighter one; on the labelled sets the rankings are as good (benchmarks/screening.py).
 Dropping the terms of a single record was tried for speed too, and cost recall after 10 %.
+Other models, features and uses of the question were compared on the same sets
+(benchmarks/screening_candidates.py; README): none beat this one both with and without the
+question within the time a decision may take.
 
 The review's question. The workbook knows what the review asks before the first record is
 read: the claims being searched, their restatement and PICO terms (the ``query``). It is used
@@ -98,12 +101,13 @@ def record_text(title: str | None, abstract: str | None) -> str:
     return f"{title or ''} {abstract or ''}".strip()
 
 
-def balanced_weights(y: np.ndarray) -> np.ndarray:
+def balanced_weights(y: np.ndarray, ratio: float | None = None) -> np.ndarray:
     """ASReview's "balanced" sample weights: the excluded records together weigh
-    1 / BALANCE_RATIO of the included ones; all weights are then scaled to sum to the number of
-    records."""
+    1 / ``ratio`` (default ``BALANCE_RATIO``) of the included ones; all weights are then scaled
+    to sum to the number of records."""
+    ratio = BALANCE_RATIO if ratio is None else ratio
     included, excluded = int((y == INCLUDE).sum()), int((y == EXCLUDE).sum())
-    weight = np.where(y == INCLUDE, 1.0, included / (BALANCE_RATIO * excluded))
+    weight = np.where(y == INCLUDE, 1.0, included / (ratio * excluded))
     return weight * (len(y) / weight.sum())
 
 
@@ -112,12 +116,15 @@ class Ranker:
 
     ``texts``: one string per record (:func:`record_text`); ``query``: the review's question
     (the claims' text), used as prior knowledge (see the module docstring). Records are
-    referred to by their position in ``texts``."""
+    referred to by their position in ``texts``. ``tfidf``: the settings of the features (a
+    variant sets its own; benchmarks/screening_candidates.py compares some)."""
+
+    tfidf: Mapping = TFIDF
 
     def __init__(self, texts: Sequence[str], query: str = "", seed: int = SEED):
         self.n = len(texts)
         self.seed = seed
-        settings = dict(TFIDF)
+        settings = dict(self.tfidf)
         if self.n < 20:  # a handful of records: a term in 95 % of them is still a term
             settings["max_df"] = 1.0
         features = None
