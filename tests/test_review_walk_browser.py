@@ -86,9 +86,65 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"walk-{name}.png"))
 
 
-def test_a_new_review_from_its_article_to_its_report_in_jupyterlab(project):
-    from litreview.tables.schema import CATEGORY_MEANINGS, KIND_MEANINGS
+class ClaimsForm:
+    """Notebook 01's claims form, driven as a reviewer does: pick a suggestion, choose the words,
+    describe the claim, save; each step waits for the kernel and names what it waited for."""
 
+    def __init__(self, page, data):
+        self.page, self.data = page, data
+        self.form = page.locator(".lr-claims-form")
+        until(lambda: self.form.count() == 1, "the claims form")
+        self.menu = self.form.locator(".lr-claims-suggestions select")
+
+    def pick(self, start: str) -> None:
+        """Select the suggestion starting with ``start`` and wait until the form has filled the
+        words box with it (the list is redrawn after each save: select again if the click
+        landed on the list before it was)."""
+        box = self.form.locator(".lr-claims-words textarea")
+        for _ in range(5):
+            # the list shows spaces as no-break spaces: compare with them normalised
+            [label] = until(lambda: [t for t in self.menu.locator("option").all_inner_texts()
+                                     if start in t.replace("\xa0", " ")], f"the suggestion {start!r}")
+            self.menu.select_option(label=label)
+            try:
+                until(lambda: box.input_value().startswith(start), "the suggestion's words in the box", 10)
+                return
+            except AssertionError:
+                continue
+        shot(self.page, "claims-pick-failed")
+        raise AssertionError(f"the form never showed the suggestion {start!r}: {self.form.inner_text()[:2000]}")
+
+    def describe(self, words: str, claim: str, category: str, kind: str, group: str, pico: dict[str, str]) -> None:
+        """The words chosen, the claim restated, its vocabularies and PICO; waits for the words
+        to be marked in the article."""
+        from litreview.tables.schema import CATEGORY_MEANINGS, KIND_MEANINGS
+
+        form = self.form
+        form.locator(".lr-claims-words textarea").fill(words)
+        form.locator(".lr-claims-claim input").fill(claim)
+        form.locator(".lr-claims-category select").select_option(label=f"{category}: {CATEGORY_MEANINGS[category]}")
+        form.locator(".lr-claims-kind select").select_option(label=f"{kind}: {KIND_MEANINGS[kind]}")
+        form.locator(".lr-claims-group input").fill(group)
+        for field, value in pico.items():
+            form.locator(f".lr-claims-{field} input").fill(value)
+        mark = form.locator(".lr-claims-mark-words")
+        try:
+            until(lambda: mark.count() and words in mark.first.inner_text(), f"{words!r} marked in the article")
+        except AssertionError:
+            shot(self.page, "claims-failed")
+            raise AssertionError(form.inner_text()[:3000]) from None
+
+    def save(self, button: str, words: str) -> None:
+        """Click ``button`` (accept or split) and wait for the claim in claims.csv."""
+        self.form.locator(f".lr-claims-{button}").click()
+        try:
+            until(lambda: words in (self.data / "claims.csv").read_text(encoding="utf-8"), f"the claim {words!r}")
+        except AssertionError:
+            shot(self.page, "claims-failed")
+            raise AssertionError(self.form.locator(".lr-claims-message").inner_text()) from None
+
+
+def test_a_new_review_from_its_article_to_its_report_in_jupyterlab(project):
     root, base = project
     data = root / "data" / REVIEW
     shipped = digest(root / "notebooks")
@@ -97,61 +153,19 @@ def test_a_new_review_from_its_article_to_its_report_in_jupyterlab(project):
 
         # --- notebook 01: claims confirmed in the form, one bundled sentence split in two ---------
         open_and_run(page, base, "01-articles-and-claims")
-        form = page.locator(".lr-claims-form")
-        until(lambda: form.count() == 1, "the claims form")
-        menu = form.locator(".lr-claims-suggestions select")
-
-        def pick(start: str) -> None:
-            # the list shows spaces as no-break spaces: compare with them normalised
-            [label] = until(lambda: [t for t in menu.locator("option").all_inner_texts()
-                                     if start in t.replace("\xa0", " ")], f"the suggestion {start!r}")
-            menu.select_option(label=label)
-            # the form fills the words box with the suggestion; type over it only once it has
-            box = form.locator(".lr-claims-words textarea")
-            until(lambda: box.input_value().startswith(start), "the suggestion's words in the box")
-
-        def describe(claim: str, category: str, kind: str, group: str, pico: dict[str, str]) -> None:
-            form.locator(".lr-claims-claim input").fill(claim)
-            form.locator(".lr-claims-category select").select_option(
-                label=f"{category}: {CATEGORY_MEANINGS[category]}")
-            form.locator(".lr-claims-kind select").select_option(label=f"{kind}: {KIND_MEANINGS[kind]}")
-            form.locator(".lr-claims-group input").fill(group)
-            for field, value in pico.items():
-                form.locator(f".lr-claims-{field} input").fill(value)
-
-        def saved(words: str) -> None:
-            try:
-                until(lambda: words in (data / "claims.csv").read_text(encoding="utf-8"), f"the claim {words!r}")
-            except AssertionError:
-                shot(page, "claims-failed")
-                raise AssertionError(form.locator(".lr-claims-message").inner_text()) from None
-
-        def marked(words: str) -> None:
-            mark = form.locator(".lr-claims-mark-words")
-            try:
-                until(lambda: mark.count() and words in mark.first.inner_text(), f"{words!r} marked in the article")
-            except AssertionError:
-                shot(page, "claims-failed")
-                raise AssertionError(form.inner_text()[:3000]) from None
-
+        claims = ClaimsForm(page, data)
         for start, words, claim, category, kind, group, pico in ACCEPTED:
-            pick(start)
-            form.locator(".lr-claims-words textarea").fill(words)
-            describe(claim, category, kind, group, pico)
-            marked(words)
+            claims.pick(start)
+            claims.describe(words, claim, category, kind, group, pico)
             if group == "soreness":
-                form.scroll_into_view_if_needed()
+                claims.form.scroll_into_view_if_needed()
                 shot(page, "claims-form")
-            form.locator(".lr-claims-accept").click()
-            saved(words)
+            claims.save("accept", words)
         start, parts = SPLIT
-        pick(start)
+        claims.pick(start)
         for words, claim, group in parts:
-            form.locator(".lr-claims-words textarea").fill(words)
-            describe(claim, "efficacy", "intervention", group, {"population": "runners"})
-            marked(words)
-            form.locator(".lr-claims-split").click()
-            saved(words)
+            claims.describe(words, claim, "efficacy", "intervention", group, {"population": "runners"})
+            claims.save("split", words)
 
         # --- a search run in PubMed's own interface: logged, then its export imported ----------
         assert cli(root, "log-search", "--review", REVIEW, "--source", "PubMed (web interface)",
