@@ -135,10 +135,14 @@ class ClaimsForm:
             raise AssertionError(form.inner_text()[:3000]) from None
 
     def save(self, button: str, words: str) -> None:
-        """Click ``button`` (accept or split) and wait for the claim in claims.csv."""
+        """Click ``button`` (accept or split) and wait for the claim in claims.csv and for the form's
+        word of it, which comes after the form has redrawn itself (typing before that would be
+        overwritten)."""
         self.form.locator(f".lr-claims-{button}").click()
+        message = self.form.locator(".lr-claims-message")
         try:
             until(lambda: words in (self.data / "claims.csv").read_text(encoding="utf-8"), f"the claim {words!r}")
+            until(lambda: words in message.inner_text().replace("\xa0", " "), f"the form's word of {words!r}")
         except AssertionError:
             shot(self.page, "claims-failed")
             raise AssertionError(self.form.locator(".lr-claims-message").inner_text()) from None

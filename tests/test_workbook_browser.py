@@ -373,6 +373,9 @@ def test_split_a_bundled_sentence_in_the_claims_form(workbook):
             try:
                 until(lambda words=words: words in (data / "claims.csv").read_text(encoding="utf-8"),
                       f"the claim {words!r} on disk")
+                # the form's word of the save comes after it has redrawn itself: only then type again
+                until(lambda words=words: words in form.locator(".lr-claims-message").inner_text().replace("\xa0", " "),
+                      f"the form's word of {words!r}")
             except AssertionError:
                 page.screenshot(path=str(ARTIFACTS / "claims-form-failed.png"))
                 raise AssertionError(form.locator(".lr-claims-message").inner_text()) from None
