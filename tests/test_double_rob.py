@@ -99,6 +99,16 @@ def test_gaps_name_the_studies_owed_a_second_reviewer(root):
     assert "dupuy2018evidencebased" in said
 
 
+def test_gaps_count_several_studies_in_plain_english(root):
+    path = root / "data" / NAME / "rob_extractions.csv"
+    kept = [line for line in path.read_text(encoding="utf-8").splitlines(keepends=True)
+            if not line.startswith("davis2020effect,reviewer B,")]
+    path.write_text("".join(kept), encoding="utf-8")
+    said = " ".join(gaps(Review.load(NAME)))
+    assert "2 studies with evidence to be judged for risk of bias by a second reviewer" in said
+    assert "studys" not in said
+
+
 def test_the_form_shows_only_the_reviewers_own_rows_and_saves_beside_the_others(root):
     before = rob_file(root).read_bytes()
     form = RobForm(NAME, study_key="guo2017massage", tool="amstar2", reviewer="reviewer B")

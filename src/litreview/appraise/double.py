@@ -49,6 +49,7 @@ from ..tables.schema import (
     parse_table,
     settled_by_problem,
 )
+from ..tables.words import counted, first_ids
 from .agreement import kappa, percent_agreement
 from .extraction import ID_PATTERN, cell_text
 from .indirectness import answers_text, derive, why
@@ -369,31 +370,22 @@ def gaps(review: Review, due: list[str]) -> list[str]:
     out = []
     lacking = [e for e in due if count[e] < 2]
     if lacking:
-        out.append(f"{_counted(len(lacking), 'evidence row')} to be extracted by a second reviewer (review.toml's "
+        out.append(f"{counted(len(lacking), 'evidence row')} to be extracted by a second reviewer (review.toml's "
                    f"[reviewers]: every row that grades a claim, and a sample of "
-                   f"{review.extraction_share:.0%}): {_first(lacking)}.")
+                   f"{review.extraction_share:.0%}): {first_ids(lacking)}.")
     compared = pairs(review)
     open_ = [c for p in compared for c in p.unsettled]
     if open_:
         rows = list(dict.fromkeys(c.evidence_id for c in open_))
-        out.append(f"{_counted(len(open_), 'conflict')} between two extractions not yet settled in "
-                   f"{len(rows)} row{'s' if len(rows) != 1 else ''} ({_first(rows)}): settle them in notebook 04's "
+        out.append(f"{counted(len(open_), 'conflict')} between two extractions not yet settled in "
+                   f"{counted(len(rows), 'row')} ({first_ids(rows)}): settle them in notebook 04's "
                    "reconcile view or with litreview reconcile.")
     present = set(review.evidence["evidence_id"])
     waiting = [p.evidence_id for p in compared if len(p.rows) == 2 and not p.unsettled and p.evidence_id not in present]
     if waiting:
-        out.append(f"{_counted(len(waiting), 'evidence row')} extracted twice and settled, but not yet written to "
-                   f"evidence.csv ({_first(waiting)}): reconcile {'it' if len(waiting) == 1 else 'them'}.")
+        out.append(f"{counted(len(waiting), 'evidence row')} extracted twice and settled, but not yet written to "
+                   f"evidence.csv ({first_ids(waiting)}): reconcile {'it' if len(waiting) == 1 else 'them'}.")
     return out
-
-
-def _counted(count: int, noun: str) -> str:
-    return f"{count} {noun if count == 1 else noun + 's'}"
-
-
-def _first(ids: list[str], shown: int = 10) -> str:
-    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
-    return ", ".join(ids[:shown]) + more
 
 
 # --- settling: the consensus row and the reconciliation rows, written together ------------------------

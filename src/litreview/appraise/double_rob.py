@@ -33,8 +33,9 @@ from ..tables.schema import (
     parse_table,
     rob_row_problem,
 )
+from ..tables.words import counted, first_ids
 from .agreement import kappa
-from .double import TAKE_WORDS, _counted, _first, loaded_for, named, settled_by, still_settles, table_text
+from .double import TAKE_WORDS, loaded_for, named, settled_by, still_settles, table_text
 from .rob import assessment_of, library_keys, rob_rows, rob_text
 
 TOOL = "tool"
@@ -283,18 +284,19 @@ def gaps(review: Review) -> list[str]:
     if review.reviewers_needed("rob") == 2:
         lacking = [k for k in dict.fromkeys(review.evidence["study_key"]) if reviewers[k] < 2]
         if lacking:
-            out.append(f"{_counted(len(lacking), 'study')} with evidence to be judged for risk of bias by a second "
-                       f"reviewer (review.toml's [reviewers] rob = 2): {_first(lacking)}.")
+            out.append(f"{counted(len(lacking), 'study', 'studies')} with evidence to be judged for risk of bias "
+                       f"by a second reviewer (review.toml's [reviewers] rob = 2): {first_ids(lacking)}.")
     open_ = [c for p in compared for c in p.unsettled]
     if open_:
         keys = list(dict.fromkeys(c.study_key for c in open_))
-        out.append(f"{_counted(len(open_), 'risk-of-bias conflict')} between two reviewers not yet settled "
-                   f"({_first(keys)}): settle them with litreview reconcile --study.")
+        out.append(f"{counted(len(open_), 'risk-of-bias conflict')} between two reviewers not yet settled "
+                   f"({first_ids(keys)}): settle them with litreview reconcile --study.")
     written = set(review.rob["study_key"])
     waiting = [p.study_key for p in compared if len(p.rows) == 2 and not p.unsettled and p.study_key not in written]
     if waiting:
-        out.append(f"{_counted(len(waiting), 'study')} judged by two reviewers and settled, but not yet in rob.csv "
-                   f"({_first(waiting)}): write the consensus with litreview reconcile --study KEY --write.")
+        out.append(f"{counted(len(waiting), 'study', 'studies')} judged by two reviewers and settled, but not yet "
+                   f"in rob.csv ({first_ids(waiting)}): write the consensus with litreview reconcile --study KEY "
+                   "--write.")
     return out
 
 

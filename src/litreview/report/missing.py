@@ -9,6 +9,7 @@ from ..claims.scaffold import SUGGESTED
 from ..grade.assessment import Assessment, blocking
 from ..grade.certainty_rules import without_n
 from ..tables.review import Review
+from ..tables.words import counted, first_ids
 
 
 def gaps(review: Review, assessment: Assessment | None = None) -> list[str]:
@@ -36,7 +37,7 @@ def gaps(review: Review, assessment: Assessment | None = None) -> list[str]:
     unanswered = review.unanswered_indirectness()
     if unanswered and not review.evidence.empty:
         found.append(f"{counted(len(unanswered), 'evidence row')} without answers to the indirectness questions "
-                     f"in indirectness.csv ({_first(unanswered)}); until answered, the row's recorded "
+                     f"in indirectness.csv ({first_ids(unanswered)}); until answered, the row's recorded "
                      "indirectness counts.")
     unweighed = without_n(review.evidence)
     if len(unweighed):
@@ -70,10 +71,10 @@ def _screening_gaps(review: Review) -> list[str]:
     for stage in sorted(set(waiting["stage"]), reverse=True):
         ids = list(waiting.loc[waiting["stage"] == stage, "record_key"])
         found.append(f"{counted(len(ids), 'record')} decided at {stage} by one of the two reviewers only "
-                     f"({_first(ids)}): {'its' if len(ids) == 1 else 'their'} final decision waits for the other's.")
+                     f"({first_ids(ids)}): {'its' if len(ids) == 1 else 'their'} final decision waits for the other's.")
     for stage in sorted(set(unsettled["stage"]), reverse=True):
         ids = list(unsettled.loc[unsettled["stage"] == stage, "record_key"])
-        found.append(f"{counted(len(ids), 'screening conflict')} at {stage} not settled yet ({_first(ids)}): the "
+        found.append(f"{counted(len(ids), 'screening conflict')} at {stage} not settled yet ({first_ids(ids)}): the "
                      "two reviewers decided differently; settle each in notebook 03's Conflicts view or with "
                      "litreview screen settle. Until settled, a conflict has no final decision.")
     return found
@@ -87,17 +88,6 @@ def _double_extraction_gaps(review: Review, assessment: Assessment | None) -> li
     if not due and review.extractions.empty:
         return []
     return double.gaps(review, due)
-
-
-def _first(ids: list[str], shown: int = 10) -> str:
-    """The first ``shown`` ids, and how many more."""
-    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
-    return ", ".join(ids[:shown]) + more
-
-
-def counted(count: int, noun: str, plural: str | None = None) -> str:
-    """``1 claim``, ``2 claims``."""
-    return f"{count} {noun if count == 1 else (plural or noun + 's')}"
 
 
 def _them(ids: list[str]) -> str:

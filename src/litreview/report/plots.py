@@ -16,7 +16,7 @@ from matplotlib.patches import FancyBboxPatch
 from ..collect.prisma import PrismaCounts
 from ..grade.grading import LEVELS
 from ..tables.schema import AMSTAR2_DOMAINS, RATIO_MEASURES, ROB2_DOMAINS, VERDICTS
-from .missing import counted
+from ..tables.words import counted
 
 DIRECTION_COLOURS = {"supports": "#2e7d32", "mixed": "#f9a825", "no-effect": "#757575", "contradicts": "#c62828"}
 # one colour per verdict of the schema, in its order: the verdict chart drops none (the scale's two

@@ -24,8 +24,8 @@ from ..grade.verdicts import BEST_RATING, WORST_RATING
 from ..tables.bib import Entry, delatex, split_authors
 from ..tables.review import Review
 from ..tables.schema import VERDICTS, none_for_missing
+from ..tables.words import counted
 from . import plots
-from .missing import counted
 from .missing import gaps as missing_gaps
 from .xlsx import write_sheets
 
