@@ -36,6 +36,11 @@ def _problems(exc) -> int:
     return 1
 
 
+def _claim_ids(text: str) -> list[str]:
+    """``--claims C01,C02`` (or space-separated) as a list of ids."""
+    return text.replace(",", " ").split()
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from .checks import check_review, summarised, warnings
     from .report.missing import gaps as missing_gaps
@@ -213,7 +218,7 @@ def _cmd_log_search(args: argparse.Namespace) -> int:
     from .collect.logged import LogRefused, log_search
     from .tables.schema import SchemaError
 
-    claims = [c for c in args.claims.replace(",", " ").split() if c]
+    claims = _claim_ids(args.claims)
     try:
         search_id = log_search(args.review, args.source, args.query, claims, args.hits, date=args.date,
                                note=args.note)
@@ -247,7 +252,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
     from .collect.sources import HttpClient, NetworkUnavailable, SourceError
     from .tables.schema import SchemaError
 
-    claims = [c for c in args.claims.replace(",", " ").split() if c]
+    claims = _claim_ids(args.claims)
     try:
         result = run(args.review, args.source, args.query, claims, limit=args.max, replay=args.replay or None,
                      answers=args.answers, http=HttpClient(cache_dir=None, timeout=args.timeout))
