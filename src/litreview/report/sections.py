@@ -498,13 +498,12 @@ def _screening_agreement_methods(review: Review) -> list[str]:
     if not stages:
         return [text + " No record has been decided by both yet."]
     for a in stages:
-        k = "Cohen's κ undefined: one answer throughout" if a.kappa is None else f"Cohen's κ {a.kappa:.2f}"
         ways = [f"{n} settled by {how}" for n, how in ((a.by_consensus, "consensus"),
                                                        (a.by_third_reviewer, "a third reviewer")) if n]
         ways += [f"{a.unsettled} not settled yet"] if a.unsettled else []
         where = "title/abstract" if a.stage == "title-abstract" else "full text"
         text += (f" At {where}, both decided {counted(a.records, 'record')} and agreed on "
-                 f"{a.records - a.conflicts} ({a.agreement:.0%}; {k}); "
+                 f"{a.records - a.conflicts} ({a.agreement:.0%}; Cohen's {_kappa(a.kappa)}); "
                  + (f"{counted(a.conflicts, 'conflict')}: {', '.join(ways)}." if a.conflicts else "no conflict."))
     return [text]
 
@@ -567,9 +566,10 @@ def rob_agreement_methods(review: Review) -> str | None:
     per = "; ".join(f"{d['domain'].replace('-', ' ')} {_kappa(d['kappa'])} "
                     f"({counted(d['studies'], 'study', 'studies')})" for d in domains)
     settled = sum(total["settled"].values())
+    planned = counted(review.reviewers_needed("rob"), "risk-of-bias reviewer")
     return (f"Risk of bias by two reviewers. {counted(total['studies'], 'study', 'studies')} were judged by two "
-            f"reviewers independently (review.toml: {review.reviewers_needed('rob')} risk-of-bias "
-            f"reviewer{'s' if review.reviewers_needed('rob') > 1 else ''}). Agreement per domain, over the studies "
+            f"reviewers independently (review.toml: {planned})."
+            f" Agreement per domain, over the studies "
             f"both judged with the same tool: {per or 'none judged with the same tool'}. "
             f"{counted(total['conflicts'], 'judgement')} differed; {settled} settled with a reason"
             + (f" ({', '.join(f'{v} {k}' for k, v in sorted(total['settled'].items()))})" if settled else "") + ".")
