@@ -417,16 +417,18 @@ def _risk_of_bias(direct: pd.DataFrame, primary: pd.DataFrame, concerns: frozens
 
 def _inconsistency(rows: pd.DataFrame, pooled) -> Domain:
     i2 = max((p.i2 for p in pooled), default=None)
-    # "pooled I²" only for this workbook's own pooling (pooled.csv); a review's own is "reported"
-    i2_said = "pooled I² {:.0%} (" + ", ".join(i for p in pooled for i in p.evidence_ids) + ")"
     reported = certainty_rules.reported_i2(rows)   # I² a review reports for its own pooled trials
+    by = None  # the rows that report the I² used, when it is a review's own
     if reported and (i2 is None or reported[0] > i2):
-        i2, i2_said = reported[0], "I² {:.0%} reported by " + reported[1]
+        i2, by = reported
+    # "pooled I²" only for this workbook's own pooling (pooled.csv); a review's own is "reported"
+    i2_said = "" if i2 is None else (f"I² {i2:.0%} reported by {by}" if by else
+                                     f"pooled I² {i2:.0%} ({', '.join(i for p in pooled for i in p.evidence_ids)})")
     split = certainty_rules.comparator_split(rows, body_direction)
     if split and not (i2 is not None and i2 > I2_VERY_SERIOUS):
         return Domain("inconsistency", 1, split)
     if i2 is not None and i2 > I2_VERY_SERIOUS:
-        return Domain("inconsistency", 2, i2_said.format(i2))
+        return Domain("inconsistency", 2, i2_said)
     favour = rows["direction"].eq("supports")
     against = rows["direction"].isin(["contradicts", "no-effect"])
     mixed = rows["direction"].eq("mixed")
@@ -437,7 +439,7 @@ def _inconsistency(rows: pd.DataFrame, pooled) -> Domain:
                                           f"{_ids(rows[favour]) or 'none'}; against {_ids(rows[against]) or 'none'}"
                                           + (f"; mixed {_ids(rows[mixed])}" if mixed.any() else ""))
     if i2 is not None and i2 > I2_SERIOUS:
-        return Domain("inconsistency", 1, i2_said.format(i2))
+        return Domain("inconsistency", 1, i2_said)
     said = certainty_rules.reported_heterogeneity(rows) if i2 is None else None
     if said:   # no I²: the review's test for heterogeneity or its own words (GRADE guidelines 7)
         return Domain("inconsistency", 1, said)
