@@ -53,10 +53,27 @@ def test_review_whose_trials_are_mostly_at_low_risk_is_not_rated_down_whatever_i
     assert domain(g, "risk of bias").down == 0 and g.certainty == "high"
 
 
-def test_review_reported_i2_rates_down_for_inconsistency():
+def test_review_reported_i2_above_75_rates_down_one_level_when_nothing_shows_estimates_pointing_apart():
+    # Cochrane CD009172's decision matrix: considerable I² with estimates the same way is one level
     g = grade_claim(CLAIM, ev({"design": "meta-analysis", "n": 1200, "i2": 80.0}), {})
     inc = domain(g, "inconsistency")
-    assert inc.down == 2 and "I² 80% reported by E001" in inc.reason and "pooled" not in inc.reason
+    assert inc.down == 1 and "I² 80% reported by E001" in inc.reason and "pooled" not in inc.reason
+    assert "one level" in inc.reason
+
+
+def test_considerable_i2_with_estimates_pointing_different_ways_rates_down_two_levels():
+    # two reviews of the same question, one for and one against, the larger reporting I² 85%
+    rows = ev({"design": "meta-analysis", "n": 1200, "i2": 85.0},
+              {"design": "meta-analysis", "n": 800, "direction": "contradicts"})
+    inc = domain(grade_claim(CLAIM, rows, {}), "inconsistency")
+    assert inc.down == 2 and "I² 85% reported by E001" in inc.reason and "points the other way" in inc.reason
+
+
+def test_estimates_pointing_different_ways_without_a_large_i2_rate_down_one_level():
+    rows = ev({"design": "meta-analysis", "n": 1200, "i2": 30.0},
+              {"design": "meta-analysis", "n": 800, "direction": "contradicts"})
+    inc = domain(grade_claim(CLAIM, rows, {}), "inconsistency")
+    assert inc.down == 1 and "points the other way" in inc.reason
 
 
 # 2. some concerns count

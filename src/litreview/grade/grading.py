@@ -114,7 +114,10 @@ HIGH_RISK_WEIGHT = 0.5
 # or more, points the other way
 OPPOSING_WEIGHT = 0.25
 # … and on I² of a pooled estimate: Cochrane Handbook 10.10.2, "substantial" 50-90%,
-# "considerable" 75-100%
+# "considerable" 75-100%. How many levels: the decision matrix for inconsistency of Cochrane review
+# CD009172 (2020; https://pmc.ncbi.nlm.nih.gov/articles/PMC7195185/table/CD009172-tblf-0008/):
+# unexplained I² above 75% rates down one level when the studies' estimates point the same way,
+# two when they point different ways (GRADE guidelines 7: point estimates on both sides of no effect)
 I2_SERIOUS, I2_VERY_SERIOUS = 0.50, 0.75
 # indirectness: GRADE guidelines 8 (Guyatt et al. 2011, J Clin Epidemiol 64:1303): rate down when
 # most of the weight comes from evidence that differs from the question
@@ -425,19 +428,21 @@ def _inconsistency(rows: pd.DataFrame, pooled) -> Domain:
     i2_said = "" if i2 is None else (f"I² {i2:.0%} reported by {by}" if by else
                                      f"pooled I² {i2:.0%} ({', '.join(i for p in pooled for i in p.evidence_ids)})")
     split = certainty_rules.comparator_split(rows, body_direction)
-    if split and not (i2 is not None and i2 > I2_VERY_SERIOUS):
-        return Domain("inconsistency", 1, split)
-    if i2 is not None and i2 > I2_VERY_SERIOUS:
-        return Domain("inconsistency", 2, i2_said)
     favour = rows["direction"].eq("supports")
     against = rows["direction"].isin(["contradicts", "no-effect"])
     mixed = rows["direction"].eq("mixed")
     pro, con, _, _ = leaning(rows)
     opposing = min(pro, con) / (pro + con) if pro + con else 0.0
+    ways = None  # the estimates point different ways: a material share against, or comparators that disagree
     if len(rows) >= 2 and opposing >= OPPOSING_WEIGHT:
-        return Domain("inconsistency", 1, f"{opposing:.0%} of the weight points the other way: for "
-                                          f"{_ids(rows[favour]) or 'none'}; against {_ids(rows[against]) or 'none'}"
-                                          + (f"; mixed {_ids(rows[mixed])}" if mixed.any() else ""))
+        ways = (f"{opposing:.0%} of the weight points the other way: for {_ids(rows[favour]) or 'none'}; "
+                f"against {_ids(rows[against]) or 'none'}" + (f"; mixed {_ids(rows[mixed])}" if mixed.any() else ""))
+    ways = split or ways
+    if i2 is not None and i2 > I2_VERY_SERIOUS:  # CD009172's matrix: two levels only when the ways differ too
+        return Domain("inconsistency", 2 if ways else 1, f"{i2_said}; {ways}" if ways else
+                      f"{i2_said}; nothing shows the estimates pointing different ways, so one level")
+    if ways:
+        return Domain("inconsistency", 1, ways)
     if i2 is not None and i2 > I2_SERIOUS:
         return Domain("inconsistency", 1, i2_said)
     said = certainty_rules.reported_heterogeneity(rows) if i2 is None else None
