@@ -126,6 +126,24 @@ def test_a_review_interval_crossing_the_decision_threshold_rates_down_whatever_t
     assert domain(grade_claim(CLAIM, ev(narrow), {}), "imprecision").down == 0
 
 
+def test_an_interval_reaching_appreciable_benefit_and_harm_rates_down_two_levels():
+    # GRADE guidance 34: an interval that crosses appreciably both ways is very serious imprecision,
+    # here with events well above the optimal information size
+    row = {"design": "meta-analysis", "n": 5000, "outcome_type": "dichotomous", "events": 1500,
+           "effect_measure": "RR", "effect": 1.0, "ci_low": 0.6, "ci_high": 1.6, "direction": "no-effect"}
+    imp = domain(grade_claim(CLAIM, ev(row), {}), "imprecision")
+    assert imp.down == 2 and "reaches appreciable benefit and appreciable harm" in imp.reason
+
+
+def test_a_crossing_interval_decides_so_too_few_events_do_not_add_a_second_level():
+    # 54 events against an information size of about 370, and an interval from benefit to no effect:
+    # the interval is the criterion (GRADE guidance 34); the shortfall is named, not counted again
+    row = {"design": "meta-analysis", "n": 1184, "outcome_type": "dichotomous", "events": 54,
+           "effect_measure": "RR", "effect": 0.57, "ci_low": 0.31, "ci_high": 1.03, "direction": "no-effect"}
+    imp = domain(grade_claim(CLAIM, ev(row), {}), "imprecision")
+    assert imp.down == 1 and "crosses the decision threshold" in imp.reason and "54 events" in imp.reason
+
+
 # 4. no participant counted twice; a row without n is named
 
 def test_two_outcomes_of_a_review_and_a_trial_it_includes_count_the_review_once():

@@ -287,6 +287,14 @@ def crosses_threshold(measure: str, low: float, high: float) -> bool:
     return low < 0 < high
 
 
+def crosses_both_ways(measure: str, low: float, high: float) -> bool:
+    """Whether a ratio's interval reaches appreciable benefit and appreciable harm at once (below
+    and above :data:`APPRECIABLE_RATIO`): very serious imprecision, two levels (GRADE guidance 34,
+    Zeng et al. 2022, J Clin Epidemiol 150:216). A difference has no appreciable size here, so its
+    interval crosses one way at most."""
+    return measure in RATIO_MEASURES and low < APPRECIABLE_RATIO[0] and high > APPRECIABLE_RATIO[1]
+
+
 def reported_intervals(rows: pd.DataFrame, pooled_ids: set[str]) -> pd.DataFrame:
     """Review rows with a reported interval that no pooled estimate covers: a review's interval
     is its own pooled estimate."""

@@ -124,8 +124,11 @@ I2_SERIOUS, I2_VERY_SERIOUS = 0.50, 0.75
 INDIRECT_WEIGHT = 0.5
 # imprecision: GRADE handbook 5.2.4.1 and GRADE guidelines 6 (Guyatt et al. 2011, J Clin
 # Epidemiol 64:1283): an optimal information size of about 400 participants for a continuous
-# outcome (α 0.05, β 0.2, a difference of 0.2 SD); a pooled interval that crosses no effect
-# rates down too, and both together twice
+# outcome (α 0.05, β 0.2, a difference of 0.2 SD). Which decides, and how many levels: GRADE
+# guidance 34 (Zeng et al. 2022, J Clin Epidemiol 150:216, abstract read at
+# https://pubmed.ncbi.nlm.nih.gov/35934265/): the interval is the primary criterion; one that crosses
+# the threshold rates down, two levels when it reaches appreciable effects on both sides; the
+# information size is checked only when the interval does not cross, one level when it falls short
 OPTIMAL_INFORMATION_SIZE = 400
 # publication bias: GRADE guidelines 5 (Guyatt et al. 2011, J Clin Epidemiol 64:1277): a body of
 # only small studies, all positive, is the pattern to suspect; "small" as the trials in
@@ -464,11 +467,14 @@ def _indirectness(rows: pd.DataFrame) -> Domain:
 
 
 def _imprecision(rows: pd.DataFrame, pooled) -> Domain:
-    """Too little information, or an interval that crosses the decision threshold (GRADE guidelines
-    6), each one level. Information: events against their optimal information size when every row
-    of a dichotomous body reports them (:func:`certainty_rules.events_check`), else participants,
-    each population once, against :data:`OPTIMAL_INFORMATION_SIZE`. Intervals: the pooled ones,
-    and those reviews report for estimates not pooled here (:func:`certainty_rules.crosses_threshold`)."""
+    """An interval that crosses the decision threshold, or, when none does, too little information
+    (GRADE guidelines 6; guidance 34, see :data:`OPTIMAL_INFORMATION_SIZE`). Intervals: the pooled
+    ones, and those reviews report for estimates not pooled here (:func:`certainty_rules.crosses_threshold`);
+    one level, two when one reaches appreciable benefit and appreciable harm
+    (:func:`certainty_rules.crosses_both_ways`). Information: events against their optimal
+    information size when every row of a dichotomous body reports them
+    (:func:`certainty_rules.events_check`), else participants, each population once, against
+    :data:`OPTIMAL_INFORMATION_SIZE`; one level."""
     n_known = pd.to_numeric(rows["n"], errors="coerce")
     n = certainty_rules.participants_once(rows)
     unknown = rows[n_known.isna()]
@@ -485,17 +491,20 @@ def _imprecision(rows: pd.DataFrame, pooled) -> Domain:
             why = f"{n} participants ({_ids(rows)}), below {OPTIMAL_INFORMATION_SIZE}" if small else ""
         if certainty_rules.is_dichotomous(rows):
             why = "; ".join(filter(None, [why, "events not reported, so judged by participants"]))
-    crosses = [f"the pooled interval ({p.measure} {p.ci_low:g} to {p.ci_high:g})" for p in pooled
-               if certainty_rules.crosses_threshold(p.measure, p.ci_low, p.ci_high)]
     reported = certainty_rules.reported_intervals(rows, {i for p in pooled for i in p.evidence_ids})
-    crosses += [f"the interval {r['evidence_id']} reports ({r['effect_measure']} {r['ci_low']:g} to {r['ci_high']:g})"
-                for r in reported.to_dict("records")
-                if certainty_rules.crosses_threshold(r["effect_measure"], r["ci_low"], r["ci_high"])]
-    if crosses:
-        why = "; ".join(filter(None, [why, f"{' and '.join(crosses)} crosses the decision threshold"]))
-    down = int(small) + int(bool(crosses))
-    if down:
-        return Domain("imprecision", down, why)
+    intervals = [(f"the pooled interval ({p.measure} {p.ci_low:g} to {p.ci_high:g})", p.measure, p.ci_low, p.ci_high)
+                 for p in pooled]
+    intervals += [(f"the interval {r['evidence_id']} reports ({r['effect_measure']} {r['ci_low']:g} to "
+                   f"{r['ci_high']:g})", r["effect_measure"], r["ci_low"], r["ci_high"])
+                  for r in reported.to_dict("records")]
+    crossing = [i for i in intervals if certainty_rules.crosses_threshold(*i[1:])]
+    if crossing:  # the interval decides (GRADE guidance 34); the information size is context
+        wide = [i for i in crossing if certainty_rules.crosses_both_ways(*i[1:])]
+        said = (f"{' and '.join(i[0] for i in wide)} reaches appreciable benefit and appreciable harm" if wide else
+                f"{' and '.join(i[0] for i in crossing)} crosses the decision threshold")
+        return Domain("imprecision", 2 if wide else 1, "; ".join(filter(None, [said, why])))
+    if small:
+        return Domain("imprecision", 1, why)
     info = by_events[1] if by_events is not None else f"{n} participants in {_ids(rows)}"
     return Domain("imprecision", 0, info)
 
