@@ -322,6 +322,59 @@ def _bm25(texts: list[str], query: str, k1: float = 1.2, b: float = 0.75) -> np.
     return score
 
 
+def _latent(components: int, weight: float) -> type[Ranker]:
+    """The words plus their latent semantic dimensions (LSA: Deerwester, Dumais, Furnas, Landauer
+    & Harshman 1990, "Indexing by latent semantic analysis", JASIS 41:391): a truncated SVD of
+    the TF-IDF matrix of every record and the question, fitted once, each record's latent vector
+    of unit length times ``weight`` beside its words. Records and a question that share no word
+    can still meet in the latent space."""
+    from sklearn.decomposition import TruncatedSVD
+
+    class Latent(Ranker):
+        def __init__(self, texts, query="", seed=ranking.SEED):
+            super().__init__(texts, query, seed)
+            if self.features is None or self.n <= components:
+                return
+            svd = TruncatedSVD(n_components=components, random_state=seed)
+            latent = weight * normalize(svd.fit_transform(self._training))
+            self.features = sparse.hstack([self.features, sparse.csr_matrix(latent[:self.n])]).tocsr()
+            if self.query is not None:
+                self.query = sparse.hstack([self.query, sparse.csr_matrix(latent[self.n:])]).tocsr()
+                self._cold = np.concatenate([self._cold, np.zeros(components)])
+                self._training = sparse.vstack([self.features, self.query]).tocsr()
+            else:
+                self._training = self.features
+    return Latent
+
+
+def _latent_pair(components: int, latent_share: float = 0.5) -> type[Ranker]:
+    """Two views, their ranks averaged: the SVM on the words, and an SVM on the records' latent
+    semantic dimensions alone (LSA, as :func:`_latent`; dense and small, so its fit is quick).
+    ``latent_share``: the latent model's part of the average."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.svm import LinearSVC
+
+    class Pair(Ranker):
+        def __init__(self, texts, query="", seed=ranking.SEED):
+            super().__init__(texts, query, seed)
+            self._latent = None
+            if self.features is None or self.n <= components:
+                return
+            svd = TruncatedSVD(n_components=components, random_state=seed)
+            self._latent = normalize(svd.fit_transform(self._training))
+
+        def _model_scores(self, included, excluded):
+            words = Ranker._model_scores(self, included, excluded)
+            if self._latent is None:
+                return words
+            rows, y = _fit_rows(included, excluded)
+            model = LinearSVC(C=ranking.SVM_C, tol=ranking.SVM_TOL, random_state=self.seed)
+            model.fit(self._latent[rows], y, sample_weight=balanced_weights(y))
+            latent = model.decision_function(self._latent[:self.n])
+            return (1 - latent_share) * _rank(words) + latent_share * _rank(latent)
+    return Pair
+
+
 class WordsAndTruncated(Ranker):
     """The SVM on words and the SVM on words cut to 6 characters, their scores averaged as
     ranks (two fits per decision)."""
@@ -364,6 +417,14 @@ CANDIDATES: dict[str, Callable] = {
     "q bm25 feature 2": _question_feature(2.0, bm25=True),
     "q variants5": _question_variants(5),
     "q variants5 expanded": _question_variants(5, expand=True),
+    # latent semantic dimensions beside the words
+    "lsa100": _latent(100, 1.0),
+    "lsa100 x0.5": _latent(100, 0.5),
+    "lsa50": _latent(50, 1.0),
+    "lsa50 x0.5": _latent(50, 0.5),
+    "lsa30": _latent(30, 1.0),
+    "svm+lsa50 svm": _latent_pair(50),
+    "svm+lsa100 svm": _latent_pair(100),
 }
 
 
