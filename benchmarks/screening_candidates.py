@@ -423,6 +423,10 @@ CANDIDATES: dict[str, Callable] = {
     "lsa50": _latent(50, 1.0),
     "lsa50 x0.5": _latent(50, 0.5),
     "lsa30": _latent(30, 1.0),
+    "lsa50 x0.25": _latent(50, 0.25),
+    "lsa50 x0.35": _latent(50, 0.35),
+    "lsa50 x0.15": _latent(50, 0.15),
+    "lsa100 x0.25": _latent(100, 0.25),
     "svm+lsa50 svm": _latent_pair(50),
     "svm+lsa100 svm": _latent_pair(100),
 }
