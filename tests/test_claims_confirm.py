@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from litreview.checks import check
 from litreview.claims import confirm
 from litreview.claims.confirm import ClaimFields, ConfirmError
@@ -179,6 +180,20 @@ def test_command_line(root, capsys):
     assert main(["claims", "undo", "--review", "foam"]) == 0
     assert "undone: C02" in capsys.readouterr().out
     assert check("foam") == []
+
+
+def test_the_list_count_follows_the_quotes_when_both_streams_go_to_one_place(root):
+    # a terminal or a log that shows stdout and stderr together: the count comes after the last
+    # quote, not in the middle of the listing (stdout through a pipe is block-buffered)
+    import os
+    import subprocess
+    import sys
+
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}, "PYTHONPATH": str(ROOT / "src")}
+    run = subprocess.run([sys.executable, "-m", "litreview.cli", "claims", "list", "--review", "foam"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, check=True)
+    lines = run.stdout.splitlines()
+    assert lines[-1] == "3 suggestion(s) pending" and lines[0].startswith("S001 ")
 
 
 def test_every_value_of_the_vocabularies_has_its_meaning():

@@ -450,6 +450,7 @@ def _cmd_claims(args: argparse.Namespace) -> int:
             for r in table.itertuples():
                 state = f"  {r.decision} {r.claim_ids}".rstrip() if r.decision else ""
                 print(f"{r.suggestion_id} [{r.category_guess}] {r.article_id} [{r.start}, {r.end}){state}\n  {r.quote}")
+            sys.stdout.flush()  # the listing first, wherever both streams end up together
             print(f"{len(table)} suggestion(s)" + ("" if args.all else " pending"), file=sys.stderr)
             return 0
         if args.action in ("accept", "split", "reject") and not args.suggestion:
