@@ -450,7 +450,6 @@ def _cmd_claims(args: argparse.Namespace) -> int:
             for r in table.itertuples():
                 state = f"  {r.decision} {r.claim_ids}".rstrip() if r.decision else ""
                 print(f"{r.suggestion_id} [{r.category_guess}] {r.article_id} [{r.start}, {r.end}){state}\n  {r.quote}")
-            sys.stdout.flush()  # the listing first, wherever both streams end up together
             print(f"{len(table)} suggestion(s)" + ("" if args.all else " pending"), file=sys.stderr)
             return 0
         if args.action in ("accept", "split", "reject") and not args.suggestion:
@@ -771,6 +770,10 @@ def _expected_failure(exc: Exception) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # every line out as soon as it is printed: where stdout and stderr meet (a log, a pipe), a
+    # summary or warning on stderr then follows the lines it sums up instead of overtaking them
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)
     args = parser().parse_args(argv)
     if "review" in args:
         try:
