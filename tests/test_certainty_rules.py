@@ -144,6 +144,17 @@ def test_a_crossing_interval_decides_so_too_few_events_do_not_add_a_second_level
     assert imp.down == 1 and "crosses the decision threshold" in imp.reason and "54 events" in imp.reason
 
 
+def test_a_body_far_below_the_information_size_is_very_serious_imprecision():
+    # one trial of 60 at low risk, its interval clear of no effect: fewer than 100 participants
+    # is two levels (Pollock et al. 2016's rules; GRADE guidance 34's "far less than the OIS")
+    g = grade_claim(CLAIM, ev({"n": 60}), {})
+    imp = domain(g, "imprecision")
+    assert imp.down == 2 and "only 60 participants in all" in imp.reason and g.certainty == "low"
+    # 100 or more, still below 400: one level; a row without n is not taken as tiny
+    assert domain(grade_claim(CLAIM, ev({"n": 100}), {}), "imprecision").down == 1
+    assert domain(grade_claim(CLAIM, ev({"n": 50}, {"n": None, "study_key": "s2"}), {}), "imprecision").down == 1
+
+
 # 4. no participant counted twice; a row without n is named
 
 def test_two_outcomes_of_a_review_and_a_trial_it_includes_count_the_review_once():

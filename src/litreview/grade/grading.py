@@ -130,6 +130,12 @@ INDIRECT_WEIGHT = 0.5
 # the threshold rates down, two levels when it reaches appreciable effects on both sides; the
 # information size is checked only when the interval does not cross, one level when it falls short
 OPTIMAL_INFORMATION_SIZE = 400
+# … and "far less than the OIS" may take more than one level (guidance 34): fewer than 100
+# participants in all is very serious imprecision, two levels, in the concrete rules of Pollock et al.
+# 2016 (J Clin Epidemiol 70:106, "An algorithm was developed to assign GRADE levels of evidence to
+# comparisons within systematic reviews"; Table 2, read at
+# https://pmc.ncbi.nlm.nih.gov/articles/PMC4742519/table/tbl2), whatever the interval
+VERY_SMALL_BODY = 100
 # publication bias: GRADE guidelines 5 (Guyatt et al. 2011, J Clin Epidemiol 64:1277): a body of
 # only small studies, all positive, is the pattern to suspect; "small" as the trials in
 # Nüesch et al. 2010 (BMJ 341:c3515), fewer than 100 participants per trial
@@ -497,14 +503,19 @@ def _imprecision(rows: pd.DataFrame, pooled) -> Domain:
     intervals += [(f"the interval {r['evidence_id']} reports ({r['effect_measure']} {r['ci_low']:g} to "
                    f"{r['ci_high']:g})", r["effect_measure"], r["ci_low"], r["ci_high"])
                   for r in reported.to_dict("records")]
+    # far below the information size: every row's participants known, fewer than VERY_SMALL_BODY in all
+    tiny = unknown.empty and n < VERY_SMALL_BODY
+    if tiny:
+        why = "; ".join(filter(None, [f"only {n} participants in all ({_ids(rows)}), fewer than "
+                                      f"{VERY_SMALL_BODY}: very serious", why if by_events is not None else ""]))
     crossing = [i for i in intervals if certainty_rules.crosses_threshold(*i[1:])]
     if crossing:  # the interval decides (GRADE guidance 34); the information size is context
         wide = [i for i in crossing if certainty_rules.crosses_both_ways(*i[1:])]
         said = (f"{' and '.join(i[0] for i in wide)} reaches appreciable benefit and appreciable harm" if wide else
                 f"{' and '.join(i[0] for i in crossing)} crosses the decision threshold")
-        return Domain("imprecision", 2 if wide else 1, "; ".join(filter(None, [said, why])))
-    if small:
-        return Domain("imprecision", 1, why)
+        return Domain("imprecision", 2 if wide or tiny else 1, "; ".join(filter(None, [said, why])))
+    if small or tiny:
+        return Domain("imprecision", 2 if tiny else 1, why)
     info = by_events[1] if by_events is not None else f"{n} participants in {_ids(rows)}"
     return Domain("imprecision", 0, info)
 
