@@ -378,7 +378,8 @@ def main() -> None:
     args.json.write_text(json.dumps(dict(
         measured=datetime.now(UTC).isoformat(timespec="seconds"), seeds=args.seeds,
         sets=args.sets.name, questions=args.questions.name if args.questions else None,
-        query_term_scale=ranking.QUERY_TERM_SCALE, svm_tol=ranking.SVM_TOL,
+        query_term_scale=ranking.QUERY_TERM_SCALE, svm_tol=ranking.SVM_TOL, prefix=ranking.PREFIX,
+        latent_dimensions=ranking.LATENT_DIMENSIONS, latent_length=ranking.LATENT_LENGTH,
         asreview=dict(status=status, **versions), results=results, speed=timing),
         indent=2) + "\n", encoding="utf-8")
     progress(f"figures written to {args.json}")
@@ -431,7 +432,9 @@ def report(results: list[dict], timing: dict, versions: dict, status: str, args)
            "with its default model (ELAS u4), same priors") if versions else f"NOTICE: {status}")
     if args.questions:
         print(f"questions: {args.questions.name}")
-    print(f"model: QUERY_TERM_SCALE {ranking.QUERY_TERM_SCALE:g}, SVM_TOL {ranking.SVM_TOL:g}")
+    print(f"model: words cut to {ranking.PREFIX} characters, {ranking.LATENT_DIMENSIONS} latent dimensions at "
+          f"{ranking.LATENT_LENGTH:g} length, QUERY_TERM_SCALE {ranking.QUERY_TERM_SCALE:g}, "
+          f"SVM_TOL {ranking.SVM_TOL:g}")
     shown = [(key, name) for key, name in CONDITIONS if any(row[key] for row in results)]
     for measure, title, form in MEASURES if args.seeds else ():
         print(f"\n{title}")

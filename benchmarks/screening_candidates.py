@@ -41,7 +41,8 @@ from sklearn.naive_bayes import ComplementNB, MultinomialNB
 from sklearn.preprocessing import normalize
 
 from litreview.collect import ranking
-from litreview.collect.ranking import EXCLUDE, INCLUDE, Ranker, balanced_weights
+from litreview.collect.ranking import EXCLUDE, INCLUDE, balanced_weights
+from litreview.collect.ranking import Ranker as Default
 
 
 def _screening_module():
@@ -58,6 +59,15 @@ JSON_OUT = bench.ROOT / "reports" / "benchmarks" / "screening_candidates.json"
 
 
 # --- candidate models -----------------------------------------------------------------------
+
+class Ranker(Default):
+    """ASReview LAB's ELAS u4 (word uni- and bigrams, no latent dimensions): the ranker's default
+    when these candidates were built, and the base each of them varies; ``Default`` is the
+    ranker now (words cut to 6 characters and 50 latent dimensions, chosen here)."""
+
+    tfidf = dict(ngram_range=(1, 2), sublinear_tf=True, max_df=0.95)
+    latent = None
+
 
 def _fit_rows(included: list[int], excluded: list[int]) -> tuple[np.ndarray, np.ndarray]:
     rows = np.array(included + excluded)
@@ -160,7 +170,7 @@ def _truncated(length: int) -> type[Ranker]:
         return [w[:length] for w in WORDS.findall(text)]
 
     class Truncated(Ranker):
-        tfidf = dict(ranking.TFIDF, tokenizer=tokenize, token_pattern=None)
+        tfidf = dict(Ranker.tfidf, tokenizer=tokenize, token_pattern=None)
     return Truncated
 
 
@@ -322,7 +332,7 @@ def _bm25(texts: list[str], query: str, k1: float = 1.2, b: float = 0.75) -> np.
     return score
 
 
-def _latent(components: int, weight: float) -> type[Ranker]:
+def _latent(components: int, weight: float, base: type[Ranker] = Ranker) -> type[Ranker]:
     """The words plus their latent semantic dimensions (LSA: Deerwester, Dumais, Furnas, Landauer
     & Harshman 1990, "Indexing by latent semantic analysis", JASIS 41:391): a truncated SVD of
     the TF-IDF matrix of every record and the question, fitted once, each record's latent vector
@@ -330,7 +340,7 @@ def _latent(components: int, weight: float) -> type[Ranker]:
     can still meet in the latent space."""
     from sklearn.decomposition import TruncatedSVD
 
-    class Latent(Ranker):
+    class Latent(base):
         def __init__(self, texts, query="", seed=ranking.SEED):
             super().__init__(texts, query, seed)
             if self.features is None or self.n <= components:
@@ -391,7 +401,8 @@ class WordsAndTruncated(Ranker):
 
 CANDIDATES: dict[str, Callable] = {
     # the model (features: word uni- and bigrams)
-    "svm": Ranker,  # the default: ASReview LAB's ELAS u4
+    "svm": Ranker,  # ASReview LAB's ELAS u4, the default until the latent dimensions
+    "default": Default,  # the ranker now: words cut to 6 characters + 50 latent dimensions at 0.25
     "nb": NaiveBayes,
     "cnb": ComplementBayes,
     "logistic": Logistic,
@@ -427,6 +438,8 @@ CANDIDATES: dict[str, Callable] = {
     "lsa50 x0.35": _latent(50, 0.35),
     "lsa50 x0.15": _latent(50, 0.15),
     "lsa100 x0.25": _latent(100, 0.25),
+    "prefix6+lsa50 x0.25": _latent(50, 0.25, _truncated(6)),
+    "prefix6+lsa50 x0.5": _latent(50, 0.5, _truncated(6)),
     "svm+lsa50 svm": _latent_pair(50),
     "svm+lsa100 svm": _latent_pair(100),
 }

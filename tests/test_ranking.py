@@ -13,9 +13,12 @@ from litreview.collect.ranking import (
     TFIDF,
     Ranker,
     balanced_weights,
+    prefixes,
     record_text,
     stopping,
 )
+
+LATENT = Ranker.latent
 
 TEXTS = [
     "Calf massage reduces delayed onset muscle soreness after eccentric exercise in athletes",  # 0
@@ -77,17 +80,42 @@ def test_the_question_is_a_relevant_document_so_a_model_is_fitted_from_the_first
 def test_the_question_terms_get_a_wider_prior_and_stop_words_do_not():
     plain, asked = Ranker(TEXTS), Ranker(TEXTS, query="the massage of calves")
     vocabulary = plain.vectorizer.vocabulary_
-    massage, the = vocabulary["massage"], vocabulary["the"]
+    massage, the = vocabulary["massag"], vocabulary["the"]  # words cut to 6 characters
     column = lambda ranker, j: ranker.features[:, j].toarray().ravel()  # noqa: E731
     assert np.allclose(column(asked, massage), QUERY_TERM_SCALE * column(plain, massage))
     assert np.allclose(column(asked, the), column(plain, the))
     assert the not in asked.query_terms("the massage of calves")
-    assert np.isclose(np.linalg.norm(asked.query.toarray()), 1.0)  # the question is a document like the others
+    words = asked.query.toarray().ravel()[:len(vocabulary)]
+    assert np.isclose(np.linalg.norm(words), 1.0)  # the question is a document like the others
+
+
+def test_words_are_cut_to_their_first_six_characters():
+    assert prefixes("massage therapy for soreness") == ["massag", "therap", "for", "sorene"]
+    vocabulary = Ranker(TEXTS).vectorizer.vocabulary_
+    assert "massag" in vocabulary and "massage" not in vocabulary and "muscle sorene" in vocabulary
+
+
+def test_latent_dimensions_sit_beside_the_words_fitted_once_and_the_same_for_a_seed():
+    rng = np.random.default_rng(0)
+    words = ["massage", "calf", "soreness", "muscle", "bank", "wheat", "rates", "soil", "market", "trial",
+             "recovery", "policy", "crop", "loan", "runner", "rain", "price", "athlete", "yield", "stock"]
+    texts = [" ".join(rng.choice(words, 8)) for _ in range(80)]
+    ranker = Ranker(texts, query="massage for calf soreness")
+    dimensions, length = LATENT
+    latent = ranker.features[:, -dimensions:].toarray()
+    assert latent.shape == (80, dimensions)
+    assert np.allclose(np.linalg.norm(latent, axis=1), length)  # each record's latent vector at that length
+    assert ranker.query.shape[1] == ranker.features.shape[1] and ranker._cold[-dimensions:].tolist() == [0] * dimensions
+    again = Ranker(texts, query="massage for calf soreness")
+    decisions = {0: INCLUDE, 1: EXCLUDE, 2: EXCLUDE}
+    assert np.array_equal(ranker.scores(decisions), again.scores(decisions))
+    # a queue smaller than the dimensions keeps its words only
+    assert Ranker(TEXTS).features.shape[1] == len(Ranker(TEXTS).vectorizer.vocabulary_)
 
 
 def test_when_pruning_would_leave_no_term_every_term_is_kept():
     # every record holds the same words: all are in more than 95 % of the records
-    assert "massage" in Ranker(["massage trial"] * 25).vectorizer.vocabulary_
+    assert "massag" in Ranker(["massage trial"] * 25).vectorizer.vocabulary_
 
 
 def test_model_scores_separate_the_classes_and_refit_on_each_decision():
@@ -113,8 +141,8 @@ def test_a_variant_of_the_ranker_sets_its_own_features():
     class Unigrams(Ranker):
         tfidf = dict(TFIDF, ngram_range=(1, 1))
 
-    assert "muscle soreness" in Ranker(TEXTS).vectorizer.vocabulary_
-    assert "muscle soreness" not in Unigrams(TEXTS).vectorizer.vocabulary_
+    assert "muscle sorene" in Ranker(TEXTS).vectorizer.vocabulary_
+    assert "muscle sorene" not in Unigrams(TEXTS).vectorizer.vocabulary_
     assert "muscle" in Unigrams(TEXTS).vectorizer.vocabulary_
 
 
