@@ -146,6 +146,13 @@ def test_a_variant_of_the_ranker_sets_its_own_features():
     assert "muscle" in Unigrams(TEXTS).vectorizer.vocabulary_
 
 
+def test_a_large_queue_shows_its_preparation_and_a_small_one_does_not(capsys):
+    Ranker(TEXTS, query="massage", progress=True)
+    assert "preparing the ranking of 8 records" in capsys.readouterr().err
+    Ranker(TEXTS, query="massage")
+    assert capsys.readouterr().err == ""
+
+
 def test_records_without_text_do_not_break_the_queue():
     ranker = Ranker(["", "", ""])
     assert list(ranker.order({0: INCLUDE})) == [1, 2]

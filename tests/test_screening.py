@@ -80,6 +80,25 @@ def test_a_decision_is_appended_at_once_and_leaves_the_queue(imported, monkeypat
     assert q.decided == {"export.ris:1": "include", "export.ris:3": "exclude"}
 
 
+def test_the_queue_asks_for_a_progress_bar_from_the_size_where_preparing_takes_a_while(imported, monkeypatch):
+    from litreview.collect import screening
+
+    asked = []
+
+    class Recording(screening.Ranker):
+        def __init__(self, texts, query="", seed=0, progress=False):
+            asked.append((len(texts), progress))
+            super().__init__(texts, query, seed)
+
+    monkeypatch.setattr(screening, "Ranker", Recording)
+    monkeypatch.setattr(screening, "_rankers", {})
+    queue("ginger")
+    monkeypatch.setattr(screening, "RANKER_PROGRESS_RECORDS", 4)
+    monkeypatch.setattr(screening, "_rankers", {})
+    queue("ginger")
+    assert asked == [(4, False), (4, True)]
+
+
 def test_decisions_are_refused_with_nothing_written(imported):
     path = imported / "data/ginger/screening.csv"
     before = path.read_bytes()

@@ -92,6 +92,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
+from tqdm.auto import tqdm
 
 # words cut to their first PREFIX characters before the uni- and bigrams are made: truncation as a
 # stemmer (McNamee, Nicholas & Mayfield 2009, "Addressing morphological variation in alphabetic
@@ -158,7 +159,14 @@ class Ranker:
     tfidf: Mapping = TFIDF
     latent: tuple[int, float] | None = (LATENT_DIMENSIONS, LATENT_LENGTH)  # None: the words alone
 
-    def __init__(self, texts: Sequence[str], query: str = "", seed: int = SEED):
+    def __init__(self, texts: Sequence[str], query: str = "", seed: int = SEED, progress: bool = False):
+        """``progress``: show a bar while the features and the latent dimensions are fitted (the
+        slow part of a large queue, seconds at thousands of records; once per queue)."""
+        with tqdm(total=2, desc=f"preparing the ranking of {len(texts):,} records", unit="step",
+                  disable=not progress, leave=False) as bar:
+            self._fit_features(texts, query, seed, bar)
+
+    def _fit_features(self, texts: Sequence[str], query: str, seed: int, bar) -> None:
         self.n = len(texts)
         self.seed = seed
         settings = dict(self.tfidf)
@@ -190,7 +198,9 @@ class Ranker:
         self.features, self.query = features, query_vector
         # the rows a model is fitted on: the records, then the question as one more (included) record
         self._training = features if query_vector is None else sparse.vstack([features, query_vector]).tocsr()
+        bar.update()
         self._add_latent()
+        bar.update()
 
     def _add_latent(self) -> None:
         """The latent semantic dimensions beside the words (see :data:`LATENT_DIMENSIONS`): a

@@ -333,6 +333,9 @@ def pico_terms(review: str, search_ids: set[str], root: Path | None = None) -> l
 # itself is still refit on every decision.
 RANKER_CACHE_SIZE = 4
 _rankers: dict[str, Ranker] = {}
+# from this many records a new ranker shows a progress bar while it is prepared (about a second
+# and more on 2 cores; smaller queues are ready before a bar would be read)
+RANKER_PROGRESS_RECORDS = 1000
 
 
 def _ranker(review: str, records: pd.DataFrame, root: Path | None) -> Ranker:
@@ -345,7 +348,7 @@ def _ranker(review: str, records: pd.DataFrame, root: Path | None) -> Ranker:
             _rankers.pop(next(iter(_rankers)))
         texts = [record_text(t, a) for t, a in zip(records["title"], records["abstract"])]
         query = claims_text(review, set(records["search_id"]) - {""}, root) if len(records) else ""
-        _rankers[digest] = Ranker(texts, query)
+        _rankers[digest] = Ranker(texts, query, progress=len(texts) >= RANKER_PROGRESS_RECORDS)
     return _rankers[digest]
 
 
