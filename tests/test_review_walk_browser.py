@@ -30,7 +30,17 @@ from litreview.collect.screening import read_decisions
 from litreview.grade.assessment import claim_grade
 from litreview.tables.bib import load_bib
 from litreview.tables.review import Review
-from test_workbook_browser import ARTIFACTS, KEYS, WAIT, lab_page, open_and_run, press, serve_lab, until
+from test_workbook_browser import (
+    ARTIFACTS,
+    KEYS,
+    WAIT,
+    lab_page,
+    open_and_run,
+    press,
+    save_design_rob,
+    serve_lab,
+    until,
+)
 
 pytestmark = needs_chromium
 REVIEW = "run"
@@ -237,16 +247,9 @@ def test_a_new_review_from_its_article_to_its_report_in_jupyterlab(project):
         form.locator("button:has-text('Save row')").click()
         until(lambda: (data / "evidence.csv").read_text().count("\n") == 2, "the evidence row on disk")
 
-        rob = page.locator(".widget-vbox").filter(has=page.locator("button:text-is('Save')")).last
-        rob.locator(".widget-dropdown:has(label:text-is('Study')) select").select_option(label="martin1998comparative")
-        rob.locator(".widget-toggle-buttons button:text-is('design')").click()
-        rob.locator(".widget-dropdown:has(label:text-is('overall')) select").select_option(label="some-concerns")
-        rob.locator(".widget-text:has(label:text-is('Note')) input:visible").fill(
-            "randomised crossover of ten cyclists; concealment and blinding not reported")
-        rob.locator("button:text-is('Save')").click()
-        until(lambda: (data / "rob.csv").is_file() and "martin1998comparative" in (data / "rob.csv").read_text(),
-              "the risk-of-bias row on disk")
-        rob.locator("button:text-is('Save')").scroll_into_view_if_needed()
+        save_design_rob(page, data, "martin1998comparative", "some-concerns",
+                        "randomised crossover of ten cyclists; concealment and blinding not reported",
+                        study="martin1998comparative")
         shot(page, "rob")
 
         # --- notebook 05: the explanation, beside the verdict the grade computes -----------------

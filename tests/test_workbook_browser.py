@@ -220,6 +220,22 @@ def fill_in(box, label: str, text: str) -> None:
                 ":is(input, textarea):visible").fill(text)
 
 
+def save_design_rob(page, data, key: str, overall: str, note: str, study: str | None = None):
+    """In notebook 04's risk-of-bias form: judge ``study`` (default: the one shown) with the design
+    tool's single judgement, save, and wait until ``rob.csv`` holds ``key``. Returns the form."""
+    rob = page.locator(".widget-vbox").filter(has=page.locator("button:text-is('Save')")).last
+    if study:
+        select_in(rob, "Study", study)
+    rob.locator(".widget-toggle-buttons button:text-is('design')").click()
+    select_in(rob, "overall", overall)
+    rob.locator(".widget-text:has(label:text-is('Note')) input:visible").fill(note)
+    rob.locator("button:text-is('Save')").click()
+    until(lambda: (data / "rob.csv").is_file() and key in (data / "rob.csv").read_text(),
+          "the risk-of-bias row on disk")
+    rob.locator("button:text-is('Save')").scroll_into_view_if_needed()
+    return rob
+
+
 def test_screen_include_extract_and_appraise_in_jupyterlab(workbook):
     root, base = workbook
     data = root / "data" / REVIEW
@@ -285,15 +301,7 @@ def test_screen_include_extract_and_appraise_in_jupyterlab(workbook):
         form.locator("button:has-text('Save row')").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "extraction-saved.png"))
 
-        rob = page.locator(".widget-vbox").filter(has=page.locator("button:text-is('Save')")).last
-        rob.locator(".widget-toggle-buttons button:text-is('design')").click()
-        rob.locator(".widget-dropdown:has(label:text-is('overall')) select").select_option(label="high")
-        rob.locator(".widget-text:has(label:text-is('Note')) input:visible").fill(
-            "uncontrolled before-after measurement, n=15")
-        rob.locator("button:text-is('Save')").click()
-        until(lambda: (data / "rob.csv").is_file() and "iwamoto2017effects" in (data / "rob.csv").read_text(),
-              "the risk-of-bias row on disk")
-        rob.locator("button:text-is('Save')").scroll_into_view_if_needed()
+        save_design_rob(page, data, "iwamoto2017effects", "high", "uncontrolled before-after measurement, n=15")
         page.screenshot(path=str(ARTIFACTS / "rob-form.png"))
     (ARTIFACTS / "dialogs.txt").write_text("\n---\n".join(DIALOGS) + "\n", encoding="utf-8")
 
