@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import re
 import statistics
 import sys
 import tempfile
@@ -54,7 +53,7 @@ def _screening_module():
 
 
 bench = _screening_module()
-WORDS = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+WORDS = ranking.WORD  # scikit-learn's default token pattern
 JSON_OUT = bench.ROOT / "reports" / "benchmarks" / "screening_candidates.json"
 
 
@@ -336,25 +335,10 @@ def _latent(components: int, weight: float, base: type[Ranker] = Ranker) -> type
     """The words plus their latent semantic dimensions (LSA: Deerwester, Dumais, Furnas, Landauer
     & Harshman 1990, "Indexing by latent semantic analysis", JASIS 41:391): a truncated SVD of
     the TF-IDF matrix of every record and the question, fitted once, each record's latent vector
-    of unit length times ``weight`` beside its words. Records and a question that share no word
+    of unit length times ``weight`` beside its words (the ranker's own latent block,
+    :meth:`Default._add_latent`, at these settings). Records and a question that share no word
     can still meet in the latent space."""
-    from sklearn.decomposition import TruncatedSVD
-
-    class Latent(base):
-        def __init__(self, texts, query="", seed=ranking.SEED):
-            super().__init__(texts, query, seed)
-            if self.features is None or self.n <= components:
-                return
-            svd = TruncatedSVD(n_components=components, random_state=seed)
-            latent = weight * normalize(svd.fit_transform(self._training))
-            self.features = sparse.hstack([self.features, sparse.csr_matrix(latent[:self.n])]).tocsr()
-            if self.query is not None:
-                self.query = sparse.hstack([self.query, sparse.csr_matrix(latent[self.n:])]).tocsr()
-                self._cold = np.concatenate([self._cold, np.zeros(components)])
-                self._training = sparse.vstack([self.features, self.query]).tocsr()
-            else:
-                self._training = self.features
-    return Latent
+    return type("Latent", (base,), {"latent": (components, weight)})
 
 
 def _latent_pair(components: int, latent_share: float = 0.5) -> type[Ranker]:
