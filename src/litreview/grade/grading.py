@@ -334,7 +334,7 @@ def grade_claim(claim: dict, rows: pd.DataFrame, rob_by_study: dict[str, str],
     start = max((starts[d] for d in sound["design"]), key=POINTS.__getitem__)
     primary = sound[sound["design"].map(starts) == start]
     g.pooled = pool_claims(primary, method) if "effect" in primary else []
-    g.start, g.primary_ids = start, list(primary["evidence_id"])
+    g.primary_ids = list(primary["evidence_id"])
     g.start, g.start_reason = _flawed_review_start(primary, start)
     g.participants = certainty_rules.participants_once(primary)
     g.direction = body_direction(primary)
