@@ -8,7 +8,10 @@ effect and interval, a risk-of-bias judgement derived from the review's descript
 the review's own rating; :func:`litreview.grade.grading.grade_review` grades it. Printed: the
 confusion table (engine against review), exact agreement, agreement within one step, Cohen's
 weighted kappa (linear and quadratic, scikit-learn), and every outcome where the two differ with
-the domains the engine rated down and why (``--all`` lists the agreeing ones too).
+the domains the engine rated down and why (``--all`` lists the agreeing ones too). The same
+figures follow for each batch of the set (``batch``: each chosen by its own rule before the engine
+was run on it) and for the outcomes whose page gives what the engine needs to judge risk of bias
+and imprecision (participants, and something about the trials' risk of bias).
 
 The engine's constants come from the GRADE sources cited beside them in grading.py; nothing in
 this script tunes them.
@@ -148,7 +151,7 @@ def grade(outcomes: pd.DataFrame) -> pd.DataFrame:
     """The outcomes with the engine's certainty and its reasons beside the review's."""
     claims, evidence, rob = as_review_tables(outcomes)
     grades = grade_review(claims, evidence, rob)
-    out = outcomes[["outcome_id", "review", "outcome", "review_certainty", "review_reasons"]].copy()
+    out = outcomes[["outcome_id", "batch", "review", "outcome", "review_certainty", "review_reasons"]].copy()
     out["engine_certainty"] = grades["computed_certainty"].to_numpy()
     out["rob"] = [" / ".join(review_rob(r)) for r in outcomes.to_dict("records")]
     out["engine_down"] = [[d for d in DOMAINS if g[d.replace(" ", "_")] in ("serious", "very serious")]
@@ -185,6 +188,12 @@ def agreement(review: list[str], engine: list[str]) -> dict[str, float]:
             "kappa_linear": kappa["linear"], "kappa_quadratic": kappa["quadratic"]}
 
 
+def inputs_complete(outcomes: pd.DataFrame) -> pd.Series:
+    """True for the outcomes whose page gives their participants and says something about their
+    trials' risk of bias: the inputs without which the engine rates down for what is unknown."""
+    return outcomes["n"].notna() & outcomes.apply(lambda r: rob_reported(r) is None, axis=1)
+
+
 def confusion(review: list[str], engine: list[str]) -> pd.DataFrame:
     """Rows: the review's certainty; columns: the engine's; high first, every level shown."""
     levels = list(CERTAINTIES)
@@ -195,6 +204,12 @@ def confusion(review: list[str], engine: list[str]) -> pd.DataFrame:
 
 def _fmt(x: float) -> str:
     return "nan" if isinstance(x, float) and math.isnan(x) else f"{x:.3f}"
+
+
+def _agreement_line(label: str, review: list[str], engine: list[str]) -> str:
+    m = agreement(review, engine)
+    return (f"{label:<36} {m['n']:>3}   exact {_fmt(m['exact'])}   within one {_fmt(m['within_one'])}   "
+            f"kappa linear {_fmt(m['kappa_linear'])}   quadratic {_fmt(m['kappa_quadratic'])}")
 
 
 def main() -> None:
@@ -217,6 +232,15 @@ def main() -> None:
     print(f"weighted kappa, quadratic  {_fmt(m['kappa_quadratic'])}")
     diff = graded["engine_certainty"].map(ORDER) - graded["review_certainty"].map(ORDER)
     print(f"engine higher {int((diff > 0).sum())}, lower {int((diff < 0).sum())}, same {int((diff == 0).sum())}")
+    print()
+    print(f"{'by part of the set':<36} outcomes")
+    parts = [(f"batch {b}", graded["batch"] == b) for b in sorted(graded["batch"].unique())]
+    complete = inputs_complete(outcomes).to_numpy()
+    parts += [("participants and risk of bias given", complete), ("either missing", ~complete)]
+    for label, mask in parts:
+        if mask.any():
+            print(_agreement_line(label, review=list(graded.loc[mask, "review_certainty"]),
+                                  engine=list(graded.loc[mask, "engine_certainty"])))
     print()
     named = (graded["review_reasons"] != "").sum()
     print(f"domains the review names ({named} outcomes name some) that the engine did not rate down:")

@@ -18,7 +18,7 @@ import certainty  # noqa: E402
 COLUMNS = ["outcome_id", "review", "review_url", "doi", "pmid", "question", "outcome", "outcome_type",
            "comparator_type", "k", "n", "events", "effect_measure", "effect", "ci_low", "ci_high", "rob_low_share",
            "rob_high_share", "rob_summary", "rob_source", "rob_reported", "i2", "directness", "directness_note", "review_certainty",
-           "review_reasons", "locator", "note"]
+           "review_reasons", "locator", "note", "batch"]
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +30,13 @@ def test_columns_and_size(outcomes):
     assert list(outcomes.columns) == COLUMNS
     assert len(outcomes) >= 40
     assert outcomes["outcome_id"].is_unique
-    assert outcomes["outcome_id"].str.fullmatch(r"C\d{2}").all()
+    assert outcomes["outcome_id"].str.fullmatch(r"C\d{2,3}").all()
     assert outcomes["review"].nunique() >= 10
     assert outcomes.groupby("review").size().max() <= 4
+    # each batch was chosen by its own rule (README); the first is the set of the first run
+    assert outcomes["batch"].isin(("1", "2")).all()
+    assert (outcomes.loc[outcomes["outcome_id"].str[1:].astype(int) <= 44, "batch"] == "1").all()
+    assert (outcomes.groupby("review")["batch"].nunique() == 1).all()
 
 
 def test_every_row_has_its_source(outcomes):
@@ -102,6 +106,18 @@ def row(**kw) -> dict:
 ])
 def test_rob_mapping(kw, expected):
     assert certainty.rob_judgement(row(**kw))[0] == expected
+
+
+def test_inputs_complete_needs_participants_and_a_risk_of_bias_statement():
+    nan = float("nan")
+    table = pd.DataFrame([
+        row(n=290.0, rob_low_share=0.5),                  # both given
+        row(n=290.0, rob_summary="mostly low"),            # both given, risk of bias in words
+        row(n=290.0, rob_reported="true"),                 # words no code holds still count
+        row(n=nan, rob_summary="mostly low"),              # no participants
+        row(n=964.0),                                      # nothing about the trials' risk of bias
+    ])
+    assert certainty.inputs_complete(table).tolist() == [True, True, True, False, False]
 
 
 def test_direction_by_interval():
