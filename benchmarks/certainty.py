@@ -1,6 +1,6 @@
 """Calibration of the engine's GRADE certainty against reviews that rated their own outcomes.
 
-    PYTHONPATH=src python benchmarks/certainty.py [--set benchmarks/certainty/outcomes.csv] [--all]
+    PYTHONPATH=src python benchmarks/certainty.py [--set benchmarks/certainty/outcomes.csv] [--batch B] [--all]
 
 Each row of the labelled set (benchmarks/certainty/README.md) becomes one claim and one
 ``meta-analysis`` evidence row carrying what the review reports about its trials (participants,
@@ -215,9 +215,14 @@ def _agreement_line(label: str, review: list[str], engine: list[str]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", type=Path, default=SET, help="the labelled outcomes (CSV)")
+    ap.add_argument("--batch", help="only the outcomes of this batch (the set's batch column)")
     ap.add_argument("--all", action="store_true", help="list agreeing outcomes too")
     args = ap.parse_args()
     outcomes = load(args.set)
+    if args.batch is not None:
+        outcomes = outcomes[outcomes["batch"] == args.batch].reset_index(drop=True)
+        if outcomes.empty:
+            ap.error(f"no outcome of batch {args.batch} in {args.set}")
     graded = grade(outcomes)
     review, engine = list(graded["review_certainty"]), list(graded["engine_certainty"])
     print(f"{len(graded)} outcomes from {graded['review'].nunique()} reviews; review certainties: "
