@@ -282,6 +282,30 @@ def test_a_review_that_calls_its_trials_substantially_heterogeneous_rates_down_f
     assert domain(grade_claim(CLAIM, ev(agree), {}), "inconsistency").down == 0
 
 
+def test_a_review_of_several_trials_that_reports_nothing_on_heterogeneity_says_so_and_is_a_gap():
+    # GRADE guidelines 7 judges consistency from I², a test or the estimates: a lone review row that
+    # gives none of them is not rated down, but its reason and the review's gaps say it is unknown
+    row = {"design": "meta-analysis", "n": 1200, "trials": 3}
+    inc = domain(grade_claim(CLAIM, ev(row), {}), "inconsistency")
+    assert inc.down == 0 and "reports no I² or test for heterogeneity" in inc.reason
+    for told in ({"i2": 10.0}, {"heterogeneity_p": 0.6}, {"substantial_heterogeneity": False}, {"trials": 1}):
+        inc = domain(grade_claim(CLAIM, ev({**row, **told}), {}), "inconsistency")
+        assert "no I²" not in inc.reason, told
+    # beside a trial: the rows agree, and the review's own trials are still unknown
+    inc = domain(grade_claim(CLAIM, ev(row, {"design": "rct", "n": 300}), {}), "inconsistency")
+    assert inc.down == 0 and "E001 pool(s) trials but report(s) no I²" in inc.reason
+    silent = certainty_rules.heterogeneity_unreported(ev(row, {**row, "i2": 40.0}, {"design": "rct"}))
+    assert silent.tolist() == [True, False, False]
+
+
+def test_review_rows_silent_on_heterogeneity_are_a_gap_of_the_shipped_review():
+    shipped = Review.load("calf-massage", ROOT)
+    silent = shipped.evidence[certainty_rules.heterogeneity_unreported(shipped.evidence)]
+    assert len(silent) and silent["design"].isin(["meta-analysis", "systematic-review"]).all()
+    gap = next(g for g in gaps(shipped) if "report no I² or test for heterogeneity" in g)
+    assert gap.startswith(f"{len(silent)} evidence rows") and silent["evidence_id"].iloc[0] in gap
+
+
 def test_small_study_effects_a_review_reports_rate_down_for_publication_bias():
     row = {"design": "meta-analysis", "n": 1200, "small_study_effects": True}
     pub = domain(grade_claim(CLAIM, ev(row), {}), "publication bias")

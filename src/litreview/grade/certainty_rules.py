@@ -313,6 +313,17 @@ def reported_i2(rows: pd.DataFrame) -> tuple[float, str] | None:
     return None
 
 
+def heterogeneity_unreported(rows: pd.DataFrame) -> pd.Series:
+    """Review rows that pool more than one trial (or do not say how many) and report nothing on
+    heterogeneity among them: no I², no test for heterogeneity, no words either way. The engine
+    cannot judge their trials' consistency (GRADE guidelines 7) and does not rate it down for the
+    unknown; the grade's reason and the review's "What is missing" say so instead."""
+    if rows.empty:
+        return pd.Series(dtype=bool)
+    return (rows["design"].isin(REVIEW_DESIGNS) & _number(rows, "trials").ne(1) & _number(rows, "i2").isna()
+            & _number(rows, "heterogeneity_p").isna() & column(rows, "substantial_heterogeneity").isna())
+
+
 def comparator_split(rows: pd.DataFrame, direction_of: Callable[[pd.DataFrame], str]) -> str | None:
     """When the sham- or placebo-controlled rows and those against no treatment or usual care
     lean different ways (``direction_of`` each part), the sentence that says which comparisons

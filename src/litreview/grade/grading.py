@@ -457,10 +457,15 @@ def _inconsistency(rows: pd.DataFrame, pooled) -> Domain:
     said = certainty_rules.reported_heterogeneity(rows) if i2 is None else None
     if said:   # no I²: the review's test for heterogeneity or its own words (GRADE guidelines 7)
         return Domain("inconsistency", 1, said)
+    silent = certainty_rules.heterogeneity_unreported(rows) if i2 is None else pd.Series(False, index=rows.index)
+    unknown = (f"; {_ids(rows[silent])} pool(s) trials but report(s) no I² or test for heterogeneity, so the "
+               "consistency of those trials is not known") if silent.any() else ""
     if len(rows) == 1:
-        return Domain("inconsistency", 0, f"a single source ({_ids(rows)}); consistency cannot be judged")
+        return Domain("inconsistency", 0, f"a single source ({_ids(rows)}); " + (
+            "a review of several trials that reports no I² or test for heterogeneity, so the consistency of its "
+            "trials is not known" if silent.any() else "consistency cannot be judged"))
     minority = f"; {opposing:.0%} of the weight the other way" if opposing else ""
-    return Domain("inconsistency", 0, f"directions agree across {_ids(rows)}{minority}")
+    return Domain("inconsistency", 0, f"directions agree across {_ids(rows)}{minority}{unknown}")
 
 
 def _indirectness(rows: pd.DataFrame) -> Domain:

@@ -7,7 +7,7 @@ from .. import paths
 from ..appraise import double, double_rob
 from ..claims.scaffold import SUGGESTED
 from ..grade.assessment import Assessment, blocking
-from ..grade.certainty_rules import without_n
+from ..grade.certainty_rules import heterogeneity_unreported, without_n
 from ..tables.review import Review
 from ..tables.words import counted, first_ids
 
@@ -44,6 +44,12 @@ def gaps(review: Review, assessment: Assessment | None = None) -> list[str]:
         found.append(f"{counted(len(unweighed), 'evidence row')} of trials or reviews report no number of "
                      f"participants ({', '.join(unweighed['evidence_id'])}): each weighs what the median row of its "
                      "claim weighs and adds nothing to the participants counted; fill n from the article.")
+    silent = review.evidence[heterogeneity_unreported(review.evidence)]
+    if len(silent):
+        found.append(f"{counted(len(silent), 'evidence row')} of reviews pooling trials report no I² or test for "
+                     f"heterogeneity ({first_ids(list(silent['evidence_id']))}): the consistency of their trials "
+                     "is not judged, and nothing is rated down for it; fill i2 (or heterogeneity_p) from the "
+                     "review's forest plot or results.")
     unjudged = sorted({p.subject for p in review.rob_coverage_problems()})
     if unjudged:
         found.append(f"{counted(len(unjudged), 'study', 'studies')} with evidence but no risk-of-bias judgement "
