@@ -1,6 +1,7 @@
 """Calibration of the engine's GRADE certainty against reviews that rated their own outcomes.
 
     PYTHONPATH=src python benchmarks/certainty.py [--set benchmarks/certainty/outcomes.csv] [--batch B] [--all]
+        [--silent-heterogeneity-as-serious]
 
 Each row of the labelled set (benchmarks/certainty/README.md) becomes one claim and one
 ``meta-analysis`` evidence row carrying what the review reports about its trials (participants,
@@ -115,9 +116,14 @@ def direction(row) -> str:
     return "no-effect" if row["ci_low"] <= null <= row["ci_high"] else "supports"
 
 
-def as_review_tables(outcomes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def as_review_tables(outcomes: pd.DataFrame, silent_heterogeneity_as_serious: bool = False
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """``(claims, evidence, rob)`` for :func:`grade_review`: one claim and one meta-analysis
-    row per outcome; the review's own certainty is left out on purpose."""
+    row per outcome; the review's own certainty is left out on purpose.
+    ``silent_heterogeneity_as_serious``: a sensitivity reading, not the engine's rule: an outcome
+    of more than one trial whose page gives no I² is passed as one whose review reports
+    substantial heterogeneity (Pollock et al. 2016, Table 2: "if I² not reported, assumed to be
+    greater than 75%"), so the engine takes one level for it."""
     claims, evidence, rob = [], [], []
     for i, row in enumerate(outcomes.to_dict("records"), start=1):
         claim_id, key = f"B{i:03d}", row["outcome_id"].lower()
@@ -141,15 +147,17 @@ def as_review_tables(outcomes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
                          "rob_high_share": shares[0] if shares else None,
                          "rob_unclear_share": shares[1] if shares else None,
                          "i2": None if pd.isna(row["i2"]) else float(row["i2"]), "overlaps": None,
+                         "substantial_heterogeneity": (True if silent_heterogeneity_as_serious and pd.isna(row["i2"])
+                                                       and row["k"] != 1 else None),
                          "rob_reported": rob_reported(row)})
         judgement, how = review_rob(row)
         rob.append({"study_key": key, "tool": "design", "domain": "overall", "judgement": judgement, "support": how})
     return pd.DataFrame(claims), pd.DataFrame(evidence), pd.DataFrame(rob)
 
 
-def grade(outcomes: pd.DataFrame) -> pd.DataFrame:
+def grade(outcomes: pd.DataFrame, silent_heterogeneity_as_serious: bool = False) -> pd.DataFrame:
     """The outcomes with the engine's certainty and its reasons beside the review's."""
-    claims, evidence, rob = as_review_tables(outcomes)
+    claims, evidence, rob = as_review_tables(outcomes, silent_heterogeneity_as_serious)
     grades = grade_review(claims, evidence, rob)
     out = outcomes[["outcome_id", "batch", "review", "outcome", "review_certainty", "review_reasons"]].copy()
     out["engine_certainty"] = grades["computed_certainty"].to_numpy()
@@ -217,13 +225,15 @@ def main() -> None:
     ap.add_argument("--set", type=Path, default=SET, help="the labelled outcomes (CSV)")
     ap.add_argument("--batch", help="only the outcomes of this batch (the set's batch column)")
     ap.add_argument("--all", action="store_true", help="list agreeing outcomes too")
+    ap.add_argument("--silent-heterogeneity-as-serious", action="store_true",
+                    help="sensitivity: read an outcome of several trials without I² as substantially heterogeneous")
     args = ap.parse_args()
     outcomes = load(args.set)
     if args.batch is not None:
         outcomes = outcomes[outcomes["batch"] == args.batch].reset_index(drop=True)
         if outcomes.empty:
             ap.error(f"no outcome of batch {args.batch} in {args.set}")
-    graded = grade(outcomes)
+    graded = grade(outcomes, args.silent_heterogeneity_as_serious)
     review, engine = list(graded["review_certainty"]), list(graded["engine_certainty"])
     print(f"{len(graded)} outcomes from {graded['review'].nunique()} reviews; review certainties: "
           + ", ".join(f"{c} {review.count(c)}" for c in CERTAINTIES))

@@ -120,6 +120,18 @@ def test_inputs_complete_needs_participants_and_a_risk_of_bias_statement():
     assert certainty.inputs_complete(table).tolist() == [True, True, True, False, False]
 
 
+def test_the_sensitivity_reading_marks_only_outcomes_of_several_trials_without_i2(outcomes):
+    _, plain, _ = certainty.as_review_tables(outcomes)
+    _, read, _ = certainty.as_review_tables(outcomes, silent_heterogeneity_as_serious=True)
+    assert plain["substantial_heterogeneity"].isna().all()
+    marked = read["substantial_heterogeneity"].eq(True)
+    assert marked.any()
+    expected = outcomes["i2"].isna() & outcomes["k"].ne(1)
+    assert marked.tolist() == expected.tolist()
+    pd.testing.assert_frame_equal(read.drop(columns="substantial_heterogeneity"),
+                                  plain.drop(columns="substantial_heterogeneity"))
+
+
 def test_direction_by_interval():
     assert certainty.direction({"effect_measure": "RaR", "ci_low": 0.71, "ci_high": 0.83}) == "supports"
     assert certainty.direction({"effect_measure": "RR", "ci_low": 0.78, "ci_high": 1.01}) == "no-effect"

@@ -213,3 +213,4 @@ def test_the_methods_state_the_certainty_rules_in_force(review_root):
     assert f"powered for a {certainty_rules.RELATIVE_RISK_REDUCTION:.0%} relative risk reduction" in methods
     assert "two levels when it reaches appreciable benefit and appreciable harm" in methods
     assert f"two levels below {grading.VERY_SMALL_BODY} participants in all" in methods
+    assert "a review that reports none of these leaves its trials' consistency unknown" in methods
