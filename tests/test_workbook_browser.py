@@ -365,6 +365,8 @@ def test_split_a_bundled_sentence_in_the_claims_form(workbook):
         [label] = until(lambda: [t for t in menu.locator("option").all_inner_texts() if "post-surgery" in t],
                         "the bundled suggestion in the list")
         menu.select_option(label=label)
+        # count() first: inner_text() of a mark not drawn yet would wait 30 s and raise, not retry
+        mark = form.locator(".lr-claims-mark-words")
         for words, claim, group in parts:
             form.locator(".lr-claims-words textarea").fill(words)
             form.locator(".lr-claims-claim input").fill(claim)
@@ -372,7 +374,7 @@ def test_split_a_bundled_sentence_in_the_claims_form(workbook):
                 label=f"efficacy: {CATEGORY_MEANINGS['efficacy']}")
             form.locator(".lr-claims-group input").fill(group)
             form.locator(".lr-claims-population input").fill("adults")
-            until(lambda words=words: words in form.locator(".lr-claims-mark-words").first.inner_text(),
+            until(lambda words=words: mark.count() and words in mark.first.inner_text(),
                   "the words marked in the article")
             if group == "recovery":
                 form.scroll_into_view_if_needed()

@@ -53,7 +53,8 @@ def test_two_reviewers_screen_apart_and_settle_a_conflict_in_jupyterlab(workbook
         open_and_run(page, base, ann)
         page.wait_for_selector(KEYS, timeout=90_000)
         until(lambda: page.get_by_text(FIRST).count(), "ann's first record")
-        until(lambda: "Reviewer: ann." in page.locator(".widget-html:has-text('Reviewer:')").first.inner_text(),
+        named = page.locator(".widget-html:has-text('Reviewer:')")
+        until(lambda: named.count() and "Reviewer: ann." in named.first.inner_text(),
               "ann's name in the status line")
         keys = page.locator(KEYS).first
         for n, key in enumerate(("i", "2"), start=1):
