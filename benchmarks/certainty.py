@@ -68,7 +68,8 @@ def trial_shares(row) -> tuple[float, float] | None:
 def load(path: Path = SET) -> pd.DataFrame:
     """The labelled set, numbers as numbers and empty cells as NaN (text cells as "")."""
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    for col in ("k", "n", "events", "effect", "ci_low", "ci_high", "rob_low_share", "rob_high_share", "i2"):
+    for col in ("k", "n", "events", "control_risk", "effect", "ci_low", "ci_high", "rob_low_share", "rob_high_share",
+                "i2"):
         table[col] = pd.to_numeric(table[col].replace("", None))
     return table
 
@@ -143,6 +144,7 @@ def as_review_tables(outcomes: pd.DataFrame, silent_heterogeneity_as_serious: bo
                          "comparator_type": row["comparator_type"] or None,
                          "outcome_type": AS_ENGINE_OUTCOME[row["outcome_type"]],
                          "events": None if pd.isna(row["events"]) else int(row["events"]),
+                         "control_risk": None if pd.isna(row["control_risk"]) else float(row["control_risk"]),
                          "trials": None if pd.isna(row["k"]) else int(row["k"]),
                          "rob_high_share": shares[0] if shares else None,
                          "rob_unclear_share": shares[1] if shares else None,

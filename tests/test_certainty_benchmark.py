@@ -16,7 +16,7 @@ sys.path.insert(0, str(BENCHMARKS))
 import certainty  # noqa: E402
 
 COLUMNS = ["outcome_id", "review", "review_url", "doi", "pmid", "question", "outcome", "outcome_type",
-           "comparator_type", "k", "n", "events", "effect_measure", "effect", "ci_low", "ci_high", "rob_low_share",
+           "comparator_type", "k", "n", "events", "control_risk", "effect_measure", "effect", "ci_low", "ci_high", "rob_low_share",
            "rob_high_share", "rob_summary", "rob_source", "rob_reported", "i2", "directness", "directness_note", "review_certainty",
            "review_reasons", "locator", "note", "batch"]
 
@@ -79,6 +79,11 @@ def test_numbers_are_coherent(outcomes):
         assert (known >= 1).all() and (known == known.round()).all(), col
     assert (outcomes["events"].dropna() <= outcomes.loc[outcomes["events"].notna(), "n"]).all()
     assert outcomes.loc[outcomes["events"].notna(), "outcome_type"].eq("dichotomous").all()
+    # a control group's risk is a proportion, given for yes/no outcomes, and the note says how it was printed
+    risk = outcomes["control_risk"].notna()
+    assert outcomes.loc[risk, "control_risk"].between(0, 1, inclusive="neither").all()
+    assert outcomes.loc[risk, "outcome_type"].isin(["dichotomous", "time-to-event"]).all()
+    assert outcomes.loc[risk, "note"].str.contains("control_risk: ").all()
     assert (outcomes["n"].dropna() >= outcomes.loc[outcomes["n"].notna(), "k"]).all()
     for col in ("rob_low_share", "rob_high_share"):
         assert outcomes[col].dropna().between(0, 1).all()

@@ -4,6 +4,8 @@ told apart; and the optional columns that carry them."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -114,6 +116,41 @@ def test_events_ois_follows_the_two_proportion_sample_size():
     # α 0.05, power 0.8, control risk 20%, 25% reduction: 903 per arm, 1806 in all, 17.5% with the event
     assert certainty_rules.events_ois(0.2) == pytest.approx(1806 * 0.175, rel=0.01)
     assert certainty_rules.events_ois() == pytest.approx(7.849 * 49, rel=0.001)
+
+
+def test_participants_ois_is_the_two_proportion_sample_size():
+    # α 0.05, power 0.8, control risk 20%, 25% reduction: 903 per arm (the case above)
+    assert certainty_rules.participants_ois(0.2) == pytest.approx(1806, rel=0.01)
+    # the rarer the event, the larger the trial
+    assert certainty_rules.participants_ois(0.05) > certainty_rules.participants_ois(0.2)
+
+
+def test_a_reported_control_risk_sizes_a_dichotomous_body_without_events():
+    # 1,046 participants, events not given, control risk 20%: a trial powered for a 25% reduction
+    # needs about 1,806, so the body is imprecise though it passes the continuous 400
+    row = {"design": "meta-analysis", "n": 1046, "outcome_type": "dichotomous", "control_risk": 0.2}
+    imp = domain(grade_claim(CLAIM, ev(row), {}), "imprecision")
+    assert imp.down == 1 and "control risk of 20%" in imp.reason
+    needed = int(re.search(r"optimal information size is (\d+) participants", imp.reason).group(1))
+    assert needed == pytest.approx(1806, abs=2)
+    assert domain(grade_claim(CLAIM, ev({**row, "n": 3000}), {}), "imprecision").down == 0
+    without = domain(grade_claim(CLAIM, ev({**row, "control_risk": None}), {}), "imprecision")
+    assert without.down == 0 and "events not reported, so judged by participants" not in without.reason
+    # events, when given, decide as before
+    events = domain(grade_claim(CLAIM, ev({**row, "n": 3000, "events": 900}), {}), "imprecision")
+    assert events.down == 0 and "900 events" in events.reason
+
+
+def test_a_control_risk_counts_each_population_once():
+    # two outcomes of one review (overlapping) and a trial: the review's larger row and the trial
+    rows = ev({"design": "meta-analysis", "n": 1000, "outcome_type": "dichotomous", "control_risk": 0.3},
+              {"design": "meta-analysis", "n": 800, "outcome_type": "dichotomous", "control_risk": 0.3,
+               "overlaps": ["E001"]},
+              {"n": 1000, "outcome_type": "dichotomous", "control_risk": 0.1})
+    small, reason = certainty_rules.control_risk_check(rows)
+    assert "2000 participants" in reason and "control risk of 20%" in reason
+    assert small is (2000 < certainty_rules.participants_ois(0.2))
+    assert certainty_rules.control_risk_check(rows.assign(control_risk=[0.3, None, 0.1])) is None
 
 
 def test_a_review_interval_crossing_the_decision_threshold_rates_down_whatever_the_size():
@@ -329,3 +366,8 @@ def test_the_new_review_columns_are_checked_like_the_others():
     with pytest.raises(SchemaError) as err:
         parse_table(f"{header}\n{ROW},,,,,true\n", EVIDENCE, "evidence.csv")
     assert "evidence.csv:2:small_study_effects: only a systematic review or meta-analysis" in str(err.value)
+    risky = HEADER + ",control_risk"
+    assert parse_table(f"{risky}\n{review},0.482\n", EVIDENCE, "evidence.csv").loc[0, "control_risk"] == 0.482
+    with pytest.raises(SchemaError) as err:
+        parse_table(f"{risky}\n{review},48.2\n", EVIDENCE, "evidence.csv")
+    assert "evidence.csv:2:control_risk: expected at most 1" in str(err.value)

@@ -214,3 +214,4 @@ def test_the_methods_state_the_certainty_rules_in_force(review_root):
     assert "two levels when it reaches appreciable benefit and appreciable harm" in methods
     assert f"two levels below {grading.VERY_SMALL_BODY} participants in all" in methods
     assert "a review that reports none of these leaves its trials' consistency unknown" in methods
+    assert "below the participants such a trial needs at the control group's risk the rows report" in methods

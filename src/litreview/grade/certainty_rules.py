@@ -237,25 +237,54 @@ def body_risk_of_bias(rows: pd.DataFrame, w: pd.Series) -> tuple[int, str]:
 
 # --- imprecision by outcome type ----------------------------------------------------------------
 
+def _z() -> float:
+    return NormalDist().inv_cdf(1 - ALPHA / 2) + NormalDist().inv_cdf(POWER)
+
+
+def participants_ois(control_risk: float) -> float:
+    """Participants an adequately powered single trial needs (GRADE guidelines 6: the optimal
+    information size is a conventional sample size calculation): two-proportion sample size, both
+    arms, at :data:`ALPHA`, :data:`POWER`, a control risk ``control_risk`` (0 < risk < 1) and a
+    relative risk reduction of :data:`RELATIVE_RISK_REDUCTION`."""
+    p0, p1 = control_risk, control_risk * (1 - RELATIVE_RISK_REDUCTION)
+    return 2 * _z() ** 2 * (p0 * (1 - p0) + p1 * (1 - p1)) / (p0 - p1) ** 2
+
+
 def events_ois(baseline_risk: float | None = None) -> float:
-    """Events an adequately powered single trial accrues (GRADE guidelines 6): two-proportion
-    sample size at :data:`ALPHA`, :data:`POWER`, a control risk ``baseline_risk`` and a relative
-    risk reduction of :data:`RELATIVE_RISK_REDUCTION`, times the mean risk. Without a baseline
-    risk, the limit as the risk becomes small, z²(2 − r)²/r² (about 385 events), which no
+    """Events an adequately powered single trial accrues (GRADE guidelines 6):
+    :func:`participants_ois` at a control risk ``baseline_risk``, times the mean risk. Without a
+    baseline risk, the limit as the risk becomes small, z²(2 − r)²/r² (about 385 events), which no
     baseline risk exceeds."""
-    z = NormalDist().inv_cdf(1 - ALPHA / 2) + NormalDist().inv_cdf(POWER)
     r = RELATIVE_RISK_REDUCTION
     if baseline_risk is None or not 0 < baseline_risk < 1:
-        return z ** 2 * (2 - r) ** 2 / r ** 2
-    p0, p1 = baseline_risk, baseline_risk * (1 - r)
-    n_total = 2 * z ** 2 * (p0 * (1 - p0) + p1 * (1 - p1)) / (p0 - p1) ** 2
-    return n_total * (p0 + p1) / 2
+        return _z() ** 2 * (2 - r) ** 2 / r ** 2
+    return participants_ois(baseline_risk) * baseline_risk * (1 - r / 2)
 
 
 def is_dichotomous(rows: pd.DataFrame) -> bool:
     """Whether the body measures an event: every row that states its outcome type says dichotomous."""
     kinds = column(rows, "outcome_type").dropna()
     return bool(len(kinds)) and kinds.eq("dichotomous").all()
+
+
+def control_risk_check(rows: pd.DataFrame) -> tuple[bool, str] | None:
+    """``(too few, reason)`` for a dichotomous body without every row's events but with every row's
+    participants and its control group's risk (``control_risk``, as a summary-of-findings table
+    prints it): the participants, each population once, against :func:`participants_ois` at their
+    participant-weighted control risk. None when a risk or a participant count is missing (the
+    caller then judges by participants against the continuous size, and says so)."""
+    risk, n = _number(rows, "control_risk"), _number(rows, "n")
+    if rows.empty or risk.isna().any() or n.isna().any():
+        return None
+    largest = n.groupby(overlap_groups(rows)).idxmax()   # each population once, with its own risk
+    total = float(n[largest].sum())
+    baseline = float((risk[largest] * n[largest]).sum() / total) if total else 0.0
+    if not 0 < baseline < 1:
+        return None
+    ois = participants_ois(baseline)
+    reason = (f"{total:.0f} participants ({', '.join(rows['evidence_id'])}), events not reported; at the control "
+              f"risk of {baseline:.0%} they report, the optimal information size is {ois:.0f} participants")
+    return total < ois, reason
 
 
 def events_check(rows: pd.DataFrame) -> tuple[bool, str] | None:

@@ -484,12 +484,16 @@ def _imprecision(rows: pd.DataFrame, pooled) -> Domain:
     one level, two when one reaches appreciable benefit and appreciable harm
     (:func:`certainty_rules.crosses_both_ways`). Information: events against their optimal
     information size when every row of a dichotomous body reports them
-    (:func:`certainty_rules.events_check`), else participants, each population once, against
-    :data:`OPTIMAL_INFORMATION_SIZE`; one level."""
+    (:func:`certainty_rules.events_check`), or participants against the trial size at the control
+    risk they report when they give it instead (:func:`certainty_rules.control_risk_check`), else
+    participants, each population once, against :data:`OPTIMAL_INFORMATION_SIZE`; one level."""
     n_known = pd.to_numeric(rows["n"], errors="coerce")
     n = certainty_rules.participants_once(rows)
     unknown = rows[n_known.isna()]
-    by_events = certainty_rules.events_check(rows) if certainty_rules.is_dichotomous(rows) else None
+    dichotomous = certainty_rules.is_dichotomous(rows)
+    by_events = certainty_rules.events_check(rows) if dichotomous else None
+    if by_events is None and dichotomous:   # no events, but the control risk sizes the trial needed
+        by_events = certainty_rules.control_risk_check(rows)
     if by_events is not None:
         small, why = by_events
         why = why if small else ""
@@ -500,7 +504,7 @@ def _imprecision(rows: pd.DataFrame, pooled) -> Domain:
                    "size cannot be shown to suffice")
         else:
             why = f"{n} participants ({_ids(rows)}), below {OPTIMAL_INFORMATION_SIZE}" if small else ""
-        if certainty_rules.is_dichotomous(rows):
+        if dichotomous:
             why = "; ".join(filter(None, [why, "events not reported, so judged by participants"]))
     reported = certainty_rules.reported_intervals(rows, {i for p in pooled for i in p.evidence_ids})
     intervals = [(f"the pooled interval ({p.measure} {p.ci_low:g} to {p.ci_high:g})", p.measure, p.ci_low, p.ci_high)

@@ -718,6 +718,9 @@ EVIDENCE = TableSchema(
                description="continuous (a score) or dichotomous (an event happened or not)"),
         Column("events", kind="int", required=False, minimum=0, may_be_absent=True,
                description="participants with the event, both arms together (dichotomous outcomes)"),
+        Column("control_risk", kind="float", required=False, minimum=0, maximum=1, may_be_absent=True,
+               description="risk of the event in the control group, as reported (a summary-of-findings "
+                           "table's 482 per 1000 is 0.482); dichotomous outcomes without events"),
         Column("trials", kind="int", required=False, minimum=1, may_be_absent=True,
                description="number of trials a review pooled for this outcome"),
         Column("rob_high_share", kind="float", required=False, minimum=0, may_be_absent=True,

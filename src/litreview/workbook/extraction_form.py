@@ -18,9 +18,10 @@ they are written to ``indirectness.csv`` beside the row (:func:`litreview.apprai
 the questions are checked before the row is appended, so a refused answer writes nothing.
 
 What a study reports beyond its effect (the optional columns of
-:data:`~litreview.tables.schema.EVIDENCE`: the comparator and outcome type, events, and what a review
-reports about its trials: their number, their risk-of-bias shares or that it reports none, I², its test
-for heterogeneity, small-study effects, rows that share participants) has its own fields, each with
+:data:`~litreview.tables.schema.EVIDENCE`: the comparator and outcome type, events or the control
+group's risk, and what a review reports about its trials: their number, their risk-of-bias shares or
+that it reports none, I², its test for heterogeneity, small-study effects, rows that share
+participants) has its own fields, each with
 its one-line meaning, checked on save like the others; a column the review's ``evidence.csv``
 header does not have yet is shown disabled, since a value there could not be written.
 
