@@ -457,7 +457,7 @@ def _inconsistency(rows: pd.DataFrame, pooled) -> Domain:
     said = certainty_rules.reported_heterogeneity(rows) if i2 is None else None
     if said:   # no I²: the review's test for heterogeneity or its own words (GRADE guidelines 7)
         return Domain("inconsistency", 1, said)
-    silent = certainty_rules.heterogeneity_unreported(rows) if i2 is None else pd.Series(False, index=rows.index)
+    silent = certainty_rules.heterogeneity_unreported(rows) & (i2 is None)   # an I² of any source says it
     unknown = (f"; {_ids(rows[silent])} pool(s) trials but report(s) no I² or test for heterogeneity, so the "
                "consistency of those trials is not known") if silent.any() else ""
     if len(rows) == 1:
